@@ -1,0 +1,398 @@
+/*
+ * Configuration loading from the single key table below.  Values are
+ * checked as they are read; environment overrides kept for DispatchQ users
+ * (RATE_LIMIT_PER_SECOND, WEBHOOK_TIMEOUT_MS) are applied last.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "num.h"
+
+enum conf_type {
+	CT_STRING,	/* char *; "none" means unset (NULL) where allowed */
+	CT_INT,		/* int64_t */
+	CT_OCTAL,	/* int64_t */
+	CT_SIZE,	/* int64_t bytes */
+	CT_DURATION,	/* int64_t milliseconds */
+	CT_BOOL,	/* int */
+	CT_SYNC,	/* int, enum conf_sync */
+	CT_LOGLEVEL	/* int, enum log_level */
+};
+
+struct conf_key {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 off;
+	int64_t		 min, max;
+	const char	*def;		/* default, in the file's own syntax */
+};
+
+#define F(m)	offsetof(struct dq_conf, m)
+static const struct conf_key conf_keys[] = {
+	{ "data_dir", CT_STRING, F(data_dir), 0, 0, "/var/lib/dq" },
+	{ "listen", CT_STRING, F(listen), 0, 0, "unix:/run/dq/fcgi.sock" },
+	{ "socket_mode", CT_OCTAL, F(socket_mode), 0, 0777, "0660" },
+	{ "workers", CT_INT, F(workers), 1, 256, "4" },
+	{ "sync", CT_SYNC, F(sync), 0, 0, "full" },
+	{ "cache_size", CT_SIZE, F(cache_size), 1 << 20, (int64_t)1 << 34, "64m" },
+	{ "max_body", CT_SIZE, F(max_body), 1024, 64 << 20, "1m" },
+	{ "rate_limit_per_second", CT_INT, F(rate_limit), 0, 1000000, "100" },
+	{ "default_max_attempts", CT_INT, F(default_max_attempts), 1, 100, "3" },
+	{ "delivery_timeout", CT_DURATION, F(delivery_timeout_ms), 1000, 900000, "30s" },
+	{ "retry_base", CT_DURATION, F(retry_base_ms), 1, 86400000, "10s" },
+	{ "retry_cap", CT_DURATION, F(retry_cap_ms), 1, 7 * 86400000LL, "1h" },
+	{ "max_parallel", CT_INT, F(max_parallel), 1, 10000, "256" },
+	{ "max_response_body", CT_SIZE, F(max_response_body), 0, 16 << 20, "64k" },
+	{ "allow_private_targets", CT_BOOL, F(allow_private_targets), 0, 0, "no" },
+	{ "require_https", CT_BOOL, F(require_https), 0, 0, "no" },
+	{ "retention", CT_DURATION, F(retention_ms), 60000, 3650 * 86400000LL, "30d" },
+	{ "wakeup_socket", CT_STRING, F(wakeup_socket), 0, 0, "none" },
+	{ "metrics_token", CT_STRING, F(metrics_token), 0, 0, "none" },
+	{ "log_level", CT_LOGLEVEL, F(log_level), 0, 0, "info" },
+	{ "test_clock_scale", CT_INT, F(test_clock_scale), 1, 3600, "1" },
+};
+#undef F
+#define CONF_NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+static const char *const conf_sync_names[] = { "full", "write", "none" };
+
+static int
+conf_word(const char *v, const char *const *names, size_t n, int *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+conf_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1" };
+	static const char *const no[] = { "no", "off", "false", "0" };
+	int i;
+
+	if (conf_word(v, yes, 4, &i) == 0)
+		*out = 1;
+	else if (conf_word(v, no, 4, &i) == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+conf_number(const struct conf_key *k, const char *v, int64_t *out)
+{
+	long long ll;
+	char *end;
+
+	switch (k->type) {
+	case CT_INT:
+		if (num_parse_ll(v, k->min, k->max, &ll) == -1)
+			return -1;
+		*out = ll;
+		return 0;
+	case CT_OCTAL:
+		errno = 0;
+		ll = strtoll(v, &end, 8);
+		if (*v == '\0' || *end != '\0' || errno || ll < k->min || ll > k->max)
+			return -1;
+		*out = ll;
+		return 0;
+	case CT_SIZE:
+		return num_parse_size(v, out) == -1 || *out < k->min ||
+		    *out > k->max ? -1 : 0;
+	case CT_DURATION:
+		return num_parse_duration_ms(v, out) == -1 || *out < k->min ||
+		    *out > k->max ? -1 : 0;
+	default:
+		return -1;
+	}
+}
+
+/* Set one key from its text; on error write why into err. */
+static int
+conf_set(struct dq_conf *c, const struct conf_key *k, const char *v,
+    char *err, size_t errsz)
+{
+	void *p = (char *)c + k->off;
+	char **sp;
+	int iv;
+
+	switch (k->type) {
+	case CT_STRING:
+		sp = p;
+		free(*sp);
+		*sp = NULL;
+		if (strcmp(v, "none") != 0 && (*sp = strdup(v)) == NULL) {
+			snprintf(err, errsz, "out of memory");
+			return -1;
+		}
+		return 0;
+	case CT_BOOL:
+		if (conf_bool(v, &iv) == -1)
+			goto bad;
+		*(int *)p = iv;
+		return 0;
+	case CT_SYNC:
+		if (conf_word(v, conf_sync_names, 3, &iv) == -1)
+			goto bad;
+		*(int *)p = iv;
+		return 0;
+	case CT_LOGLEVEL:
+		if (log_level_parse(v, (enum log_level *)&iv) == -1)
+			goto bad;
+		*(int *)p = iv;
+		return 0;
+	default:
+		if (conf_number(k, v, p) == 0)
+			return 0;
+		goto bad;
+	}
+bad:
+	snprintf(err, errsz, "bad value for %s: '%.64s'%s", k->name, v,
+	    k->type == CT_BOOL ? " (want yes or no)" :
+	    k->type == CT_SYNC ? " (want full, write or none)" :
+	    k->type == CT_LOGLEVEL ? " (want error, warn, info or debug)" :
+	    k->type == CT_DURATION ? " (want e.g. 250ms, 30s, 5m, 1h, 30d, in range)" :
+	    k->type == CT_SIZE ? " (want e.g. 512, 64k, 1m, in range)" :
+	    " (out of range)");
+	return -1;
+}
+
+static const struct conf_key *
+conf_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CONF_NKEYS; i++)
+		if (strcmp(conf_keys[i].name, name) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
+
+/* Split a line into key and value in place; 0 if blank, 1 if a pair, -1 bad. */
+static int
+conf_split(char *line, char **key, char **val)
+{
+	char *p, *end;
+
+	if ((p = strchr(line, '#')) != NULL)
+		*p = '\0';
+	for (p = line; isspace((unsigned char)*p); p++)
+		;
+	if (*p == '\0')
+		return 0;
+	*key = p;
+	while (*p != '\0' && !isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0')
+		return -1;
+	*p++ = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	end = p + strlen(p);
+	while (end > p && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	*val = p;
+	return *p == '\0' ? -1 : 1;
+}
+
+static int
+conf_file(struct dq_conf *c, const char *path, char *err, size_t errsz)
+{
+	char line[4096], why[256], seen[CONF_NKEYS];
+	const struct conf_key *k;
+	char *key, *val;
+	FILE *fp;
+	int lineno = 0, rc = -1, r;
+
+	memset(seen, 0, sizeof(seen));
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			snprintf(err, errsz, "%s:%d: line too long", path, lineno);
+			goto done;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		if ((r = conf_split(line, &key, &val)) == 0)
+			continue;
+		if (r == -1) {
+			snprintf(err, errsz, "%s:%d: expected 'key value'", path, lineno);
+			goto done;
+		}
+		if ((k = conf_find(key)) == NULL) {
+			snprintf(err, errsz, "%s:%d: unknown key '%.64s'", path, lineno, key);
+			goto done;
+		}
+		if (seen[k - conf_keys]++) {
+			snprintf(err, errsz, "%s:%d: %s given twice", path, lineno, key);
+			goto done;
+		}
+		if (conf_set(c, k, val, why, sizeof(why)) == -1) {
+			snprintf(err, errsz, "%s:%d: %s", path, lineno, why);
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	fclose(fp);
+	return rc;
+}
+
+static int
+conf_env(struct dq_conf *c, char *err, size_t errsz)
+{
+	const char *v;
+	long long ll;
+
+	if ((v = getenv("RATE_LIMIT_PER_SECOND")) != NULL && *v != '\0') {
+		if (num_parse_ll(v, 0, 1000000, &ll) == -1) {
+			snprintf(err, errsz, "RATE_LIMIT_PER_SECOND: bad value '%.32s'", v);
+			return -1;
+		}
+		c->rate_limit = ll;
+	}
+	if ((v = getenv("WEBHOOK_TIMEOUT_MS")) != NULL && *v != '\0') {
+		if (num_parse_ll(v, 1000, 900000, &ll) == -1) {
+			snprintf(err, errsz, "WEBHOOK_TIMEOUT_MS: bad value '%.32s' (1000-900000)", v);
+			return -1;
+		}
+		c->delivery_timeout_ms = ll;
+	}
+	return 0;
+}
+
+static int
+conf_derive(struct dq_conf *c, char *err, size_t errsz)
+{
+	size_t n;
+
+	if (c->data_dir == NULL || c->data_dir[0] != '/') {
+		snprintf(err, errsz, "%s: data_dir must be an absolute path",
+		    c->path ? c->path : "config");
+		return -1;
+	}
+	if (c->wakeup_socket == NULL) {
+		n = strlen(c->data_dir) + sizeof("/wakeup.sock");
+		if ((c->wakeup_socket = malloc(n)) == NULL) {
+			snprintf(err, errsz, "out of memory");
+			return -1;
+		}
+		snprintf(c->wakeup_socket, n, "%s/wakeup.sock", c->data_dir);
+	}
+	if (c->retry_base_ms > c->retry_cap_ms) {
+		snprintf(err, errsz, "%s: retry_base is larger than retry_cap",
+		    c->path ? c->path : "config");
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_load(struct dq_conf *c, const char *path, char *err, size_t errsz)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < CONF_NKEYS; i++)
+		if (conf_set(c, &conf_keys[i], conf_keys[i].def, err, errsz) == -1)
+			goto fail;
+	if (path != NULL) {
+		if ((c->path = strdup(path)) == NULL ||
+		    conf_file(c, path, err, errsz) == -1)
+			goto fail;
+	}
+	if (conf_env(c, err, errsz) == -1 || conf_derive(c, err, errsz) == -1)
+		goto fail;
+	return 0;
+fail:
+	conf_free(c);
+	return -1;
+}
+
+void
+conf_free(struct dq_conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < CONF_NKEYS; i++) {
+		if (conf_keys[i].type == CT_STRING) {
+			free(*(char **)((char *)c + conf_keys[i].off));
+			*(char **)((char *)c + conf_keys[i].off) = NULL;
+		}
+	}
+	free(c->path);
+	c->path = NULL;
+}
+
+void
+conf_dump(const struct dq_conf *c, FILE *fp)
+{
+	const struct conf_key *k;
+	const void *p;
+	size_t i;
+
+	for (i = 0; i < CONF_NKEYS; i++) {
+		k = &conf_keys[i];
+		p = (const char *)c + k->off;
+		fprintf(fp, "%s ", k->name);
+		switch (k->type) {
+		case CT_STRING:
+			/* secrets are not printed */
+			fprintf(fp, "%s\n", *(char *const *)p == NULL ? "none" :
+			    strcmp(k->name, "metrics_token") == 0 ? "(set)" :
+			    *(char *const *)p);
+			break;
+		case CT_BOOL:
+			fprintf(fp, "%s\n", *(const int *)p ? "yes" : "no");
+			break;
+		case CT_SYNC:
+			fprintf(fp, "%s\n", conf_sync_names[*(const int *)p]);
+			break;
+		case CT_LOGLEVEL:
+			fprintf(fp, "%d\n", *(const int *)p);
+			break;
+		case CT_OCTAL:
+			fprintf(fp, "0%llo\n", (unsigned long long)*(const int64_t *)p);
+			break;
+		case CT_DURATION:
+			fprintf(fp, "%lldms\n", (long long)*(const int64_t *)p);
+			break;
+		default:
+			fprintf(fp, "%lld\n", (long long)*(const int64_t *)p);
+			break;
+		}
+	}
+}
+
+const char *
+conf_pick(const char *given)
+{
+	const char *env = getenv("DQ_CONF");
+
+	if (given != NULL)
+		return given;
+	if (env != NULL && *env != '\0')
+		return env;
+	return access(CONF_DEFAULT_PATH, R_OK) == 0 ? CONF_DEFAULT_PATH : NULL;
+}

@@ -1,0 +1,54 @@
+/*
+ * dq.conf: "key value" lines, '#' comments.  Every key, its type, range and
+ * default live in one table in conf.c; an unknown key or a bad value stops
+ * the program with "file:line: message".
+ */
+#ifndef DQ_CONF_H
+#define DQ_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum conf_sync {
+	CONF_SYNC_FULL = 0,	/* fsync at commit: acknowledged work survives power loss */
+	CONF_SYNC_WRITE,	/* write at commit: survives a process crash */
+	CONF_SYNC_NONE		/* neither: survives nothing but a clean stop */
+};
+
+struct dq_conf {
+	char	*path;			/* the file it came from, or NULL */
+	char	*data_dir;
+	char	*listen;
+	int64_t	 socket_mode;
+	int64_t	 workers;
+	int	 sync;
+	int64_t	 cache_size;
+	int64_t	 max_body;
+	int64_t	 rate_limit;
+	int64_t	 default_max_attempts;
+	int64_t	 delivery_timeout_ms;
+	int64_t	 retry_base_ms;
+	int64_t	 retry_cap_ms;
+	int64_t	 max_parallel;
+	int64_t	 max_response_body;
+	int	 allow_private_targets;
+	int	 require_https;
+	int64_t	 retention_ms;
+	char	*wakeup_socket;		/* default: DATA_DIR/wakeup.sock */
+	char	*metrics_token;
+	int	 log_level;
+	int64_t	 test_clock_scale;	/* test only: dispatcher time runs N times faster */
+};
+
+#define CONF_DEFAULT_PATH	SYSCONFDIR "/dq/dq.conf"
+
+/* The file to read: -c, else $DQ_CONF, else the default if it exists, else NULL. */
+const char *conf_pick(const char *given);
+/* Defaults, then the file (if path is not NULL), then the environment. */
+int	conf_load(struct dq_conf *, const char *path, char *err, size_t errsz);
+void	conf_free(struct dq_conf *);
+/* Print "key value" for every key (dqctl config, tests). */
+void	conf_dump(const struct dq_conf *, FILE *);
+
+#endif

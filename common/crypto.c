@@ -1,0 +1,117 @@
+/*
+ * Thin wrappers over libcrypto.  HMAC is computed from saved SHA-256
+ * midstates (see crypto.h); that needs the low-level SHA256_CTX API, which
+ * OpenSSL 3 marks deprecated but still ships.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include "config.h"
+
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "crypto.h"
+
+void
+crypto_sha256(const void *p, size_t n, unsigned char out[CRYPTO_SHA256_LEN])
+{
+	SHA256((const unsigned char *)p, n, out);
+}
+
+static void
+crypto_midstate(const unsigned char block[64], uint32_t state[8])
+{
+	SHA256_CTX ctx;
+
+	SHA256_Init(&ctx);
+	SHA256_Update(&ctx, block, 64);
+	memcpy(state, ctx.h, sizeof(ctx.h));
+}
+
+void
+crypto_hmac_key(struct hmac_key *hk, const void *key, size_t keylen)
+{
+	unsigned char k[64], pad[64];
+	size_t i;
+
+	memset(k, 0, sizeof(k));
+	if (keylen > sizeof(k))
+		SHA256(key, keylen, k);
+	else
+		memcpy(k, key, keylen);
+	for (i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x36;
+	crypto_midstate(pad, hk->inner);
+	for (i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x5c;
+	crypto_midstate(pad, hk->outer);
+}
+
+/* A context that has already hashed one 64-byte block with this state. */
+static void
+crypto_resume(SHA256_CTX *ctx, const uint32_t state[8])
+{
+	SHA256_Init(ctx);
+	memcpy(ctx->h, state, sizeof(ctx->h));
+	ctx->Nl = 512;
+	ctx->Nh = 0;
+}
+
+void
+crypto_hmac(const struct hmac_key *hk, const void *const *parts,
+    const size_t *lens, size_t n, unsigned char out[CRYPTO_SHA256_LEN])
+{
+	SHA256_CTX ctx;
+	unsigned char inner[CRYPTO_SHA256_LEN];
+	size_t i;
+
+	crypto_resume(&ctx, hk->inner);
+	for (i = 0; i < n; i++)
+		SHA256_Update(&ctx, parts[i], lens[i]);
+	SHA256_Final(inner, &ctx);
+	crypto_resume(&ctx, hk->outer);
+	SHA256_Update(&ctx, inner, sizeof(inner));
+	SHA256_Final(out, &ctx);
+}
+
+int
+crypto_base64(const void *p, size_t n, char *out, size_t outsz)
+{
+	size_t need = 4 * ((n + 2) / 3) + 1;
+
+	if (outsz < need)
+		return -1;
+	return EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+}
+
+int
+crypto_base64_decode(const char *s, size_t n, unsigned char *out, size_t outsz)
+{
+	int len;
+
+	if (n % 4 != 0 || outsz < 3 * (n / 4))
+		return -1;
+	len = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
+	if (len < 0)
+		return -1;
+	/* EVP_DecodeBlock counts padding as zero bytes; remove them. */
+	if (n >= 1 && s[n - 1] == '=')
+		len--;
+	if (n >= 2 && s[n - 2] == '=')
+		len--;
+	return len;
+}
+
+void
+crypto_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}

@@ -1,0 +1,20 @@
+/*
+ * Time for dq: every instant is int64 milliseconds since the Unix epoch
+ * (0 means "not set"), printed as RFC 3339 UTC with milliseconds.
+ */
+#ifndef DQ_TIME_H
+#define DQ_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DQ_TIME_LEN	24	/* "2026-11-07T05:31:56.120Z" */
+
+int64_t	dqtime_now_ms(void);		/* wall clock */
+int64_t	dqtime_mono_ms(void);		/* monotonic, for intervals */
+/* Format ms as RFC 3339 UTC with milliseconds; buf needs DQ_TIME_LEN + 1. */
+char	*dqtime_format(int64_t ms, char *buf, size_t n);
+/* Parse RFC 3339 (Z or +hh:mm offset, optional fraction); 0 or -1. */
+int	dqtime_parse(const char *, int64_t *out_ms);
+
+#endif

@@ -1,0 +1,309 @@
+/*
+ * Job names, the job record codec and the job's JSON object.
+ *
+ * Record format, version 1 (JOB_REC_VERSION): u8 version, then the fields in
+ * the order of job_encode().  To change the format, bump the version, keep a
+ * decoder for the old one that fills the new fields with their defaults, and
+ * let records upgrade as they are rewritten.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dqtime.h"
+#include "job.h"
+#include "num.h"
+#include "rec.h"
+
+#define JOB_REC_VERSION	1
+
+static const char *const job_status_names[JOB_NSTATUS] = {
+	"pending", "awaiting_approval", "active", "completed", "failed",
+	"cancelled"
+};
+
+static const char *const job_method_names[JOB_NMETHOD] = {
+	"GET", "POST", "PUT", "PATCH", "DELETE"
+};
+
+static const char *const job_cb_names[] = {
+	NULL, "pending", "delivered", "failed"
+};
+
+const char *
+job_status_name(enum job_status s)
+{
+	return (unsigned)s < JOB_NSTATUS ? job_status_names[s] : "unknown";
+}
+
+int
+job_status_parse(const char *s, enum job_status *out)
+{
+	int i;
+
+	for (i = 0; i < JOB_NSTATUS; i++) {
+		if (strcmp(s, job_status_names[i]) == 0) {
+			*out = (enum job_status)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+job_method_name(enum job_method m)
+{
+	return (unsigned)m < JOB_NMETHOD ? job_method_names[m] : "POST";
+}
+
+int
+job_method_parse(const char *s, enum job_method *out)
+{
+	int i;
+
+	for (i = 0; i < JOB_NMETHOD; i++) {
+		if (strcmp(s, job_method_names[i]) == 0) {
+			*out = (enum job_method)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+job_cb_status_name(enum job_cb_status s)
+{
+	return (unsigned)s <= JOB_CB_FAILED ? job_cb_names[s] : NULL;
+}
+
+int
+job_is_terminal(enum job_status s)
+{
+	return s == JOB_COMPLETED || s == JOB_FAILED || s == JOB_CANCELLED;
+}
+
+void
+job_init(struct job *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->method = JOB_POST;
+	j->duration_ms = -1;
+}
+
+void
+job_free(struct job *j)
+{
+	free(j->mem);
+	j->mem = NULL;
+}
+
+void *
+job_encode(const struct job *j, size_t *lenp)
+{
+	struct rec_w w;
+
+	rec_w_init(&w);
+	rec_u8(&w, JOB_REC_VERSION);
+	rec_bytes(&w, j->id, ID_JOB_LEN);
+	rec_u32(&w, j->account);
+	rec_u8(&w, j->status);
+	rec_u8(&w, j->method);
+	rec_u8(&w, j->requires_approval ? 1 : 0);
+	rec_u32(&w, (uint32_t)j->attempts);
+	rec_u32(&w, (uint32_t)j->max_attempts);
+	rec_u32(&w, (uint32_t)j->attempt_seq);
+	rec_i64(&w, j->created_at);
+	rec_i64(&w, j->updated_at);
+	rec_i64(&w, j->delay_until);
+	rec_i64(&w, j->due_at);
+	rec_i64(&w, j->started_at);
+	rec_i64(&w, j->finished_at);
+	rec_i64(&w, j->next_retry_at);
+	rec_i64(&w, j->approved_at);
+	rec_i64(&w, j->lease_until);
+	rec_i64(&w, j->lease_owner);
+	rec_u32(&w, j->lease_pid);
+	rec_i64(&w, j->timeout_ms);
+	rec_i64(&w, j->duration_ms);
+	rec_u32(&w, (uint32_t)j->response_code);
+	rec_u8(&w, j->response_is_json ? 1 : 0);
+	rec_u8(&w, j->cb_status);
+	rec_u32(&w, (uint32_t)j->cb_attempts);
+	rec_i64(&w, j->cb_due_at);
+	rec_str(&w, j->url);
+	rec_str(&w, j->queue);
+	rec_str(&w, j->payload);
+	rec_str(&w, j->headers);
+	rec_str(&w, j->dedupe_key);
+	rec_str(&w, j->idempotency_key);
+	rec_str(&w, j->callback_url);
+	rec_str(&w, j->schedule_id);
+	rec_str(&w, j->approved_by);
+	rec_str(&w, j->last_error);
+	rec_str(&w, j->response_body);
+	return rec_w_finish(&w, lenp);
+}
+
+int
+job_decode(const void *buf, size_t len, struct job *j)
+{
+	struct rec_r r;
+	const void *id;
+	void *mem;
+
+	job_init(j);
+	if ((mem = malloc(len ? len : 1)) == NULL)
+		return -1;
+	memcpy(mem, buf, len);
+	rec_r_init(&r, mem, len);
+	if (rec_get_u8(&r) != JOB_REC_VERSION)
+		goto bad;
+	if ((id = rec_get_bytes(&r, ID_JOB_LEN)) != NULL)
+		memcpy(j->id, id, ID_JOB_LEN);
+	j->account = rec_get_u32(&r);
+	j->status = (enum job_status)rec_get_u8(&r);
+	j->method = (enum job_method)rec_get_u8(&r);
+	j->requires_approval = rec_get_u8(&r);
+	j->attempts = (int)rec_get_u32(&r);
+	j->max_attempts = (int)rec_get_u32(&r);
+	j->attempt_seq = (int)rec_get_u32(&r);
+	j->created_at = rec_get_i64(&r);
+	j->updated_at = rec_get_i64(&r);
+	j->delay_until = rec_get_i64(&r);
+	j->due_at = rec_get_i64(&r);
+	j->started_at = rec_get_i64(&r);
+	j->finished_at = rec_get_i64(&r);
+	j->next_retry_at = rec_get_i64(&r);
+	j->approved_at = rec_get_i64(&r);
+	j->lease_until = rec_get_i64(&r);
+	j->lease_owner = rec_get_i64(&r);
+	j->lease_pid = rec_get_u32(&r);
+	j->timeout_ms = rec_get_i64(&r);
+	j->duration_ms = rec_get_i64(&r);
+	j->response_code = (int)rec_get_u32(&r);
+	j->response_is_json = rec_get_u8(&r);
+	j->cb_status = (enum job_cb_status)rec_get_u8(&r);
+	j->cb_attempts = (int)rec_get_u32(&r);
+	j->cb_due_at = rec_get_i64(&r);
+	j->url = rec_get_str(&r);
+	j->queue = rec_get_str(&r);
+	j->payload = rec_get_str(&r);
+	j->headers = rec_get_str(&r);
+	j->dedupe_key = rec_get_str(&r);
+	j->idempotency_key = rec_get_str(&r);
+	j->callback_url = rec_get_str(&r);
+	j->schedule_id = rec_get_str(&r);
+	j->approved_by = rec_get_str(&r);
+	j->last_error = rec_get_str(&r);
+	j->response_body = rec_get_str(&r);
+	if (rec_r_done(&r) == -1 || j->status >= JOB_NSTATUS ||
+	    j->method >= JOB_NMETHOD || j->cb_status > JOB_CB_FAILED ||
+	    j->url == NULL || j->queue == NULL)
+		goto bad;
+	j->mem = mem;
+	return 0;
+bad:
+	free(mem);
+	job_init(j);
+	return -1;
+}
+
+/* --- JSON ---------------------------------------------------------------- */
+
+static json_t *
+job_json_time(int64_t ms)
+{
+	char buf[DQ_TIME_LEN + 1];
+
+	return ms ? json_string(dqtime_format(ms, buf, sizeof(buf))) : json_null();
+}
+
+static json_t *
+job_json_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* Stored JSON text back to a value; a string if it somehow does not parse. */
+static json_t *
+job_json_text(const char *s, int is_json)
+{
+	json_t *v;
+
+	if (s == NULL)
+		return json_null();
+	if (is_json && (v = json_loads(s, JSON_DECODE_ANY, NULL)) != NULL)
+		return v;
+	return json_string(s);
+}
+
+static json_t *
+job_json_actions(enum job_status s)
+{
+	switch (s) {
+	case JOB_PENDING:
+		return json_pack("[s]", "cancel");
+	case JOB_AWAITING_APPROVAL:
+		return json_pack("[ss]", "approve", "cancel");
+	case JOB_FAILED:
+	case JOB_CANCELLED:
+		return json_pack("[s]", "retry");
+	default:
+		return json_array();
+	}
+}
+
+json_t *
+job_to_json(const struct job *j, int deduplicated, int64_t now_ms)
+{
+	char timeout[32];
+	int64_t wait = 0;
+	json_t *o;
+
+	if (j->next_retry_at > now_ms && j->status == JOB_PENDING)
+		wait = (j->next_retry_at - now_ms) / 1000;
+	num_format_delay(j->timeout_ms, timeout, sizeof(timeout));
+	o = json_object();
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "id", json_string(j->id));
+	json_object_set_new(o, "status", json_string(job_status_name(j->status)));
+	json_object_set_new(o, "url", job_json_str(j->url));
+	json_object_set_new(o, "method", json_string(job_method_name(j->method)));
+	json_object_set_new(o, "queue", job_json_str(j->queue));
+	json_object_set_new(o, "attempts", json_integer(j->attempts));
+	json_object_set_new(o, "max_attempts", json_integer(j->max_attempts));
+	json_object_set_new(o, "created_at", job_json_time(j->created_at));
+	json_object_set_new(o, "required_approval", json_boolean(j->requires_approval));
+	json_object_set_new(o, "deduplicated", json_boolean(deduplicated));
+	json_object_set_new(o, "payload", job_json_text(j->payload, 1));
+	json_object_set_new(o, "headers", job_json_text(j->headers, 1));
+	json_object_set_new(o, "dedupe_key", job_json_str(j->dedupe_key));
+	json_object_set_new(o, "delay_until", job_json_time(j->delay_until));
+	json_object_set_new(o, "started_at", job_json_time(j->started_at));
+	json_object_set_new(o, "finished_at", job_json_time(j->finished_at));
+	json_object_set_new(o, "next_retry_at", job_json_time(j->next_retry_at));
+	json_object_set_new(o, "last_error", job_json_str(j->last_error));
+	json_object_set_new(o, "response_code",
+	    j->response_code ? json_integer(j->response_code) : json_null());
+	json_object_set_new(o, "response_body",
+	    job_json_text(j->response_body, j->response_is_json));
+	json_object_set_new(o, "duration_ms",
+	    j->duration_ms >= 0 ? json_integer(j->duration_ms) : json_null());
+	json_object_set_new(o, "approved_at", job_json_time(j->approved_at));
+	json_object_set_new(o, "approved_by", job_json_str(j->approved_by));
+	json_object_set_new(o, "callback_url", job_json_str(j->callback_url));
+	json_object_set_new(o, "schedule_id", job_json_str(j->schedule_id));
+	json_object_set_new(o, "idempotency_key", job_json_str(j->idempotency_key));
+	json_object_set_new(o, "retries_remaining",
+	    json_integer(j->max_attempts - j->attempts));
+	json_object_set_new(o, "next_retry_in_seconds", json_integer(wait));
+	json_object_set_new(o, "actions", job_json_actions(j->status));
+	json_object_set_new(o, "run_at", job_json_time(j->due_at));
+	json_object_set_new(o, "timeout", json_string(timeout));
+	json_object_set_new(o, "callback_status",
+	    job_json_str(job_cb_status_name(j->cb_status)));
+	json_object_set_new(o, "updated_at", job_json_time(j->updated_at));
+	return o;
+}

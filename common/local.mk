@@ -1,0 +1,28 @@
+# libdqcommon: everything the programs share (no FastCGI, no curl).
+noinst_LIBRARIES += common/libdqcommon.a
+common_libdqcommon_a_SOURCES = \
+	common/conf.c common/conf.h \
+	common/crypto.c common/crypto.h \
+	common/dqerr.h \
+	common/dqtime.c common/dqtime.h \
+	common/ids.c common/ids.h \
+	common/job.c common/job.h \
+	common/jobact.c \
+	common/jobreq.c common/jobreq.h \
+	common/log.c common/log.h \
+	common/num.c common/num.h \
+	common/rec.c common/rec.h \
+	common/store.c common/store.h common/store_int.h \
+	common/store_account.c \
+	common/store_attempt.c \
+	common/store_job.c \
+	common/store_jobidx.c \
+	common/store_keys.c \
+	common/store_meta.c \
+	common/store_queue.c \
+	common/verr.c common/verr.h \
+	common/wakeup.c common/wakeup.h
+
+# What a program linking libdqcommon needs.
+DQ_COMMON_LIBS = common/libdqcommon.a $(JANSSON_LIBS) $(CRYPTO_LIBS) \
+	$(DB_LIBS) $(BASE_LIBS)

@@ -1,0 +1,182 @@
+/*
+ * Logging, after OpenBSD's log.c: one place decides where lines go and how
+ * they look.  Lines are "[req_id] message" when a request is being served.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static const char	*log_prog = "dq";
+static int		 log_syslog;
+static enum log_level	 log_lvl = LOG_LVL_INFO;
+static char		 log_req[132];
+
+static const char *const log_names[] = { "error", "warn", "info", "debug" };
+
+void
+log_init(const char *progname, int use_syslog)
+{
+	log_prog = progname;
+	log_syslog = use_syslog;
+	if (use_syslog)
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_set_level(enum log_level lvl)
+{
+	log_lvl = lvl;
+}
+
+int
+log_level_parse(const char *s, enum log_level *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(log_names) / sizeof(log_names[0]); i++) {
+		if (strcmp(s, log_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+log_set_request(const char *request_id)
+{
+	if (request_id == NULL)
+		log_req[0] = '\0';
+	else
+		log_escape(request_id, log_req, sizeof(log_req));
+}
+
+static void
+log_vemit(enum log_level lvl, const char *suffix, const char *fmt, va_list ap)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char msg[2048];
+	int n;
+
+	if (lvl > log_lvl)
+		return;
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return;
+	if (log_syslog) {
+		syslog(prio[lvl], "%s%s%s%s%s", log_req[0] ? "[" : "", log_req,
+		    log_req[0] ? "] " : "", msg, suffix ? suffix : "");
+		return;
+	}
+	fprintf(stderr, "%s[%ld]: %s: %s%s%s%s%s\n", log_prog, (long)getpid(),
+	    log_names[lvl], log_req[0] ? "[" : "", log_req,
+	    log_req[0] ? "] " : "", msg, suffix ? suffix : "");
+}
+
+static void
+log_errno(enum log_level lvl, const char *fmt, va_list ap)
+{
+	char suffix[256];
+	int saved = errno;
+
+	snprintf(suffix, sizeof(suffix), ": %s", strerror(saved));
+	log_vemit(lvl, suffix, fmt, ap);
+	errno = saved;
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_errno(LOG_LVL_WARN, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_WARN, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_INFO, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_DEBUG, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_errno(LOG_LVL_ERROR, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_ERROR, NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+const char *
+log_escape(const char *src, char *dst, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	const unsigned char *p;
+
+	if (n == 0)
+		return dst;
+	for (p = (const unsigned char *)src; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+			if (o + 1 >= n)
+				break;
+			dst[o++] = (char)*p;
+		} else {
+			if (o + 4 >= n)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[*p >> 4];
+			dst[o++] = hex[*p & 15];
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}

@@ -1,0 +1,371 @@
+/*
+ * The Berkeley DB environment: opening it the multi-process way (each
+ * process its own handle, DB_REGISTER + DB_RECOVER + DB_FAILCHK), the
+ * transaction runner with bounded deadlock retries, and small DBT helpers.
+ * See ../shared/notes/berkeley-db.md for why each flag is set.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "num.h"
+#include "store_int.h"
+
+#define STORE_TRIES		12
+#define STORE_LOCK_TIMEOUT_US	500000
+#define STORE_THREADS		1024
+
+static const char *const store_files[DBI_COUNT] = {
+	"meta.db", "accounts.db", "acctnames.db", "keys.db", "jobs.db",
+	"jobidx.db", "counts.db", "due.db", "leases.db", "cbdue.db",
+	"finished.db", "dedupe.db", "idem.db", "expiry.db", "attempts.db",
+	"queues.db", "schedules.db", "scheddue.db"
+};
+
+const char *
+dq_strerror(enum dq_err e)
+{
+	static const char *const msgs[] = {
+		"ok", "out of memory", "store busy", "not found",
+		"not allowed in this state", "idempotency key reused",
+		"already exists", "invalid argument", "corrupt record",
+		"internal error"
+	};
+
+	return (unsigned)e < sizeof(msgs) / sizeof(msgs[0]) ? msgs[e] : "?";
+}
+
+static void
+store_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	log_warnx("store: %s", msg);
+}
+
+static void
+store_msgcall(const DB_ENV *env, const char *msg)
+{
+	log_info("store: %s", msg);
+}
+
+/* A panic means the environment must be recovered: leave, be restarted. */
+static void
+store_event(DB_ENV *env, u_int32_t event, void *info)
+{
+	if (event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) {
+		log_warnx("store: environment panic; exiting for recovery");
+		_exit(3);
+	}
+}
+
+static int
+store_is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+static int
+store_env_config(struct store *st, const struct dq_conf *c)
+{
+	DB_ENV *env = st->env;
+	int ret;
+
+	env->set_errcall(env, store_errcall);
+	env->set_msgcall(env, store_msgcall);
+	if ((ret = env->set_event_notify(env, store_event)) != 0 ||
+	    (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0 ||
+	    (ret = env->set_timeout(env, STORE_LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT)) != 0 ||
+	    (ret = env->set_flags(env, DB_TIME_NOTGRANTED, 1)) != 0 ||
+	    (ret = env->set_thread_count(env, STORE_THREADS)) != 0 ||
+	    (ret = env->set_isalive(env, store_is_alive)) != 0 ||
+	    (ret = env->set_cachesize(env, (u_int32_t)(c->cache_size >> 30),
+	    (u_int32_t)(c->cache_size & ((1 << 30) - 1)), 1)) != 0 ||
+	    (ret = env->set_lg_bsize(env, 4 << 20)) != 0 ||
+	    (ret = env->set_lk_max_locks(env, 200000)) != 0 ||
+	    (ret = env->set_lk_max_objects(env, 200000)) != 0 ||
+	    (ret = env->set_lk_max_lockers(env, 20000)) != 0 ||
+	    (ret = env->set_tx_max(env, 2000)) != 0 ||
+	    (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0)
+		return ret;
+	/*
+	 * Commits never fsync by themselves: with sync full, store_txn()
+	 * flushes the log after the commit instead, so that several processes
+	 * committing at once share one fsync (group commit).
+	 */
+	if (c->sync == CONF_SYNC_NONE)
+		ret = env->set_flags(env, DB_TXN_NOSYNC, 1);
+	else
+		ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
+	return ret;
+}
+
+static int
+store_open_dbs(struct store *st, int create)
+{
+	DB *db;
+	int i, ret;
+
+	for (i = 0; i < DBI_COUNT; i++) {
+		if ((ret = db_create(&db, st->env, 0)) != 0)
+			return ret;
+		st->db[i] = db;
+		if ((ret = db->open(db, NULL, store_files[i], NULL, DB_BTREE,
+		    DB_AUTO_COMMIT | (create ? DB_CREATE : 0), 0600)) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* The schema version lives in meta; create writes it, others check it. */
+static int
+store_schema(struct store *st, int create, char *err, size_t errsz)
+{
+	unsigned char v[4];
+	DBT d;
+	int ret;
+
+	memset(&d, 0, sizeof(d));
+	ret = store_get(st, NULL, DBI_META, "schema", 6, &d, 0);
+	if (ret == DB_NOTFOUND && create) {
+		num_be32_put(v, STORE_SCHEMA_VERSION);
+		return store_put(st, NULL, DBI_META, "schema", 6, v, 4);
+	}
+	if (ret == DB_NOTFOUND) {
+		snprintf(err, errsz, "store not initialised: run dqctl init");
+		return -1;
+	}
+	if (ret != 0)
+		return ret;
+	if (d.size != 4 || num_be32_get(d.data) != STORE_SCHEMA_VERSION) {
+		snprintf(err, errsz, "store schema version %u, this dq needs %u",
+		    d.size == 4 ? num_be32_get(d.data) : 0, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_open(struct store **stp, const struct dq_conf *c, int flags,
+    char *err, size_t errsz)
+{
+	struct store *st;
+	int ret, create = (flags & STORE_CREATE) != 0;
+
+	*stp = NULL;
+	err[0] = '\0';
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	st->sync = c->sync;
+	if (create && mkdir(c->data_dir, 0750) == -1 && errno != EEXIST) {
+		snprintf(err, errsz, "%s: %s", c->data_dir, strerror(errno));
+		goto fail;
+	}
+	if ((ret = db_env_create(&st->env, 0)) != 0 ||
+	    (ret = store_env_config(st, c)) != 0 ||
+	    (ret = st->env->open(st->env, c->data_dir, DB_CREATE | DB_INIT_TXN |
+	    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
+	    DB_RECOVER | DB_FAILCHK, 0600)) != 0 ||
+	    (ret = store_open_dbs(st, create)) != 0) {
+		snprintf(err, errsz, "%s: %s%s", c->data_dir, db_strerror(ret),
+		    ret == ENOENT ? " (run dqctl init)" : "");
+		goto fail;
+	}
+	if ((ret = store_schema(st, create, err, errsz)) != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errsz, "%s: %s", c->data_dir, db_strerror(ret));
+		goto fail;
+	}
+	*stp = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+void
+store_close(struct store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = DBI_COUNT - 1; i >= 0; i--)
+		if (st->db[i] != NULL)
+			st->db[i]->close(st->db[i], 0);
+	if (st->env != NULL)
+		st->env->close(st->env, 0);
+	free(st);
+}
+
+int
+store_ret_err(int ret)
+{
+	return -1000 - ret;
+}
+
+static enum dq_err
+store_map(int ret)
+{
+	if (ret <= -1000 && ret > -1000 - 64)
+		return (enum dq_err)store_ret_err(ret);
+	switch (ret) {
+	case 0:
+		return DQ_OK;
+	case DB_NOTFOUND:
+		return DQ_ERR_NOTFOUND;
+	case ENOMEM:
+		return DQ_ERR_NOMEM;
+	case ENOSPC:
+	case EDQUOT:
+	case DB_LOCK_DEADLOCK:
+	case DB_LOCK_NOTGRANTED:
+		return DQ_ERR_BUSY;
+	default:
+		return DQ_ERR_INTERNAL;
+	}
+}
+
+/* Short, growing, jittered pauses between retries of a deadlocked txn. */
+static void
+store_backoff(int attempt)
+{
+	struct timespec ts;
+	unsigned char r;
+
+	if (ids_random(&r, 1) == -1)
+		r = 0;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)(attempt * 200 + r * 4) * 1000;
+	nanosleep(&ts, NULL);
+}
+
+enum dq_err
+store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
+{
+	DB_TXN *txn;
+	int ret, tries;
+
+	for (tries = 0; tries < STORE_TRIES; tries++) {
+		txn = NULL;
+		ret = st->env->txn_begin(st->env, NULL, &txn,
+		    (flags & STORE_TXN_READ) ? DB_READ_COMMITTED : 0);
+		if (ret == 0) {
+			ret = fn(st, txn, arg);
+			if (ret == 0) {
+				ret = txn->commit(txn, 0);
+				txn = NULL;
+			}
+		}
+		if (txn != NULL)
+			txn->abort(txn);
+		if (ret == DB_RUNRECOVERY) {
+			log_warnx("store: %s; exiting for recovery", db_strerror(ret));
+			exit(3);
+		}
+		if (ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED)
+			break;
+		store_backoff(tries);
+	}
+	if (ret == 0 && st->sync == CONF_SYNC_FULL && !(flags & STORE_TXN_READ))
+		ret = st->env->log_flush(st->env, NULL);
+	if (ret != 0 && ret > -1000)
+		log_debug("store: %s", ret > 0 ? strerror(ret) : db_strerror(ret));
+	if (ret == ENOSPC || ret == EDQUOT)
+		log_warnx("store: out of disk space");
+	return store_map(ret);
+}
+
+enum dq_err
+store_ping(struct store *st)
+{
+	DBT d;
+	int ret;
+
+	memset(&d, 0, sizeof(d));
+	ret = store_get(st, NULL, DBI_META, "schema", 6, &d, 0);
+	return store_map(ret);
+}
+
+void
+store_dbt(DBT *d, const void *p, size_t n)
+{
+	memset(d, 0, sizeof(*d));
+	d->data = (void *)(uintptr_t)p;
+	d->size = (u_int32_t)n;
+}
+
+int
+store_get(struct store *st, DB_TXN *txn, int dbi, const void *k, size_t kl,
+    DBT *data, u_int32_t flags)
+{
+	DBT key;
+
+	store_dbt(&key, k, kl);
+	memset(data, 0, sizeof(*data));
+	return st->db[dbi]->get(st->db[dbi], txn, &key, data, flags);
+}
+
+int
+store_put(struct store *st, DB_TXN *txn, int dbi, const void *k, size_t kl,
+    const void *d, size_t dl)
+{
+	DBT key, data;
+
+	store_dbt(&key, k, kl);
+	store_dbt(&data, d, dl);
+	return st->db[dbi]->put(st->db[dbi], txn, &key, &data, 0);
+}
+
+int
+store_del(struct store *st, DB_TXN *txn, int dbi, const void *k, size_t kl)
+{
+	DBT key;
+	int ret;
+
+	store_dbt(&key, k, kl);
+	ret = st->db[dbi]->del(st->db[dbi], txn, &key, 0);
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+int
+store_count_get(struct store *st, DB_TXN *txn, const void *dim, size_t dl,
+    int64_t *out)
+{
+	DBT d;
+	int ret;
+
+	*out = 0;
+	ret = store_get(st, txn, DBI_COUNTS, dim, dl, &d, 0);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret == 0 && d.size == 8)
+		*out = (int64_t)num_be64_get(d.data);
+	return ret;
+}
+
+int
+store_count_add(struct store *st, DB_TXN *txn, const void *dim, size_t dl,
+    int64_t delta)
+{
+	unsigned char v[8];
+	int64_t cur = 0;
+	DBT d;
+	int ret;
+
+	ret = store_get(st, txn, DBI_COUNTS, dim, dl, &d, DB_RMW);
+	if (ret == 0 && d.size == 8)
+		cur = (int64_t)num_be64_get(d.data);
+	else if (ret != DB_NOTFOUND && ret != 0)
+		return ret;
+	num_be64_put(v, (uint64_t)(cur + delta));
+	return store_put(st, txn, DBI_COUNTS, dim, dl, v, 8);
+}

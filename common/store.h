@@ -1,0 +1,176 @@
+/*
+ * The store: dq's durable state in one transactional Berkeley DB environment
+ * (data_dir).  This header is all that fcgi/, dispatcher/ and dqctl/ see;
+ * <db.h> is included only by common/store*.c.
+ *
+ * Every public function is one transaction: it either happens completely or
+ * not at all.  A deadlock or lock timeout is retried a bounded number of
+ * times, then DQ_ERR_BUSY is returned (the API's 503 unavailable).  Out of
+ * disk space is DQ_ERR_BUSY as well.  A panic (DB_RUNRECOVERY) ends the
+ * process; its supervisor restarts it and the new open recovers.
+ *
+ * Each process opens its own store after fork() and keeps it open.
+ */
+#ifndef DQ_STORE_H
+#define DQ_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "dqerr.h"
+#include "job.h"
+
+#define STORE_CREATE	0x1	/* dqctl init: create the environment */
+
+#define ACCOUNT_NAME_MAX	64
+
+struct store;
+
+int	store_open(struct store **, const struct dq_conf *, int flags,
+	    char *err, size_t errsz);
+void	store_close(struct store *);
+/* Is the environment usable?  (healthz) */
+enum dq_err store_ping(struct store *);
+
+/* --- accounts ------------------------------------------------------------- */
+
+struct account {
+	uint32_t	id;
+	char		name[ACCOUNT_NAME_MAX + 1];
+	int		disabled;
+	int		sign_with_api_key;
+	int64_t		created_at;
+	struct hmac_key	sig_key;	/* X-DispatchQ-Signature */
+	struct hmac_key	wh_key;		/* Standard Webhooks signature */
+};
+
+/* Creates the account and its first key; the key and secret are printed
+ * once by the caller and never stored in the clear. */
+enum dq_err store_account_add(struct store *, const char *name, int sign_with_api_key,
+	    char api_key[ID_KEY_LEN + 1], char secret[ID_SECRET_LEN + 1],
+	    struct account *out);
+/* The enabled account that owns this API key, or DQ_ERR_NOTFOUND. */
+enum dq_err store_account_by_key(struct store *, const char *api_key, size_t len,
+	    struct account *out);
+enum dq_err store_account_get(struct store *, uint32_t id, struct account *out);
+enum dq_err store_account_by_name(struct store *, const char *name, struct account *out);
+typedef int (*store_account_fn)(const struct account *, void *arg);
+enum dq_err store_account_list(struct store *, store_account_fn, void *arg);
+/* Replaces the account's key (the old one stops working at once). */
+enum dq_err store_account_rotate_key(struct store *, const char *name,
+	    char api_key[ID_KEY_LEN + 1]);
+enum dq_err store_account_disable(struct store *, const char *name);
+
+/* --- jobs ----------------------------------------------------------------- */
+
+#define STORE_DEDUPE_WINDOW_MS	(24LL * 3600 * 1000)
+
+enum store_create_result {
+	STORE_CREATED = 0,	/* 201 */
+	STORE_DEDUPLICATED,	/* 200: an existing job, in existing */
+	STORE_IDEM_REUSED	/* 422: the key was used with another body */
+};
+
+struct store_create {
+	struct job		*job;		/* in: the new job (id assigned here) */
+	const unsigned char	*idem_hash;	/* in: SHA-256 of canonical body, or NULL */
+	enum store_create_result result;	/* out */
+	struct job		 existing;	/* out, when deduplicated; job_free() it */
+};
+
+/* Create n jobs of one account in one transaction, each checked against
+ * Idempotency-Key then dedupe_key first.  Results per item. */
+enum dq_err store_jobs_create(struct store *, uint32_t account,
+	    struct store_create *items, size_t n);
+enum dq_err store_job_get(struct store *, uint32_t account, const char *id,
+	    struct job *out);
+
+/*
+ * Change one job in one transaction.  fn edits the job in place and returns
+ * DQ_OK to write it or another code to leave it unchanged (DQ_ERR_STATE for
+ * "not in that status").  Every index and counter follows from the old and
+ * new versions.  out (optional) receives the job as written.
+ */
+typedef enum dq_err (*store_job_edit_fn)(struct job *, void *arg);
+enum dq_err store_job_edit(struct store *, uint32_t account, const char *id,
+	    store_job_edit_fn, void *arg, struct job *out);
+
+struct store_list_query {
+	uint32_t	 account;
+	int		 status;	/* -1: any */
+	const char	*queue;		/* NULL: any */
+	const char	*schedule_id;	/* NULL: any */
+	int		 limit;
+	int64_t		 offset;
+	int		 has_after;	/* page after this (created, id) */
+	int64_t		 after_created;
+	char		 after_id[ID_JOB_LEN + 1];
+};
+
+/* Newest first.  jobs has room for q->limit; *more says whether there is
+ * a next page; *total counts every match (from counters, no scan). */
+enum dq_err store_jobs_list(struct store *, const struct store_list_query *q,
+	    struct job *jobs, int *n, int *more, int64_t *total);
+
+struct attempt {
+	int		 n;		/* 1-based attempt number at the time */
+	int64_t		 started_at;
+	int64_t		 finished_at;
+	int64_t		 duration_ms;
+	int		 response_code;	/* 0: none */
+	int		 response_is_json;
+	const char	*response_body;
+	const char	*error;
+	void		*mem;
+};
+typedef int (*store_attempt_fn)(const struct attempt *, void *arg);
+enum dq_err store_attempts_list(struct store *, uint32_t account, const char *job_id,
+	    store_attempt_fn, void *arg);
+
+/* Jobs counted by status, for one queue (queue != NULL) or all of them. */
+enum dq_err store_jobs_count(struct store *, uint32_t account, const char *queue,
+	    int64_t counts[JOB_NSTATUS]);
+
+#endif
+
+/* --- queues --------------------------------------------------------------- */
+
+struct queue_info {
+	char		name[JOB_QUEUE_MAX + 1];
+	uint32_t	account;
+	int		paused;
+	int64_t		concurrency;		/* 0: unlimited */
+	double		rate_per_second;	/* 0: unlimited */
+	int64_t		created_at;		/* 0: never stored (defaults) */
+	int64_t		updated_at;
+	int64_t		counts[JOB_NSTATUS];
+};
+
+struct queue_change {
+	int	set_paused, paused;
+	int	set_concurrency;
+	int64_t	concurrency;			/* 0: unlimited */
+	int	set_rate;
+	double	rate_per_second;		/* 0: unlimited */
+};
+
+/* A queue's settings and counts; any valid name has one (defaults). */
+enum dq_err store_queue_get(struct store *, uint32_t account, const char *name,
+	    struct queue_info *out);
+enum dq_err store_queue_set(struct store *, uint32_t account, const char *name,
+	    const struct queue_change *, int64_t now, struct queue_info *out);
+/* Queues of one account (account != 0) or of all accounts (0), by name. */
+typedef int (*store_queue_fn)(const struct queue_info *, void *arg);
+enum dq_err store_queue_list(struct store *, uint32_t account, int with_counts,
+	    store_queue_fn, void *arg);
+/* Cancel every pending and awaiting_approval job of the queue. */
+enum dq_err store_queue_purge(struct store *, uint32_t account, const char *name,
+	    int64_t now, int64_t *cancelled);
+
+/* --- meta ----------------------------------------------------------------- */
+
+/* Small named integers: the dispatcher's heartbeat ("dispatcher_tick"). */
+enum dq_err store_meta_get(struct store *, const char *name, int64_t *out);
+enum dq_err store_meta_put(struct store *, const char *name, int64_t v);

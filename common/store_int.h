@@ -1,0 +1,93 @@
+/*
+ * Inside the store: the environment, its databases, the transaction runner
+ * and key layouts.  Only common/store*.c include this (and so <db.h>).
+ *
+ * Databases (one file each in data_dir, btrees, big-endian numeric keys):
+ *   meta       name -> value: schema version, id sequences, dispatcher tick
+ *   accounts   u32 id -> account record
+ *   acctnames  name -> u32 id
+ *   keys       SHA-256(api key) -> u32 id
+ *   jobs       job id -> job record
+ *   jobidx     dim | ~created | id -> ""      listing, newest first
+ *   counts     dim -> i64                     totals for every listing
+ *   due        qkey | due_at | id -> ""       pending jobs, per queue
+ *   leases     lease_until | id -> owner      active jobs
+ *   cbdue      cb_due_at | id -> ""           callbacks to make
+ *   finished   finished_at | id -> ""         terminal jobs, for retention
+ *   dedupe     u32 account | key -> id | created
+ *   idem       u32 account | key -> id | created | body hash
+ *   expiry     expires | kind | u32 account | key -> ""
+ *   attempts   job id | u32 seq -> attempt record
+ *   queues     qkey -> queue settings record
+ *   schedules  schedule id -> schedule record
+ *   scheddue   next_run | schedule id -> ""
+ * where qkey = u32 account | queue | NUL and a dim is a listing's filter
+ * (see store_keys.c).
+ */
+#ifndef DQ_STORE_INT_H
+#define DQ_STORE_INT_H
+
+#include <db.h>
+
+#include "store.h"
+
+#define STORE_SCHEMA_VERSION	1
+
+enum store_dbi {
+	DBI_META = 0, DBI_ACCOUNTS, DBI_ACCTNAMES, DBI_KEYS, DBI_JOBS,
+	DBI_JOBIDX, DBI_COUNTS, DBI_DUE, DBI_LEASES, DBI_CBDUE, DBI_FINISHED,
+	DBI_DEDUPE, DBI_IDEM, DBI_EXPIRY, DBI_ATTEMPTS, DBI_QUEUES,
+	DBI_SCHEDULES, DBI_SCHEDDUE, DBI_COUNT
+};
+
+struct store {
+	DB_ENV		*env;
+	DB		*db[DBI_COUNT];
+	int		 sync;		/* enum conf_sync */
+	int		 readonly;
+};
+
+/* Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads. */
+#define STORE_TXN_READ	0x1
+typedef int (*store_txn_fn)(struct store *, DB_TXN *, void *arg);
+enum dq_err store_txn(struct store *, int flags, store_txn_fn, void *arg);
+
+/* fn return values other than 0 and Berkeley DB's own codes. */
+#define STORE_RET(e)	(-1000 - (int)(e))	/* carry a dq_err out of fn */
+int	store_ret_err(int ret);			/* the dq_err of a STORE_RET */
+
+/* DBT helpers. */
+void	store_dbt(DBT *, const void *, size_t);
+int	store_get(struct store *, DB_TXN *, int dbi, const void *k, size_t kl,
+	    DBT *data, u_int32_t flags);
+int	store_put(struct store *, DB_TXN *, int dbi, const void *k, size_t kl,
+	    const void *d, size_t dl);
+int	store_del(struct store *, DB_TXN *, int dbi, const void *k, size_t kl);
+
+/* Counters. */
+int	store_count_add(struct store *, DB_TXN *, const void *dim, size_t dl, int64_t delta);
+int	store_count_get(struct store *, DB_TXN *, const void *dim, size_t dl, int64_t *out);
+
+/* Keys (store_keys.c). */
+#define KEY_MAX		512
+#define DIM_STATUS	0x01
+#define DIM_QUEUE	0x02
+#define DIM_SCHED	0x04
+#define DIM_SCHEDULES	0x10	/* listing of schedules, per account */
+
+size_t	key_qkey(unsigned char *, uint32_t account, const char *queue);
+size_t	key_dim(unsigned char *, uint32_t account, int mask, const char *queue,
+	    const char *schedule_id, int status);
+size_t	key_idx(unsigned char *, const unsigned char *dim, size_t dl,
+	    int64_t created, const char *id, size_t idlen);
+size_t	key_time_id(unsigned char *, int64_t t, const char *id, size_t idlen);
+size_t	key_acct_str(unsigned char *, uint32_t account, const char *s);
+
+/* Job index maintenance: everything derived from a job (store_jobidx.c). */
+int	store_job_apply(struct store *, DB_TXN *, const struct job *old,
+	    const struct job *new_);
+int	store_job_read(struct store *, DB_TXN *, const char *id, u_int32_t flags,
+	    struct job *out);
+int	store_job_write(struct store *, DB_TXN *, const struct job *);
+
+#endif

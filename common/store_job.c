@@ -1,0 +1,414 @@
+/*
+ * Jobs in the store: create (with Idempotency-Key and dedupe_key checks in
+ * the same transaction as the insert), read, edit, list and count.  Every
+ * change goes through store_job_apply() for its indexes and counters.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dqtime.h"
+#include "num.h"
+#include "store_int.h"
+
+#define EXP_DEDUPE	'D'
+#define EXP_IDEM	'I'
+
+/* --- create ---------------------------------------------------------------- */
+
+struct create_arg {
+	uint32_t		 account;
+	struct store_create	*items;
+	size_t			 n;
+};
+
+/* An expiry entry lets housekeeping find old dedupe and idempotency rows. */
+static int
+create_expiry(struct store *st, DB_TXN *txn, int64_t at, char kind,
+    const unsigned char *k, size_t kl)
+{
+	unsigned char ek[KEY_MAX + 16];
+
+	num_be64_put(ek, (uint64_t)at);
+	ek[8] = (unsigned char)kind;
+	memcpy(ek + 9, k, kl);
+	return store_put(st, txn, DBI_EXPIRY, ek, 9 + kl, "", 0);
+}
+
+/* Value of an idempotency or dedupe row: id | created [| body hash]. */
+static int
+create_row_put(struct store *st, DB_TXN *txn, int dbi, const unsigned char *k,
+    size_t kl, const struct job *j, const unsigned char *hash)
+{
+	unsigned char v[ID_JOB_LEN + 8 + CRYPTO_SHA256_LEN];
+	size_t vl = ID_JOB_LEN + 8;
+	int ret;
+
+	memcpy(v, j->id, ID_JOB_LEN);
+	num_be64_put(v + ID_JOB_LEN, (uint64_t)j->created_at);
+	if (hash != NULL) {
+		memcpy(v + vl, hash, CRYPTO_SHA256_LEN);
+		vl += CRYPTO_SHA256_LEN;
+	}
+	if ((ret = store_put(st, txn, dbi, k, kl, v, vl)) != 0)
+		return ret;
+	return create_expiry(st, txn, j->created_at + STORE_DEDUPE_WINDOW_MS,
+	    dbi == DBI_IDEM ? EXP_IDEM : EXP_DEDUPE, k, kl);
+}
+
+/*
+ * Look up a live row (created within the window).  On a hit *id is the job
+ * it names; 1 hit, 0 miss, or a Berkeley DB error.
+ */
+static int
+create_row_get(struct store *st, DB_TXN *txn, int dbi, const unsigned char *k,
+    size_t kl, int64_t now, char id[ID_JOB_LEN + 1], unsigned char *hash)
+{
+	DBT d;
+	int ret;
+
+	ret = store_get(st, txn, dbi, k, kl, &d, DB_RMW);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0)
+		return ret;
+	if (d.size < ID_JOB_LEN + 8)
+		return STORE_RET(DQ_ERR_CORRUPT);
+	if ((int64_t)num_be64_get((unsigned char *)d.data + ID_JOB_LEN) +
+	    STORE_DEDUPE_WINDOW_MS <= now)
+		return 0;
+	memcpy(id, d.data, ID_JOB_LEN);
+	id[ID_JOB_LEN] = '\0';
+	if (hash != NULL && d.size >= ID_JOB_LEN + 8 + CRYPTO_SHA256_LEN)
+		memcpy(hash, (unsigned char *)d.data + ID_JOB_LEN + 8, CRYPTO_SHA256_LEN);
+	return 1;
+}
+
+/* Idempotency first: 1 when the item was answered from it. */
+static int
+create_check_idem(struct store *st, DB_TXN *txn, uint32_t account,
+    struct store_create *it)
+{
+	unsigned char k[KEY_MAX], hash[CRYPTO_SHA256_LEN];
+	char id[ID_JOB_LEN + 1];
+	size_t kl;
+	int ret;
+
+	if (it->idem_hash == NULL || it->job->idempotency_key == NULL)
+		return 0;
+	kl = key_acct_str(k, account, it->job->idempotency_key);
+	memset(hash, 0, sizeof(hash));
+	ret = create_row_get(st, txn, DBI_IDEM, k, kl, it->job->created_at, id, hash);
+	if (ret != 1)
+		return ret;
+	if (memcmp(hash, it->idem_hash, CRYPTO_SHA256_LEN) != 0) {
+		it->result = STORE_IDEM_REUSED;
+		return 1;
+	}
+	ret = store_job_read(st, txn, id, 0, &it->existing);
+	if (ret == DB_NOTFOUND)		/* removed by retention: create anew */
+		return 0;
+	if (ret != 0)
+		return ret;
+	it->result = STORE_DEDUPLICATED;
+	return 1;
+}
+
+static int
+create_check_dedupe(struct store *st, DB_TXN *txn, uint32_t account,
+    struct store_create *it)
+{
+	unsigned char k[KEY_MAX];
+	char id[ID_JOB_LEN + 1];
+	size_t kl;
+	int ret;
+
+	if (it->job->dedupe_key == NULL)
+		return 0;
+	kl = key_acct_str(k, account, it->job->dedupe_key);
+	ret = create_row_get(st, txn, DBI_DEDUPE, k, kl, it->job->created_at, id, NULL);
+	if (ret != 1)
+		return ret;
+	ret = store_job_read(st, txn, id, 0, &it->existing);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0)
+		return ret;
+	if (it->existing.status == JOB_FAILED || it->existing.status == JOB_CANCELLED) {
+		job_free(&it->existing);
+		return 0;
+	}
+	it->result = STORE_DEDUPLICATED;
+	return 1;
+}
+
+static int
+create_insert(struct store *st, DB_TXN *txn, uint32_t account,
+    struct store_create *it)
+{
+	struct job *j = it->job;
+	unsigned char k[KEY_MAX];
+	int ret;
+
+	j->account = account;
+	if (j->id[0] == '\0' && ids_new_job(j->id) == -1)
+		return STORE_RET(DQ_ERR_INTERNAL);
+	if ((ret = store_job_write(st, txn, j)) != 0 ||
+	    (ret = store_job_apply(st, txn, NULL, j)) != 0)
+		return ret;
+	if (it->idem_hash != NULL && j->idempotency_key != NULL &&
+	    (ret = create_row_put(st, txn, DBI_IDEM, k,
+	    key_acct_str(k, account, j->idempotency_key), j, it->idem_hash)) != 0)
+		return ret;
+	if (j->dedupe_key != NULL &&
+	    (ret = create_row_put(st, txn, DBI_DEDUPE, k,
+	    key_acct_str(k, account, j->dedupe_key), j, NULL)) != 0)
+		return ret;
+	it->result = STORE_CREATED;
+	return 0;
+}
+
+static int
+create_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct create_arg *a = arg;
+	struct store_create *it;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < a->n; i++) {		/* a retried txn starts clean */
+		job_free(&a->items[i].existing);
+		a->items[i].result = STORE_CREATED;
+	}
+	for (i = 0; i < a->n; i++) {
+		it = &a->items[i];
+		if ((ret = create_check_idem(st, txn, a->account, it)) < 0 ||
+		    (ret == 0 && (ret = create_check_dedupe(st, txn, a->account, it)) < 0))
+			return ret;
+		if (ret == 1)
+			continue;
+		if ((ret = create_insert(st, txn, a->account, it)) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+enum dq_err
+store_jobs_create(struct store *st, uint32_t account, struct store_create *items,
+    size_t n)
+{
+	struct create_arg a = { account, items, n };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		memset(&items[i].existing, 0, sizeof(items[i].existing));
+	return store_txn(st, 0, create_txn, &a);
+}
+
+/* --- read and edit ------------------------------------------------------------ */
+
+struct get_arg {
+	uint32_t	 account;
+	const char	*id;
+	struct job	*out;
+};
+
+static int
+get_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct get_arg *a = arg;
+	int ret;
+
+	job_free(a->out);
+	if ((ret = store_job_read(st, txn, a->id, 0, a->out)) != 0)
+		return ret;
+	if (a->out->account != a->account) {
+		job_free(a->out);
+		return DB_NOTFOUND;
+	}
+	return 0;
+}
+
+enum dq_err
+store_job_get(struct store *st, uint32_t account, const char *id, struct job *out)
+{
+	struct get_arg a = { account, id, out };
+
+	job_init(out);
+	return store_txn(st, STORE_TXN_READ, get_txn, &a);
+}
+
+struct edit_arg {
+	uint32_t		 account;
+	const char		*id;
+	store_job_edit_fn	 fn;
+	void			*fnarg;
+	struct job		*out;
+};
+
+static int
+edit_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct edit_arg *a = arg;
+	struct job j, old;
+	enum dq_err e;
+	void *buf = NULL;
+	size_t len;
+	int ret;
+
+	if ((ret = store_job_read(st, txn, a->id, DB_RMW, &j)) != 0)
+		return ret;
+	if (j.account != a->account) {
+		ret = DB_NOTFOUND;
+		goto done;
+	}
+	old = j;		/* shallow: both borrow j.mem, which fn leaves alone */
+	if ((e = a->fn(&j, a->fnarg)) != DQ_OK) {
+		ret = STORE_RET(e);
+		goto done;
+	}
+	if ((buf = job_encode(&j, &len)) == NULL) {
+		ret = STORE_RET(DQ_ERR_NOMEM);
+		goto done;
+	}
+	if ((ret = store_put(st, txn, DBI_JOBS, j.id, ID_JOB_LEN, buf, len)) != 0 ||
+	    (ret = store_job_apply(st, txn, &old, &j)) != 0)
+		goto done;
+	if (a->out != NULL) {
+		job_free(a->out);
+		if (job_decode(buf, len, a->out) == -1)
+			ret = STORE_RET(DQ_ERR_NOMEM);
+	}
+done:
+	free(buf);
+	job_free(&j);
+	return ret;
+}
+
+enum dq_err
+store_job_edit(struct store *st, uint32_t account, const char *id,
+    store_job_edit_fn fn, void *fnarg, struct job *out)
+{
+	struct edit_arg a = { account, id, fn, fnarg, out };
+
+	if (out != NULL)
+		job_init(out);
+	return store_txn(st, 0, edit_txn, &a);
+}
+
+/* --- list and count -------------------------------------------------------- */
+
+struct list_arg {
+	const struct store_list_query	*q;
+	struct job			*jobs;
+	int				*n, *more;
+	int64_t				*total;
+};
+
+static int
+list_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct list_arg *a = arg;
+	const struct store_list_query *q = a->q;
+	unsigned char dim[KEY_MAX], start[KEY_MAX], kbuf[KEY_MAX];
+	char id[ID_JOB_LEN + 1];
+	size_t dl, sl;
+	int64_t skip = q->offset;
+	DBC *c = NULL;
+	DBT k, d;
+	int ret, mask, i;
+
+	for (i = 0; i < *a->n; i++)
+		job_free(&a->jobs[i]);
+	*a->n = 0;
+	*a->more = 0;
+	mask = (q->status >= 0 ? DIM_STATUS : 0) | (q->queue ? DIM_QUEUE : 0) |
+	    (q->schedule_id ? DIM_SCHED : 0);
+	dl = key_dim(dim, q->account, mask, q->queue, q->schedule_id, q->status);
+	if ((ret = store_count_get(st, txn, dim, dl, a->total)) != 0)
+		return ret;
+	sl = q->has_after ? key_idx(start, dim, dl, q->after_created, q->after_id,
+	    ID_JOB_LEN) : (memcpy(start, dim, dl), dl);
+	if ((ret = st->db[DBI_JOBIDX]->cursor(st->db[DBI_JOBIDX], txn, &c, 0)) != 0)
+		return ret;
+	memcpy(kbuf, start, sl);
+	store_dbt(&k, kbuf, sl);
+	memset(&d, 0, sizeof(d));
+	k.ulen = sizeof(kbuf);
+	k.flags = DB_DBT_USERMEM;
+	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = c->get(c, &k, &d, DB_NEXT)) {
+		if (k.size != dl + 8 + ID_JOB_LEN || memcmp(k.data, dim, dl) != 0)
+			break;
+		if (q->has_after && k.size == sl && memcmp(k.data, start, sl) == 0)
+			continue;	/* the cursor's own item was on the last page */
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		if (*a->n == q->limit) {
+			*a->more = 1;
+			break;
+		}
+		memcpy(id, (unsigned char *)k.data + dl + 8, ID_JOB_LEN);
+		id[ID_JOB_LEN] = '\0';
+		if ((ret = store_job_read(st, txn, id, 0, &a->jobs[*a->n])) != 0)
+			break;
+		(*a->n)++;
+	}
+	c->close(c);
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+enum dq_err
+store_jobs_list(struct store *st, const struct store_list_query *q,
+    struct job *jobs, int *n, int *more, int64_t *total)
+{
+	struct list_arg a = { q, jobs, n, more, total };
+	enum dq_err e;
+	int i;
+
+	*n = 0;
+	for (i = 0; i < q->limit; i++)
+		job_init(&jobs[i]);
+	e = store_txn(st, STORE_TXN_READ, list_txn, &a);
+	if (e != DQ_OK) {
+		for (i = 0; i < *n; i++)
+			job_free(&jobs[i]);
+		*n = 0;
+	}
+	return e;
+}
+
+struct count_arg {
+	uint32_t	 account;
+	const char	*queue;
+	int64_t		*counts;
+};
+
+static int
+count_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct count_arg *a = arg;
+	unsigned char dim[KEY_MAX];
+	size_t dl;
+	int s, ret;
+
+	for (s = 0; s < JOB_NSTATUS; s++) {
+		dl = key_dim(dim, a->account, DIM_STATUS | (a->queue ? DIM_QUEUE : 0),
+		    a->queue, NULL, s);
+		if ((ret = store_count_get(st, txn, dim, dl, &a->counts[s])) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+enum dq_err
+store_jobs_count(struct store *st, uint32_t account, const char *queue,
+    int64_t counts[JOB_NSTATUS])
+{
+	struct count_arg a = { account, queue, counts };
+
+	return store_txn(st, STORE_TXN_READ, count_txn, &a);
+}

@@ -1,0 +1,178 @@
+/*
+ * Everything derived from a job record, kept in the same transaction as the
+ * record: listing entries and counters for each dim, the per-queue due index
+ * (pending jobs), leases (active), callbacks to make, and the finished index
+ * that retention walks.  store_job_apply(old, new) is the only code that
+ * changes them: callers edit a job and say what it was before.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "num.h"
+#include "store_int.h"
+
+int	store_queue_ensure(struct store *, DB_TXN *, uint32_t account, const char *queue);
+
+static int
+jobidx_dims(struct store *st, DB_TXN *txn, const struct job *old,
+    const struct job *nw)
+{
+	const struct job *j = nw ? nw : old;
+	unsigned char dim[KEY_MAX], key[KEY_MAX];
+	size_t dl, kl;
+	int mask, ret;
+
+	for (mask = 0; mask < 8; mask++) {
+		if ((mask & DIM_SCHED) && j->schedule_id == NULL)
+			continue;
+		if (old && nw && (!(mask & DIM_STATUS) || old->status == nw->status))
+			continue;
+		if (old) {
+			dl = key_dim(dim, old->account, mask, old->queue,
+			    old->schedule_id, old->status);
+			kl = key_idx(key, dim, dl, old->created_at, old->id, ID_JOB_LEN);
+			if ((ret = store_del(st, txn, DBI_JOBIDX, key, kl)) != 0 ||
+			    (ret = store_count_add(st, txn, dim, dl, -1)) != 0)
+				return ret;
+		}
+		if (nw) {
+			dl = key_dim(dim, nw->account, mask, nw->queue,
+			    nw->schedule_id, nw->status);
+			kl = key_idx(key, dim, dl, nw->created_at, nw->id, ID_JOB_LEN);
+			if ((ret = store_put(st, txn, DBI_JOBIDX, key, kl, "", 0)) != 0 ||
+			    (ret = store_count_add(st, txn, dim, dl, 1)) != 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* The due key of a pending job: qkey | due_at | id. */
+static size_t
+jobidx_due_key(unsigned char *k, const struct job *j)
+{
+	size_t n = key_qkey(k, j->account, j->queue);
+
+	return n + key_time_id(k + n, j->due_at, j->id, ID_JOB_LEN);
+}
+
+/*
+ * One time-ordered index: an entry (t, id) when the job is in the state
+ * "has" says, with data d.  An entry without data is rewritten only when its
+ * time changes; one with data (a lease's owner) whenever it is called.
+ */
+static int
+jobidx_timed(struct store *st, DB_TXN *txn, int dbi, int had, int64_t old_t,
+    int has, int64_t new_t, const char *id, const void *d, size_t dl)
+{
+	unsigned char k[8 + ID_JOB_LEN];
+	int ret;
+
+	if (had && has && old_t == new_t && dl == 0)
+		return 0;
+	if (had && (ret = store_del(st, txn, dbi, k,
+	    key_time_id(k, old_t, id, ID_JOB_LEN))) != 0)
+		return ret;
+	if (has)
+		return store_put(st, txn, dbi, k, key_time_id(k, new_t, id, ID_JOB_LEN),
+		    d, dl);
+	return 0;
+}
+
+static int
+jobidx_due(struct store *st, DB_TXN *txn, const struct job *old,
+    const struct job *nw)
+{
+	unsigned char ok[KEY_MAX], nk[KEY_MAX];
+	size_t ol = 0, nl = 0;
+	int ret;
+
+	if (old && old->status == JOB_PENDING)
+		ol = jobidx_due_key(ok, old);
+	if (nw && nw->status == JOB_PENDING)
+		nl = jobidx_due_key(nk, nw);
+	if (ol == nl && ol != 0 && memcmp(ok, nk, ol) == 0)
+		return 0;
+	if (ol && (ret = store_del(st, txn, DBI_DUE, ok, ol)) != 0)
+		return ret;
+	if (nl)
+		return store_put(st, txn, DBI_DUE, nk, nl, "", 0);
+	return 0;
+}
+
+static int
+jobidx_lease(struct store *st, DB_TXN *txn, const struct job *old,
+    const struct job *nw)
+{
+	unsigned char owner[12];
+	int had = old && old->status == JOB_ACTIVE;
+	int has = nw && nw->status == JOB_ACTIVE;
+
+	if (has) {
+		num_be32_put(owner, nw->lease_pid);
+		num_be64_put(owner + 4, (uint64_t)nw->lease_owner);
+	}
+	if (had && has && old->lease_until == nw->lease_until &&
+	    old->lease_owner == nw->lease_owner)
+		return 0;
+	return jobidx_timed(st, txn, DBI_LEASES, had, had ? old->lease_until : 0,
+	    has, has ? nw->lease_until : 0, (nw ? nw : old)->id, owner, sizeof(owner));
+}
+
+int
+store_job_apply(struct store *st, DB_TXN *txn, const struct job *old,
+    const struct job *nw)
+{
+	const struct job *j = nw ? nw : old;
+	int ret;
+
+	if (old == NULL && (ret = store_queue_ensure(st, txn, nw->account,
+	    nw->queue)) != 0)
+		return ret;
+	if ((ret = jobidx_dims(st, txn, old, nw)) != 0 ||
+	    (ret = jobidx_due(st, txn, old, nw)) != 0 ||
+	    (ret = jobidx_lease(st, txn, old, nw)) != 0)
+		return ret;
+	ret = jobidx_timed(st, txn, DBI_CBDUE,
+	    old && old->cb_status == JOB_CB_PENDING, old ? old->cb_due_at : 0,
+	    nw && nw->cb_status == JOB_CB_PENDING, nw ? nw->cb_due_at : 0,
+	    j->id, "", 0);
+	if (ret != 0)
+		return ret;
+	return jobidx_timed(st, txn, DBI_FINISHED,
+	    old && job_is_terminal(old->status), old ? old->finished_at : 0,
+	    nw && job_is_terminal(nw->status), nw ? nw->finished_at : 0,
+	    j->id, "", 0);
+}
+
+int
+store_job_read(struct store *st, DB_TXN *txn, const char *id, u_int32_t flags,
+    struct job *out)
+{
+	DBT d;
+	int ret;
+
+	if (strlen(id) != ID_JOB_LEN)
+		return DB_NOTFOUND;
+	if ((ret = store_get(st, txn, DBI_JOBS, id, ID_JOB_LEN, &d, flags)) != 0)
+		return ret;
+	if (job_decode(d.data, d.size, out) == -1)
+		return STORE_RET(DQ_ERR_CORRUPT);
+	return 0;
+}
+
+int
+store_job_write(struct store *st, DB_TXN *txn, const struct job *j)
+{
+	void *buf;
+	size_t len;
+	int ret;
+
+	if ((buf = job_encode(j, &len)) == NULL)
+		return STORE_RET(DQ_ERR_NOMEM);
+	ret = store_put(st, txn, DBI_JOBS, j->id, ID_JOB_LEN, buf, len);
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,309 @@
+/*
+ * Queue settings (paused, concurrency, rate) and the queue operations of
+ * API.md 7.  A queue record exists once a job or a PUT names the queue;
+ * until then GET answers the defaults.
+ *
+ * Queue record, version 1: u8 version | u8 paused | i64 concurrency |
+ * i64 rate in millionths per second | i64 created_at | i64 updated_at.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "num.h"
+#include "rec.h"
+#include "store_int.h"
+
+#define QUEUE_REC_VERSION	1
+#define PURGE_BATCH		256
+
+int	store_queue_ensure(struct store *, DB_TXN *, uint32_t account, const char *queue);
+
+static int
+queue_write(struct store *st, DB_TXN *txn, const struct queue_info *q)
+{
+	unsigned char k[KEY_MAX];
+	struct rec_w w;
+	void *buf;
+	size_t len;
+	int ret;
+
+	rec_w_init(&w);
+	rec_u8(&w, QUEUE_REC_VERSION);
+	rec_u8(&w, q->paused ? 1 : 0);
+	rec_i64(&w, q->concurrency);
+	rec_i64(&w, (int64_t)llround(q->rate_per_second * 1e6));
+	rec_i64(&w, q->created_at);
+	rec_i64(&w, q->updated_at);
+	if ((buf = rec_w_finish(&w, &len)) == NULL)
+		return STORE_RET(DQ_ERR_NOMEM);
+	ret = store_put(st, txn, DBI_QUEUES, k, key_qkey(k, q->account, q->name),
+	    buf, len);
+	free(buf);
+	return ret;
+}
+
+static int
+queue_decode(const void *kd, size_t kl, const DBT *d, struct queue_info *q)
+{
+	const unsigned char *k = kd;
+	struct rec_r r;
+
+	memset(q, 0, sizeof(*q));
+	if (kl < 6 || kl - 5 > JOB_QUEUE_MAX || k[kl - 1] != '\0')
+		return STORE_RET(DQ_ERR_CORRUPT);
+	q->account = num_be32_get(k);
+	memcpy(q->name, k + 4, kl - 4);
+	rec_r_init(&r, d->data, d->size);
+	if (rec_get_u8(&r) != QUEUE_REC_VERSION)
+		return STORE_RET(DQ_ERR_CORRUPT);
+	q->paused = rec_get_u8(&r);
+	q->concurrency = rec_get_i64(&r);
+	q->rate_per_second = (double)rec_get_i64(&r) / 1e6;
+	q->created_at = rec_get_i64(&r);
+	q->updated_at = rec_get_i64(&r);
+	return rec_r_done(&r) == 0 ? 0 : STORE_RET(DQ_ERR_CORRUPT);
+}
+
+/* Read a queue, or fill in the defaults when it has no record. */
+static int
+queue_read(struct store *st, DB_TXN *txn, uint32_t account, const char *name,
+    u_int32_t flags, struct queue_info *q)
+{
+	unsigned char k[KEY_MAX];
+	size_t kl = key_qkey(k, account, name);
+	DBT d;
+	int ret;
+
+	ret = store_get(st, txn, DBI_QUEUES, k, kl, &d, flags);
+	if (ret == DB_NOTFOUND) {
+		memset(q, 0, sizeof(*q));
+		q->account = account;
+		memcpy(q->name, name, strlen(name) + 1);
+		return 0;
+	}
+	return ret != 0 ? ret : queue_decode(k, kl, &d, q);
+}
+
+int
+store_queue_ensure(struct store *st, DB_TXN *txn, uint32_t account,
+    const char *queue)
+{
+	unsigned char k[KEY_MAX];
+	struct queue_info q;
+	DBT d;
+	int ret;
+
+	ret = store_get(st, txn, DBI_QUEUES, k, key_qkey(k, account, queue), &d, 0);
+	if (ret != DB_NOTFOUND)
+		return ret;
+	if ((ret = queue_read(st, txn, account, queue, 0, &q)) != 0)
+		return ret;
+	return queue_write(st, txn, &q);
+}
+
+static int
+queue_counts(struct store *st, DB_TXN *txn, struct queue_info *q)
+{
+	unsigned char dim[KEY_MAX];
+	int s, ret;
+
+	for (s = 0; s < JOB_NSTATUS; s++) {
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, q->account,
+		    DIM_STATUS | DIM_QUEUE, q->name, NULL, s), &q->counts[s])) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+struct qget_arg {
+	uint32_t		 account;
+	const char		*name;
+	const struct queue_change *ch;
+	int64_t			 now;
+	struct queue_info	*out;
+};
+
+static int
+qget_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct qget_arg *a = arg;
+	int ret;
+
+	if ((ret = queue_read(st, txn, a->account, a->name, 0, a->out)) != 0)
+		return ret;
+	return queue_counts(st, txn, a->out);
+}
+
+enum dq_err
+store_queue_get(struct store *st, uint32_t account, const char *name,
+    struct queue_info *out)
+{
+	struct qget_arg a = { account, name, NULL, 0, out };
+
+	return store_txn(st, STORE_TXN_READ, qget_txn, &a);
+}
+
+static int
+qset_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct qget_arg *a = arg;
+	struct queue_info *q = a->out;
+	int ret;
+
+	if ((ret = queue_read(st, txn, a->account, a->name, DB_RMW, q)) != 0)
+		return ret;
+	if (a->ch->set_paused)
+		q->paused = a->ch->paused;
+	if (a->ch->set_concurrency)
+		q->concurrency = a->ch->concurrency;
+	if (a->ch->set_rate)
+		q->rate_per_second = a->ch->rate_per_second;
+	if (q->created_at == 0)
+		q->created_at = a->now;
+	q->updated_at = a->now;
+	if ((ret = queue_write(st, txn, q)) != 0)
+		return ret;
+	return queue_counts(st, txn, q);
+}
+
+enum dq_err
+store_queue_set(struct store *st, uint32_t account, const char *name,
+    const struct queue_change *ch, int64_t now, struct queue_info *out)
+{
+	struct qget_arg a = { account, name, ch, now, out };
+
+	return store_txn(st, 0, qset_txn, &a);
+}
+
+struct qlist_arg {
+	uint32_t	 account;
+	int		 with_counts;
+	store_queue_fn	 fn;
+	void		*arg;
+};
+
+static int
+qlist_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct qlist_arg *a = arg;
+	unsigned char start[4];
+	struct queue_info q;
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+
+	if ((ret = st->db[DBI_QUEUES]->cursor(st->db[DBI_QUEUES], txn, &c, 0)) != 0)
+		return ret;
+	num_be32_put(start, a->account);
+	store_dbt(&k, start, 4);
+	memset(&d, 0, sizeof(d));
+	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = c->get(c, &k, &d, DB_NEXT)) {
+		if (a->account != 0 && (k.size < 4 ||
+		    num_be32_get(k.data) != a->account))
+			break;
+		if ((ret = queue_decode(k.data, k.size, &d, &q)) != 0 ||
+		    (a->with_counts && (ret = queue_counts(st, txn, &q)) != 0))
+			break;
+		if (a->fn(&q, a->arg) != 0)
+			break;
+	}
+	c->close(c);
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+enum dq_err
+store_queue_list(struct store *st, uint32_t account, int with_counts,
+    store_queue_fn fn, void *arg)
+{
+	struct qlist_arg a = { account, with_counts, fn, arg };
+
+	return store_txn(st, STORE_TXN_READ, qlist_txn, &a);
+}
+
+struct purge_arg {
+	uint32_t	 account;
+	const char	*name;
+	int64_t		 now;
+	int64_t		 done;		/* jobs cancelled by this batch */
+};
+
+/* Cancel up to PURGE_BATCH jobs of one status; a batch is one txn. */
+static int
+purge_status(struct store *st, DB_TXN *txn, struct purge_arg *a, int status)
+{
+	unsigned char dim[KEY_MAX], kbuf[KEY_MAX];
+	char ids[PURGE_BATCH][ID_JOB_LEN + 1];
+	struct job j, old;
+	size_t dl;
+	int n = 0, i, ret;
+	DBC *c = NULL;
+	DBT k, d;
+
+	dl = key_dim(dim, a->account, DIM_STATUS | DIM_QUEUE, a->name, NULL, status);
+	if ((ret = st->db[DBI_JOBIDX]->cursor(st->db[DBI_JOBIDX], txn, &c, 0)) != 0)
+		return ret;
+	memcpy(kbuf, dim, dl);
+	store_dbt(&k, kbuf, dl);
+	k.ulen = sizeof(kbuf);
+	k.flags = DB_DBT_USERMEM;
+	memset(&d, 0, sizeof(d));
+	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0 && n < PURGE_BATCH;
+	    ret = c->get(c, &k, &d, DB_NEXT)) {
+		if (k.size != dl + 8 + ID_JOB_LEN || memcmp(kbuf, dim, dl) != 0)
+			break;
+		memcpy(ids[n], kbuf + dl + 8, ID_JOB_LEN);
+		ids[n++][ID_JOB_LEN] = '\0';
+	}
+	c->close(c);
+	if (ret != 0 && ret != DB_NOTFOUND)
+		return ret;
+	for (i = 0; i < n; i++) {
+		if ((ret = store_job_read(st, txn, ids[i], DB_RMW, &j)) != 0)
+			return ret;
+		old = j;
+		if (job_act_cancel(&j, a->now) == DQ_OK) {
+			if ((ret = store_job_write(st, txn, &j)) != 0 ||
+			    (ret = store_job_apply(st, txn, &old, &j)) != 0) {
+				job_free(&j);
+				return ret;
+			}
+			a->done++;
+		}
+		job_free(&j);
+	}
+	return 0;
+}
+
+static int
+purge_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct purge_arg *a = arg;
+	int ret;
+
+	a->done = 0;
+	if ((ret = purge_status(st, txn, a, JOB_PENDING)) != 0)
+		return ret;
+	if (a->done < PURGE_BATCH / 2)
+		return purge_status(st, txn, a, JOB_AWAITING_APPROVAL);
+	return 0;
+}
+
+enum dq_err
+store_queue_purge(struct store *st, uint32_t account, const char *name,
+    int64_t now, int64_t *cancelled)
+{
+	struct purge_arg a = { account, name, now, 0 };
+	enum dq_err e;
+
+	*cancelled = 0;
+	do {
+		if ((e = store_txn(st, 0, purge_txn, &a)) != DQ_OK)
+			return e;
+		*cancelled += a.done;
+	} while (a.done > 0);
+	return DQ_OK;
+}

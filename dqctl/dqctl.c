@@ -1,0 +1,199 @@
+/*
+ * dqctl: the admin CLI on dq's store.  Accounts and keys are managed here,
+ * never over the public API.  Commands are one table of {words, handler}.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "dqtime.h"
+#include "log.h"
+#include "store.h"
+
+struct ctl {
+	struct dq_conf	 conf;
+	struct store	*st;
+	int		 argc;
+	char		**argv;
+};
+
+typedef int (*ctl_fn)(struct ctl *);
+
+static int
+ctl_err(const char *what, enum dq_err e)
+{
+	fprintf(stderr, "dqctl: %s: %s\n", what, dq_strerror(e));
+	return 1;
+}
+
+static int
+cmd_init(struct ctl *c)
+{
+	printf("initialised %s\n", c->conf.data_dir);
+	return 0;
+}
+
+static int
+cmd_account_add(struct ctl *c)
+{
+	char key[ID_KEY_LEN + 1], secret[ID_SECRET_LEN + 1];
+	struct account a;
+	enum dq_err e;
+	int sign_with_key = 0;
+
+	if (c->argc == 2 && strcmp(c->argv[1], "--sign-with-api-key") == 0)
+		sign_with_key = 1;
+	else if (c->argc != 1) {
+		fprintf(stderr, "usage: dqctl account add NAME [--sign-with-api-key]\n");
+		return 2;
+	}
+	e = store_account_add(c->st, c->argv[0], sign_with_key, key, secret, &a);
+	if (e == DQ_ERR_INVALID) {
+		fprintf(stderr, "dqctl: account names are 1-64 characters of "
+		    "[A-Za-z0-9_.-]\n");
+		return 1;
+	}
+	if (e != DQ_OK)
+		return ctl_err(e == DQ_ERR_EXISTS ? "account exists" : "account add", e);
+	printf("account: %s\napi_key: %s\n", a.name, key);
+	if (sign_with_key)
+		printf("signing_secret: (the API key; --sign-with-api-key)\n");
+	else
+		printf("signing_secret: %s\n", secret);
+	return 0;
+}
+
+static int
+ctl_account_print(const struct account *a, void *arg)
+{
+	char when[DQ_TIME_LEN + 1];
+
+	printf("%-6u %-24s %-8s %-12s %s\n", a->id, a->name,
+	    a->disabled ? "disabled" : "enabled",
+	    a->sign_with_api_key ? "api-key" : "secret",
+	    dqtime_format(a->created_at, when, sizeof(when)));
+	return 0;
+}
+
+static int
+cmd_account_list(struct ctl *c)
+{
+	enum dq_err e;
+
+	printf("%-6s %-24s %-8s %-12s %s\n", "ID", "NAME", "STATE", "SIGNING", "CREATED");
+	if ((e = store_account_list(c->st, ctl_account_print, NULL)) != DQ_OK)
+		return ctl_err("account list", e);
+	return 0;
+}
+
+static int
+cmd_account_rotate(struct ctl *c)
+{
+	char key[ID_KEY_LEN + 1];
+	enum dq_err e;
+
+	if (c->argc != 1) {
+		fprintf(stderr, "usage: dqctl account rotate-key NAME\n");
+		return 2;
+	}
+	if ((e = store_account_rotate_key(c->st, c->argv[0], key)) != DQ_OK)
+		return ctl_err(c->argv[0], e);
+	printf("api_key: %s\n", key);
+	return 0;
+}
+
+static int
+cmd_account_disable(struct ctl *c)
+{
+	enum dq_err e;
+
+	if (c->argc != 1) {
+		fprintf(stderr, "usage: dqctl account disable NAME\n");
+		return 2;
+	}
+	if ((e = store_account_disable(c->st, c->argv[0])) != DQ_OK)
+		return ctl_err(c->argv[0], e);
+	printf("disabled %s\n", c->argv[0]);
+	return 0;
+}
+
+static const struct {
+	const char	*w1, *w2;
+	ctl_fn		 fn;
+	int		 create;
+	const char	*help;
+} cmds[] = {
+	{ "init", NULL, cmd_init, 1, "create the store in data_dir" },
+	{ "account", "add", cmd_account_add, 0, "NAME [--sign-with-api-key]" },
+	{ "account", "list", cmd_account_list, 0, "" },
+	{ "account", "rotate-key", cmd_account_rotate, 0, "NAME" },
+	{ "account", "disable", cmd_account_disable, 0, "NAME" },
+};
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: dqctl [-V] [-c file] command\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(fp, "  dqctl %s%s%s %s\n", cmds[i].w1, cmds[i].w2 ? " " : "",
+		    cmds[i].w2 ? cmds[i].w2 : "", cmds[i].help);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl c;
+	const char *path = NULL;
+	char err[512];
+	size_t i;
+	int ch, rc, words;
+
+	while ((ch = getopt(argc, argv, "+c:hnV")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'n': break;
+		case 'V': printf("dqctl %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	log_init("dqctl", 0);
+	memset(&c, 0, sizeof(c));
+	if (conf_load(&c.conf, conf_pick(path), err, sizeof(err)) == -1) {
+		fprintf(stderr, "dqctl: %s\n", err);
+		return 1;
+	}
+	log_set_level(LOG_LVL_WARN);
+	for (i = 0; i < NCMDS; i++) {
+		words = cmds[i].w2 ? 2 : 1;
+		if (argc >= words && strcmp(argv[0], cmds[i].w1) == 0 &&
+		    (cmds[i].w2 == NULL || strcmp(argv[1], cmds[i].w2) == 0))
+			break;
+	}
+	if (i == NCMDS) {
+		usage(stderr);
+		conf_free(&c.conf);
+		return 2;
+	}
+	if (store_open(&c.st, &c.conf, cmds[i].create ? STORE_CREATE : 0, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "dqctl: %s\n", err);
+		conf_free(&c.conf);
+		return 1;
+	}
+	c.argc = argc - words;
+	c.argv = argv + words;
+	rc = cmds[i].fn(&c);
+	store_close(c.st);
+	conf_free(&c.conf);
+	return rc;
+}

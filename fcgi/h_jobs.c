@@ -1,0 +1,398 @@
+/*
+ * /v1/jobs: create, batch create, read, list and the attempts history
+ * (API.md 4.1-4.4, 4.6, 4.7).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "dqtime.h"
+#include "handlers.h"
+#include "jobreq.h"
+#include "query.h"
+#include "wakeup.h"
+
+#define BATCH_MAX	100
+
+static void
+jobs_ctx(const struct req *q, struct jobreq_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->now_ms = q->now;
+	ctx->default_max_attempts = q->conf->default_max_attempts;
+	ctx->default_timeout_ms = q->conf->delivery_timeout_ms;
+	ctx->require_https = q->conf->require_https;
+}
+
+/* SHA-256 of the body re-encoded canonically (sorted keys, compact). */
+static int
+jobs_body_hash(json_t *body, unsigned char out[CRYPTO_SHA256_LEN])
+{
+	char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (text == NULL)
+		return -1;
+	crypto_sha256(text, strlen(text), out);
+	free(text);
+	return 0;
+}
+
+/* Tell the dispatcher about new pending work once it is committed. */
+static void
+jobs_wake(const struct job *j)
+{
+	if (j->status == JOB_PENDING)
+		wakeup_send(WAKEUP_JOB, j->account, j->queue, j->due_at);
+}
+
+static int
+jobs_idem_header(const struct req *q, struct resp *r)
+{
+	const char *k = q->idempotency_key;
+	struct verr e;
+
+	if (k == NULL)
+		return 0;
+	if (*k != '\0' && strlen(k) <= JOB_KEY_MAX)
+		return 0;
+	verr_init(&e);
+	verr_add(&e, VERR_VALIDATION, "Idempotency-Key",
+	    "header must be 1 to 255 characters");
+	resp_verr(r, q, &e);
+	return -1;
+}
+
+/* The answer for one created or deduplicated item. */
+static json_t *
+jobs_result_json(const struct req *q, struct store_create *it, int *status)
+{
+	if (it->result == STORE_DEDUPLICATED) {
+		*status = 200;
+		return job_to_json(&it->existing, 1, q->now);
+	}
+	*status = 201;
+	return job_to_json(it->job, 0, q->now);
+}
+
+void
+h_job_create(struct req *q, struct resp *r)
+{
+	unsigned char hash[CRYPTO_SHA256_LEN];
+	struct store_create it;
+	struct jobreq_ctx ctx;
+	struct jobreq jr;
+	struct verr e;
+	enum dq_err err;
+	json_t *body;
+	int status;
+
+	if (jobs_idem_header(q, r) == -1 || (body = req_json_object(q, r)) == NULL)
+		return;
+	jobs_ctx(q, &ctx);
+	verr_init(&e);
+	if (jobreq_parse(body, JOBREQ_CREATE, &ctx, &jr, &e) == -1) {
+		resp_verr(r, q, &e);
+		goto done;
+	}
+	memset(&it, 0, sizeof(it));
+	it.job = &jr.job;
+	if (q->idempotency_key != NULL) {
+		jr.job.idempotency_key = q->idempotency_key;
+		if (jobs_body_hash(body, hash) == 0)
+			it.idem_hash = hash;
+	}
+	if ((err = store_jobs_create(q->st, q->account.id, &it, 1)) != DQ_OK)
+		resp_dq_err(r, q, err, "job");
+	else if (it.result == STORE_IDEM_REUSED)
+		resp_dq_err(r, q, DQ_ERR_IDEM_REUSED, NULL);
+	else {
+		resp_json(r, 0, jobs_result_json(q, &it, &status));
+		r->status = status;
+		if (it.result == STORE_CREATED)
+			jobs_wake(&jr.job);
+	}
+	job_free(&it.existing);
+	jobreq_free(&jr);
+done:
+	json_decref(body);
+}
+
+/* --- batch ------------------------------------------------------------------ */
+
+struct batch_item {
+	struct jobreq	 jr;
+	json_t		*error;		/* set when the item was refused */
+	int		 valid;
+};
+
+static int
+batch_jobs(const struct req *q, struct resp *r, json_t *body, json_t **jobs)
+{
+	struct verr e;
+	const char *k;
+	json_t *v;
+
+	verr_init(&e);
+	json_object_foreach(body, k, v)
+		if (strcmp(k, "jobs") != 0)
+			verr_add(&e, VERR_VALIDATION, k, "is not a known field");
+	*jobs = json_object_get(body, "jobs");
+	if (*jobs == NULL)
+		verr_add(&e, VERR_MISSING_FIELD, "jobs", "is required");
+	else if (!json_is_array(*jobs) || json_array_size(*jobs) < 1 ||
+	    json_array_size(*jobs) > BATCH_MAX)
+		verr_add(&e, VERR_VALIDATION, "jobs",
+		    "must be an array of 1 to %d job objects", BATCH_MAX);
+	if (e.n == 0)
+		return 0;
+	resp_verr(r, q, &e);
+	return -1;
+}
+
+static void
+batch_validate(const struct req *q, json_t *jobs, struct batch_item *items,
+    struct store_create *creates, size_t *ncreate)
+{
+	struct jobreq_ctx ctx;
+	struct verr e;
+	size_t i;
+	json_t *v;
+
+	jobs_ctx(q, &ctx);
+	*ncreate = 0;
+	json_array_foreach(jobs, i, v) {
+		verr_init(&e);
+		if (!json_is_object(v)) {
+			items[i].error = resp_error_object(q, "invalid_request", NULL,
+			    "jobs[%zu] must be a JSON object", i);
+			continue;
+		}
+		if (jobreq_parse(v, JOBREQ_CREATE, &ctx, &items[i].jr, &e) == -1) {
+			items[i].error = resp_verr_object(q, &e);
+			continue;
+		}
+		items[i].valid = 1;
+		memset(&creates[*ncreate], 0, sizeof(creates[0]));
+		creates[(*ncreate)++].job = &items[i].jr.job;
+	}
+}
+
+void
+h_job_batch(struct req *q, struct resp *r)
+{
+	struct batch_item items[BATCH_MAX];
+	struct store_create creates[BATCH_MAX];
+	json_t *body, *jobs, *data, *job;
+	size_t i, n, nc, c = 0;
+	enum dq_err err;
+	int status;
+
+	if ((body = req_json_object(q, r)) == NULL)
+		return;
+	if (batch_jobs(q, r, body, &jobs) == -1)
+		goto done;
+	n = json_array_size(jobs);
+	memset(items, 0, sizeof(items));
+	batch_validate(q, jobs, items, creates, &nc);
+	if (nc > 0 && (err = store_jobs_create(q->st, q->account.id, creates,
+	    nc)) != DQ_OK) {
+		resp_dq_err(r, q, err, "job");
+		goto free;
+	}
+	data = json_array();
+	for (i = 0; i < n; i++) {
+		if (!items[i].valid) {
+			json_array_append_new(data, json_pack("{s:i, s:O}", "status",
+			    400, "error", items[i].error));
+			continue;
+		}
+		job = jobs_result_json(q, &creates[c], &status);
+		json_array_append_new(data, json_pack("{s:i, s:o}", "status",
+		    status, "job", job));
+		if (creates[c].result == STORE_CREATED)
+			jobs_wake(creates[c].job);
+		c++;
+	}
+	resp_json(r, 200, json_pack("{s:o}", "data", data));
+free:
+	for (i = 0; i < nc; i++)
+		job_free(&creates[i].existing);
+	for (i = 0; i < n; i++) {
+		jobreq_free(&items[i].jr);
+		json_decref(items[i].error);
+	}
+done:
+	json_decref(body);
+}
+
+/* --- read ------------------------------------------------------------------- */
+
+void
+h_job_get(struct req *q, struct resp *r)
+{
+	struct job j;
+	enum dq_err err;
+
+	if (!ids_valid(q->param[0], "job_", 16)) {
+		resp_dq_err(r, q, DQ_ERR_NOTFOUND, "job");
+		return;
+	}
+	if ((err = store_job_get(q->st, q->account.id, q->param[0], &j)) != DQ_OK) {
+		resp_dq_err(r, q, err, "job");
+		return;
+	}
+	resp_json(r, 200, job_to_json(&j, 0, q->now));
+	job_free(&j);
+}
+
+static const char *const list_params[] = {
+	"status", "queue", "schedule_id", "limit", "offset", "cursor", NULL
+};
+
+/* The request's filters as a JSON object (for the cursor), checked. */
+static json_t *
+list_filters(const struct query *qs, struct verr *e)
+{
+	const char *status = query_get(qs, "status"), *queue = query_get(qs, "queue");
+	const char *sched = query_get(qs, "schedule_id");
+	enum job_status st;
+	json_t *f = json_object();
+
+	if (status != NULL && job_status_parse(status, &st) == -1)
+		verr_add(e, VERR_INVALID_QUERY, "status", "must be one of pending, "
+		    "awaiting_approval, active, completed, failed, cancelled");
+	if (queue != NULL && !jobreq_queue_valid(queue))
+		verr_add(e, VERR_INVALID_QUERY, "queue",
+		    "must be 1 to 64 characters of [a-zA-Z0-9_-]");
+	if (sched != NULL && !ids_valid(sched, "sch_", 16))
+		verr_add(e, VERR_INVALID_QUERY, "schedule_id", "is not a schedule id");
+	if (status)
+		json_object_set_new(f, "status", json_string(status));
+	if (queue)
+		json_object_set_new(f, "queue", json_string(queue));
+	if (sched)
+		json_object_set_new(f, "schedule_id", json_string(sched));
+	return f;
+}
+
+static void
+list_query(const struct page *p, uint32_t account, struct store_list_query *lq)
+{
+	const char *status = json_string_value(json_object_get(p->filters, "status"));
+	enum job_status st;
+
+	memset(lq, 0, sizeof(*lq));
+	lq->account = account;
+	lq->status = status && job_status_parse(status, &st) == 0 ? (int)st : -1;
+	lq->queue = json_string_value(json_object_get(p->filters, "queue"));
+	lq->schedule_id = json_string_value(json_object_get(p->filters, "schedule_id"));
+	lq->limit = p->limit;
+	lq->offset = p->offset;
+	lq->has_after = p->has_after;
+	lq->after_created = p->after_created;
+	if (p->has_after)
+		memcpy(lq->after_id, p->after_id, sizeof(lq->after_id));
+}
+
+void
+h_job_list(struct req *q, struct resp *r)
+{
+	struct job jobs[100];
+	struct store_list_query lq;
+	struct query qs;
+	struct page pg;
+	struct verr e;
+	enum dq_err err;
+	int64_t total;
+	int n = 0, more, i;
+	json_t *data, *filters;
+	char *cursor = NULL;
+
+	verr_init(&e);
+	memset(&pg, 0, sizeof(pg));
+	if (query_parse(&qs, q->query, list_params, &e) == 0) {
+		filters = list_filters(&qs, &e);
+		if (e.n == 0)
+			page_parse(&qs, filters, &pg, &e);	/* steals filters */
+		else
+			json_decref(filters);
+	}
+	if (e.n > 0) {
+		resp_verr(r, q, &e);
+		page_free(&pg);
+		return;
+	}
+	list_query(&pg, q->account.id, &lq);
+	if ((err = store_jobs_list(q->st, &lq, jobs, &n, &more, &total)) != DQ_OK) {
+		resp_dq_err(r, q, err, "jobs");
+		page_free(&pg);
+		return;
+	}
+	data = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(data, job_to_json(&jobs[i], 0, q->now));
+	if (more && n > 0)
+		cursor = page_cursor(pg.filters, jobs[n - 1].created_at, jobs[n - 1].id);
+	resp_json(r, 200, json_pack("{s:o, s:I, s:i, s:I, s:s?}", "data", data,
+	    "total", (json_int_t)total, "limit", pg.limit, "offset",
+	    (json_int_t)pg.offset, "next_cursor", cursor));
+	free(cursor);
+	for (i = 0; i < n; i++)
+		job_free(&jobs[i]);
+	page_free(&pg);
+}
+
+/* --- attempts ----------------------------------------------------------------- */
+
+static json_t *
+attempt_time(int64_t ms)
+{
+	char buf[DQ_TIME_LEN + 1];
+
+	return ms ? json_string(dqtime_format(ms, buf, sizeof(buf))) : json_null();
+}
+
+/* Called with NULL when a retried transaction starts the list again. */
+static int
+attempt_add(const struct attempt *at, void *arg)
+{
+	json_t *data = arg, *body = json_null();
+
+	if (at == NULL)
+		return json_array_clear(data);
+
+	if (at->response_body != NULL && at->response_is_json)
+		body = json_loads(at->response_body, JSON_DECODE_ANY, NULL);
+	if (at->response_body != NULL && body == NULL)
+		body = json_string(at->response_body);
+	json_array_append_new(data, json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "attempt", at->n, "started_at", attempt_time(at->started_at),
+	    "finished_at", attempt_time(at->finished_at),
+	    "duration_ms", at->duration_ms >= 0 ? json_integer(at->duration_ms) :
+	    json_null(), "response_code", at->response_code ?
+	    json_integer(at->response_code) : json_null(), "response_body", body,
+	    "error", at->error ? json_string(at->error) : json_null()));
+	return 0;
+}
+
+void
+h_job_attempts(struct req *q, struct resp *r)
+{
+	enum dq_err err;
+	json_t *data;
+
+	if (!ids_valid(q->param[0], "job_", 16)) {
+		resp_dq_err(r, q, DQ_ERR_NOTFOUND, "job");
+		return;
+	}
+	data = json_array();
+	err = store_attempts_list(q->st, q->account.id, q->param[0], attempt_add, data);
+	if (err != DQ_OK) {
+		json_decref(data);
+		resp_dq_err(r, q, err, "job");
+		return;
+	}
+	resp_json(r, 200, json_pack("{s:o}", "data", data));
+}

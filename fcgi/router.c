@@ -1,0 +1,212 @@
+/*
+ * Routing from one table of {method, pattern, handler, flags}.  A pattern's
+ * "*" matches one path segment, which the handler finds in req->param[].
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "handlers.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "router.h"
+
+#define R_PUBLIC	0x1	/* no API key needed */
+#define R_BODY		0x2	/* a JSON body is required */
+
+typedef void (*route_fn)(struct req *, struct resp *);
+
+struct route {
+	const char	*method;
+	const char	*pattern;
+	route_fn	 fn;
+	int		 flags;
+};
+
+static const struct route routes[] = {
+	{ "GET", "/healthz", h_healthz, R_PUBLIC },
+	{ "POST", "/v1/jobs", h_job_create, R_BODY },
+	{ "GET", "/v1/jobs", h_job_list, 0 },
+	{ "POST", "/v1/jobs/batch", h_job_batch, R_BODY },
+	{ "GET", "/v1/jobs/*", h_job_get, 0 },
+	{ "POST", "/v1/jobs/*/approve", h_job_approve, 0 },
+	{ "POST", "/v1/jobs/*/cancel", h_job_cancel, 0 },
+	{ "POST", "/v1/jobs/*/retry", h_job_retry, 0 },
+	{ "GET", "/v1/jobs/*/attempts", h_job_attempts, 0 },
+	{ "GET", "/v1/queues", h_queue_list, 0 },
+	{ "GET", "/v1/queues/*", h_queue_get, 0 },
+	{ "PUT", "/v1/queues/*", h_queue_put, R_BODY },
+	{ "POST", "/v1/queues/*/pause", h_queue_pause, 0 },
+	{ "POST", "/v1/queues/*/resume", h_queue_resume, 0 },
+	{ "POST", "/v1/queues/*/purge", h_queue_purge, 0 },
+};
+#define NROUTES	(sizeof(routes) / sizeof(routes[0]))
+
+#define ROUTER_PATH_MAX	1024
+
+/*
+ * Match path against pattern; on a match, the "*" segments are copied into
+ * buf (NUL-separated) and pointed to from q->param.
+ */
+static int
+route_match(const char *pattern, const char *path, struct req *q, char *buf)
+{
+	const char *p = pattern, *s = path;
+	size_t n;
+	int np = 0;
+
+	while (*p != '\0') {
+		if (*p == '*') {
+			n = strcspn(s, "/");
+			if (n == 0 || np == REQ_MAX_PARAMS)
+				return 0;
+			memcpy(buf, s, n);
+			buf[n] = '\0';
+			q->param[np++] = buf;
+			buf += n + 1;
+			s += n;
+			p++;
+			continue;
+		}
+		if (*p++ != *s++)
+			return 0;
+	}
+	if (*s != '\0')
+		return 0;
+	q->nparam = np;
+	return 1;
+}
+
+static int
+router_is_api(const char *path)
+{
+	return strcmp(path, "/v1") == 0 || strncmp(path, "/v1/", 4) == 0;
+}
+
+/* Authorization: Bearer <key>.  0 when authenticated, else resp is set. */
+static int
+router_auth(struct req *q, struct resp *r)
+{
+	const char *h = q->authorization, *key;
+	enum dq_err e;
+	size_t n;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		goto deny;
+	for (key = h + 7; *key == ' '; key++)
+		;
+	n = strlen(key);
+	while (n > 0 && key[n - 1] == ' ')
+		n--;
+	if (n == 0 || n > 256)
+		goto deny;
+	e = store_account_by_key(q->st, key, n, &q->account);
+	if (e == DQ_OK) {
+		q->authed = 1;
+		return 0;
+	}
+	if (e != DQ_ERR_NOTFOUND) {
+		resp_dq_err(r, q, e, "account");
+		return -1;
+	}
+deny:
+	resp_header(r, "WWW-Authenticate", "Bearer");
+	resp_error(r, q, 401, "unauthorized", NULL,
+	    "a valid API key is required: Authorization: Bearer <key>");
+	return -1;
+}
+
+static int
+router_rate(struct req *q, struct resp *r)
+{
+	struct rl_result rl;
+	json_t *details;
+
+	if (q->conf->rate_limit <= 0)
+		return 0;
+	ratelimit_take(q->account.id, q->conf->rate_limit, &rl);
+	resp_header(r, "RateLimit-Limit", "%lld", (long long)q->conf->rate_limit);
+	resp_header(r, "RateLimit-Remaining", "%lld", (long long)rl.remaining);
+	resp_header(r, "RateLimit-Reset", "%lld", (long long)rl.reset_s);
+	if (rl.allowed)
+		return 0;
+	resp_header(r, "Retry-After", "1");
+	details = json_pack("[{s:I}]", "limit", (json_int_t)q->conf->rate_limit);
+	resp_error(r, q, 429, "rate_limited", details,
+	    "rate limit of %lld requests per second exceeded",
+	    (long long)q->conf->rate_limit);
+	return -1;
+}
+
+static int
+router_json_type(const char *ct)
+{
+	static const char want[] = "application/json";
+	size_t n = sizeof(want) - 1;
+
+	return ct != NULL && strncasecmp(ct, want, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';');
+}
+
+/* 415 for a body that is not JSON; 400 for a missing required body. */
+static int
+router_body(const struct route *rt, struct req *q, struct resp *r)
+{
+	if (q->body_len > 0 && !router_json_type(q->content_type)) {
+		resp_error(r, q, 415, "invalid_content_type", NULL,
+		    "Content-Type must be application/json");
+		return -1;
+	}
+	if ((rt->flags & R_BODY) && q->body_len == 0) {
+		resp_error(r, q, 400, "missing_body", NULL, "a JSON body is required");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+router_not_allowed(struct req *q, struct resp *r, const char *allow)
+{
+	resp_header(r, "Allow", "%s", allow);
+	resp_error(r, q, 405, "method_not_allowed", NULL,
+	    "%s is not allowed here; allowed: %s", q->method, allow);
+}
+
+void
+router_dispatch(struct req *q, struct resp *r)
+{
+	char buf[ROUTER_PATH_MAX + REQ_MAX_PARAMS], allow[64] = "";
+	const struct route *rt, *hit = NULL;
+	size_t i;
+
+	if (router_is_api(q->path) &&
+	    (router_auth(q, r) == -1 || router_rate(q, r) == -1))
+		return;
+	if (strlen(q->path) > ROUTER_PATH_MAX)
+		goto notfound;
+	for (i = 0; i < NROUTES && hit == NULL; i++) {
+		rt = &routes[i];
+		if (!route_match(rt->pattern, q->path, q, buf))
+			continue;
+		if (strcmp(rt->method, q->method) == 0)
+			hit = rt;
+		else if (strstr(allow, rt->method) == NULL)
+			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
+			    "%s%s", allow[0] ? ", " : "", rt->method);
+	}
+	if (hit == NULL && allow[0] != '\0') {
+		router_not_allowed(q, r, allow);
+		return;
+	}
+	if (hit == NULL)
+		goto notfound;
+	if (router_body(hit, q, r) == -1)
+		return;
+	hit->fn(q, r);
+	return;
+notfound:
+	resp_error(r, q, 404, "not_found", NULL, "no route for %s %.200s",
+	    q->method, q->path);
+}

@@ -1,0 +1,242 @@
+/*
+ * The worker's accept loop and the FastCGI edges of a request: reading the
+ * parameters and the body into a struct req, writing a struct resp back,
+ * and one access-log line per request.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "dqtime.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "router.h"
+#include "wakeup.h"
+#include "worker.h"
+
+static volatile sig_atomic_t worker_stop;
+
+static void
+worker_on_term(int sig)
+{
+	worker_stop = 1;
+	FCGX_ShutdownPending();
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+/* X-Request-Id: the client's when it is 1-128 printable characters, no spaces. */
+static void
+worker_request_id(struct req *q, const char *given)
+{
+	size_t n, i;
+
+	if (given != NULL && (n = strlen(given)) >= 1 && n <= REQ_ID_MAX) {
+		for (i = 0; i < n; i++)
+			if (given[i] <= 0x20 || given[i] >= 0x7f)
+				break;
+		if (i == n) {
+			memcpy(q->request_id, given, n + 1);
+			return;
+		}
+	}
+	if (ids_new_req(q->request_id) == -1)
+		snprintf(q->request_id, sizeof(q->request_id), "req_unknown");
+}
+
+/* The path part of REQUEST_URI, copied into buf. */
+static const char *
+worker_path(FCGX_ParamArray env, char *buf, size_t n)
+{
+	const char *uri = FCGX_GetParam("REQUEST_URI", env);
+	size_t len;
+
+	if (uri == NULL && (uri = FCGX_GetParam("DOCUMENT_URI", env)) == NULL &&
+	    (uri = FCGX_GetParam("SCRIPT_NAME", env)) == NULL)
+		uri = "/";
+	len = strcspn(uri, "?");
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, uri, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void
+worker_params(struct req *q, FCGX_ParamArray env, char *pathbuf, size_t pn)
+{
+	const char *cl;
+	long long n;
+	char *end;
+
+	q->method = FCGX_GetParam("REQUEST_METHOD", env);
+	if (q->method == NULL)
+		q->method = "GET";
+	q->path = worker_path(env, pathbuf, pn);
+	if ((q->query = FCGX_GetParam("QUERY_STRING", env)) == NULL)
+		q->query = "";
+	q->content_type = FCGX_GetParam("CONTENT_TYPE", env);
+	q->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", env);
+	q->idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", env);
+	q->remote_addr = FCGX_GetParam("REMOTE_ADDR", env);
+	q->content_length = -1;
+	cl = FCGX_GetParam("CONTENT_LENGTH", env);
+	if (cl != NULL && *cl != '\0') {
+		n = strtoll(cl, &end, 10);
+		q->content_length = (*end == '\0' && n >= 0) ? n : -1;
+	}
+	worker_request_id(q, FCGX_GetParam("HTTP_X_REQUEST_ID", env));
+}
+
+/* Read the body (content_length <= max_body was checked); 0 or -1. */
+static int
+worker_body(struct req *q, FCGX_Stream *in)
+{
+	size_t want, got = 0;
+	int n;
+
+	if (q->content_length <= 0)
+		return 0;
+	want = (size_t)q->content_length;
+	if ((q->body = malloc(want + 1)) == NULL)
+		return -1;
+	while (got < want) {
+		n = FCGX_GetStr(q->body + got, (int)(want - got > 65536 ? 65536 :
+		    want - got), in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	q->body[got] = '\0';
+	q->body_len = got;
+	return 0;
+}
+
+static void
+worker_write(FCGX_Request *fr, const struct req *q, const struct resp *r)
+{
+	char *body = NULL, head[512];
+	const char *ctype = "application/json; charset=utf-8";
+	size_t blen = 0;
+	int hn;
+
+	if (r->json != NULL) {
+		body = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY);
+		blen = body ? strlen(body) : 0;
+	} else if (r->text != NULL) {
+		body = r->text;
+		blen = strlen(body);
+		ctype = r->content_type;
+	}
+	/* libfcgi's own printf lacks %zu and friends: format here. */
+	hn = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nX-Request-Id: %s\r\n", r->status,
+	    status_text(r->status), ctype, blen, q->request_id);
+	FCGX_PutStr(head, hn < (int)sizeof(head) ? hn : (int)sizeof(head) - 1, fr->out);
+	if (r->hlen > 0)
+		FCGX_PutStr(r->headers, (int)r->hlen, fr->out);
+	FCGX_PutStr("\r\n", 2, fr->out);
+	if (blen > 0)
+		FCGX_PutStr(body, (int)blen, fr->out);
+	if (body != r->text)
+		free(body);
+}
+
+static void
+worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
+{
+	char pathbuf[2048], esc[256];
+	struct req q;
+	struct resp r;
+	int64_t t0 = dqtime_mono_ms();
+
+	memset(&q, 0, sizeof(q));
+	resp_init(&r);
+	q.st = st;
+	q.conf = c;
+	q.now = dqtime_now_ms();
+	worker_params(&q, fr->envp, pathbuf, sizeof(pathbuf));
+	log_set_request(q.request_id);
+	if (q.content_length > c->max_body)
+		resp_error(&r, &q, 413, "payload_too_large", NULL,
+		    "request body is larger than %lld bytes", (long long)c->max_body);
+	else if (worker_body(&q, fr->in) == -1)
+		resp_dq_err(&r, &q, DQ_ERR_NOMEM, NULL);
+	else
+		router_dispatch(&q, &r);
+	worker_write(fr, &q, &r);
+	log_info("%s %s %d%s%s %lldms", q.method, log_escape(q.path, esc, sizeof(esc)),
+	    r.status, r.error_code ? " " : "", r.error_code ? r.error_code : "",
+	    (long long)(dqtime_mono_ms() - t0));
+	log_set_request(NULL);
+	free(q.body);
+	resp_free(&r);
+}
+
+int
+worker_run(int listen_fd, const struct dq_conf *c)
+{
+	struct sigaction sa;
+	FCGX_Request fr;
+	struct store *st = NULL;
+	char err[512];
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = worker_on_term;	/* no SA_RESTART: accept() must return */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (store_open(&st, c, 0, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	ratelimit_open(c->data_dir);
+	wakeup_sender_open(c->wakeup_socket);
+	if (FCGX_Init() != 0 ||
+	    FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_warnx("FastCGI initialisation failed");
+		store_close(st);
+		return -1;
+	}
+	while (!worker_stop) {
+		if (FCGX_Accept_r(&fr) < 0) {
+			if (worker_stop || errno == EINTR)
+				continue;
+			log_warn("accept");
+			break;
+		}
+		worker_handle(&fr, st, c);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	store_close(st);
+	return 0;
+}
