@@ -1,0 +1,5 @@
+# Unit tests: one program per module of common/.
+UNIT_TESTS = tests/unit/test_num
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+tests_unit_test_num_LDADD = $(UNIT_LIBS)

@@ -1,0 +1,76 @@
+/*
+ * The TAP producer behind tap.h.
+ */
+#include "config.h"
+
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+int		 tap_failed_now;
+static int	 tap_n, tap_nfail;
+static char	 tap_cur[4096];
+
+static int
+tap_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+const char *
+tap_dir(void)
+{
+	return tap_cur;
+}
+
+void
+tap_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_failed_now = 1;
+	printf("# %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+void
+tap_run(const char *name, void (*fn)(void))
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(tap_cur, sizeof(tap_cur), "%s/dq-unit-XXXXXX", tmp ? tmp : "/tmp");
+	if (mkdtemp(tap_cur) == NULL) {
+		perror("mkdtemp");
+		exit(99);
+	}
+	tap_failed_now = 0;
+	fflush(stdout);
+	fn();
+	tap_n++;
+	if (tap_failed_now)
+		tap_nfail++;
+	printf("%s %d - %s\n", tap_failed_now ? "not ok" : "ok", tap_n, name);
+	fflush(stdout);
+	nftw(tap_cur, tap_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int
+tap_done(void)
+{
+	printf("1..%d\n", tap_n);
+	return tap_nfail ? 1 : 0;
+}
+
+void
+tap_skip_all(const char *why)
+{
+	printf("1..0 # SKIP %s\n", why);
+	exit(0);
+}

@@ -1,0 +1,42 @@
+/*
+ * A tiny TAP producer for dq's unit tests: each TAP_RUN(fn) is one test
+ * point; CHECK() inside it records a failure with its line and goes on.
+ * Each test gets a fresh temporary directory (tap_dir()) that is removed
+ * afterwards.  Automake's tap-driver.sh counts the points.
+ */
+#ifndef DQ_TAP_H
+#define DQ_TAP_H
+
+#include <stdio.h>
+
+extern int tap_failed_now;
+
+void		 tap_run(const char *name, void (*fn)(void));
+int		 tap_done(void);			/* exit status */
+const char	*tap_dir(void);				/* this test's temp dir */
+void		 tap_fail(const char *file, int line, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		 tap_skip_all(const char *why);		/* exits 77-style in TAP */
+
+#define CHECK(cond) do {						\
+	if (!(cond))							\
+		tap_fail(__FILE__, __LINE__, "%s", #cond);		\
+} while (0)
+
+#define CHECK_INT(a, b) do {						\
+	long long _a = (long long)(a), _b = (long long)(b);		\
+	if (_a != _b)							\
+		tap_fail(__FILE__, __LINE__, "%s == %lld, want %lld",	\
+		    #a, _a, _b);					\
+} while (0)
+
+#define CHECK_STR(a, b) do {						\
+	const char *_a = (a), *_b = (b);				\
+	if (_a == NULL || _b == NULL || strcmp(_a, _b) != 0)		\
+		tap_fail(__FILE__, __LINE__, "%s == \"%s\", want \"%s\"", \
+		    #a, _a ? _a : "(null)", _b ? _b : "(null)");	\
+} while (0)
+
+#define TAP_RUN(fn)	tap_run(#fn, fn)
+
+#endif
