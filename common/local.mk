@@ -1,8 +1,10 @@
 # libdqcommon: everything the programs share (no FastCGI, no curl).
 noinst_LIBRARIES += common/libdqcommon.a
 common_libdqcommon_a_SOURCES = \
+	common/addr.c common/addr.h \
 	common/conf.c common/conf.h \
 	common/crypto.c common/crypto.h \
+	common/deliver.c common/deliver.h \
 	common/dqerr.h \
 	common/dqtime.c common/dqtime.h \
 	common/ids.c common/ids.h \
@@ -12,9 +14,11 @@ common_libdqcommon_a_SOURCES = \
 	common/log.c common/log.h \
 	common/num.c common/num.h \
 	common/rec.c common/rec.h \
+	common/sign.c common/sign.h \
 	common/store.c common/store.h common/store_int.h \
 	common/store_account.c \
 	common/store_attempt.c \
+	common/store_disp.c \
 	common/store_job.c \
 	common/store_jobidx.c \
 	common/store_keys.c \

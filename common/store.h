@@ -133,7 +133,6 @@ enum dq_err store_attempts_list(struct store *, uint32_t account, const char *jo
 enum dq_err store_jobs_count(struct store *, uint32_t account, const char *queue,
 	    int64_t counts[JOB_NSTATUS]);
 
-#endif
 
 /* --- queues --------------------------------------------------------------- */
 
@@ -174,3 +173,56 @@ enum dq_err store_queue_purge(struct store *, uint32_t account, const char *name
 /* Small named integers: the dispatcher's heartbeat ("dispatcher_tick"). */
 enum dq_err store_meta_get(struct store *, const char *name, int64_t *out);
 enum dq_err store_meta_put(struct store *, const char *name, int64_t v);
+
+/* --- the dispatcher's side ------------------------------------------------- */
+
+struct store_lease {
+	int64_t		owner;		/* random id of this dispatcher instance */
+	uint32_t	pid;
+	int64_t		margin_ms;	/* lease = now + job timeout + margin */
+};
+
+/*
+ * Claim up to max due jobs of one queue (due_at <= now): each becomes
+ * active with attempts + 1 and a lease, in one transaction.  With
+ * concurrency > 0 no more are claimed than leave the queue's active count
+ * (over all dispatchers) at most that.  out has room for max jobs; *next_due
+ * is the due time of the first job left in the queue (0: none).
+ */
+enum dq_err store_claim(struct store *, uint32_t account, const char *queue,
+	    int64_t now, int max, int64_t concurrency, const struct store_lease *,
+	    struct job *out, int *n, int64_t *next_due);
+/* The due time of the queue's first pending job (0: none). */
+enum dq_err store_queue_next_due(struct store *, uint32_t account, const char *queue,
+	    int64_t *next_due);
+
+/*
+ * Update several jobs in one transaction.  Each fn edits its job and may
+ * fill an attempt record (at->n > 0) to append to the history; returning
+ * anything but DQ_OK leaves that job alone (result says why).
+ */
+typedef enum dq_err (*store_update_fn)(struct job *, struct attempt *at, void *arg);
+struct store_update {
+	const char	*id;
+	store_update_fn	 fn;
+	void		*arg;
+	enum dq_err	 result;	/* out */
+};
+enum dq_err store_jobs_update(struct store *, struct store_update *, size_t n);
+
+/* Active jobs whose lease stale() says is abandoned; ids has room for max. */
+typedef int (*store_stale_fn)(int64_t lease_until, int64_t owner, uint32_t pid,
+	    void *arg);
+enum dq_err store_leases_stale(struct store *, store_stale_fn, void *arg,
+	    char (*ids)[ID_JOB_LEN + 1], int max, int *n);
+
+/* Claim up to max due callbacks: cb_attempts + 1, held until hold_until. */
+enum dq_err store_callbacks_claim(struct store *, int64_t now, int max,
+	    int64_t hold_until, struct job *out, int *n, int64_t *next_due);
+
+/* Housekeeping, each in bounded batches (*done counts what it removed). */
+enum dq_err store_expire_keys(struct store *, int64_t now, int max, int *done);
+enum dq_err store_retain(struct store *, int64_t finished_before, int max, int *done);
+enum dq_err store_checkpoint(struct store *);
+
+#endif

@@ -1,1 +1,14 @@
-# dispatcher
+# dq-dispatcher: delivers due jobs with libcurl's multi interface.
+sbin_PROGRAMS += dispatcher/dq-dispatcher
+dispatcher_dq_dispatcher_SOURCES = \
+	dispatcher/accounts.c \
+	dispatcher/disp.h \
+	dispatcher/housekeep.c \
+	dispatcher/main.c \
+	dispatcher/queues.c \
+	dispatcher/results.c \
+	dispatcher/tick.c \
+	dispatcher/transfer.c \
+	dispatcher/xfer.h
+dispatcher_dq_dispatcher_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS)
+dispatcher_dq_dispatcher_LDADD = $(DQ_COMMON_LIBS) $(CURL_LIBS)

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -122,6 +125,10 @@ master_spawn(struct slot *s, int fd, const struct dq_conf *c)
 		return;
 	}
 	if (pid == 0) {
+#ifdef __linux__
+		/* A worker outlives its master only to finish its request. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
 		sigprocmask(SIG_SETMASK, &master_oldmask, NULL);
 		_exit(worker_run(fd, c) == 0 ? 0 : 1);
 	}

@@ -1,0 +1,56 @@
+/*
+ * What happens to a job after a delivery attempt (API.md 5): success is a
+ * 2xx; anything else is retried with backoff min(2^n x retry_base, retry_cap)
+ * (a longer Retry-After from a 429/503 is honoured, up to the cap) until
+ * max_attempts, then the job has failed.  A refused target fails at once.
+ * Terminal jobs with a callback_url get their callback scheduled.
+ *
+ * These are pure functions of (job, result, policy, now); the dispatcher
+ * applies them inside the store transaction that records the attempt.
+ */
+#ifndef DQ_DELIVER_H
+#define DQ_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "job.h"
+#include "store.h"
+
+struct deliver_policy {
+	int64_t	retry_base_ms;
+	int64_t	retry_cap_ms;
+};
+
+struct delivery {
+	int64_t		 started_at;
+	int64_t		 finished_at;
+	int		 response_code;		/* 0: no HTTP answer */
+	const char	*body;			/* valid UTF-8 text, or NULL */
+	int		 body_is_json;
+	int64_t		 retry_after_ms;	/* -1: none given */
+	int		 permanent;		/* refused target: no retries */
+	char		 error[256];		/* "" on an HTTP answer */
+};
+
+/* Backoff after failed attempt n (1-based), before Retry-After. */
+int64_t	deliver_backoff(const struct deliver_policy *, int n);
+/* Edit an active job for this attempt's outcome; fill the attempt record.
+ * The job borrows d's strings (an HTTP failure's text is written to d->error). */
+void	deliver_apply(struct job *, struct delivery *,
+	    const struct deliver_policy *, int64_t now, struct attempt *);
+/* Edit a job for its callback's outcome (callback_status only). */
+void	deliver_callback_apply(struct job *, int ok,
+	    const struct deliver_policy *, int64_t now);
+/* An interrupted attempt (its dispatcher died): counted, retried at once.
+ * The job borrows msg, where the error text is written. */
+void	deliver_interrupted(struct job *, int64_t now, struct attempt *,
+	    char *msg, size_t msgsz);
+
+/*
+ * Make text safe to keep and show: invalid UTF-8 and NUL bytes become
+ * U+FFFD.  Returns a new string (NULL on out of memory).
+ */
+char	*deliver_text(const char *, size_t);
+
+#endif

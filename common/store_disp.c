@@ -1,0 +1,460 @@
+/*
+ * The dispatcher's transactions: claiming due jobs with a lease, applying
+ * results (with the attempts history), finding abandoned leases, claiming
+ * callbacks, and housekeeping (expired dedupe/idempotency rows, retention
+ * of finished jobs, checkpoints).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "num.h"
+#include "store_int.h"
+
+#define CLAIM_MAX	256
+
+int	store_attempt_put(struct store *, DB_TXN *, const char *job_id, int seq,
+	    const struct attempt *);
+int	store_attempts_delete(struct store *, DB_TXN *, const char *job_id);
+
+/* Write a job edited from old, and hand back a decoded copy if asked. */
+static int
+disp_rewrite(struct store *st, DB_TXN *txn, const struct job *old,
+    const struct job *j, struct job *copy)
+{
+	void *buf;
+	size_t len;
+	int ret;
+
+	if ((buf = job_encode(j, &len)) == NULL)
+		return STORE_RET(DQ_ERR_NOMEM);
+	if ((ret = store_put(st, txn, DBI_JOBS, j->id, ID_JOB_LEN, buf, len)) == 0 &&
+	    (ret = store_job_apply(st, txn, old, j)) == 0 && copy != NULL &&
+	    job_decode(buf, len, copy) == -1)
+		ret = STORE_RET(DQ_ERR_NOMEM);
+	free(buf);
+	return ret;
+}
+
+/*
+ * Collect up to max (t, id) keys with t <= now from a time-ordered range
+ * starting at prefix; *next is the time of the first key after them.
+ */
+static int
+disp_scan(struct store *st, DB_TXN *txn, int dbi, const unsigned char *prefix,
+    size_t pl, int64_t now, int max, char (*ids)[ID_JOB_LEN + 1], int *n,
+    int64_t *next)
+{
+	unsigned char kbuf[KEY_MAX];
+	int64_t t;
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+
+	*n = 0;
+	*next = 0;
+	if ((ret = st->db[dbi]->cursor(st->db[dbi], txn, &c, 0)) != 0)
+		return ret;
+	if (pl > 0)
+		memcpy(kbuf, prefix, pl);
+	store_dbt(&k, kbuf, pl);
+	k.ulen = sizeof(kbuf);
+	k.flags = DB_DBT_USERMEM;
+	memset(&d, 0, sizeof(d));
+	d.flags = DB_DBT_PARTIAL;	/* keys only */
+	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = c->get(c, &k, &d, DB_NEXT)) {
+		if (k.size != pl + 8 + ID_JOB_LEN || memcmp(kbuf, prefix, pl) != 0)
+			break;
+		t = (int64_t)num_be64_get(kbuf + pl);
+		if (t > now || *n == max) {
+			*next = t;
+			break;
+		}
+		memcpy(ids[*n], kbuf + pl + 8, ID_JOB_LEN);
+		ids[(*n)++][ID_JOB_LEN] = '\0';
+	}
+	c->close(c);
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+/* --- claiming jobs ------------------------------------------------------------ */
+
+struct claim_arg {
+	uint32_t		 account;
+	const char		*queue;
+	int64_t			 now;
+	int			 max;
+	int64_t			 concurrency;
+	const struct store_lease *lease;
+	struct job		*out;
+	int			*n;
+	int64_t			*next_due;
+};
+
+static void
+claim_activate(struct job *j, const struct claim_arg *a)
+{
+	j->status = JOB_ACTIVE;
+	j->attempts++;
+	j->attempt_seq++;
+	j->started_at = a->now;
+	j->next_retry_at = 0;
+	j->lease_until = a->now + j->timeout_ms + a->lease->margin_ms;
+	j->lease_owner = a->lease->owner;
+	j->lease_pid = a->lease->pid;
+	j->updated_at = a->now;
+}
+
+static int
+claim_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct claim_arg *a = arg;
+	char ids[CLAIM_MAX][ID_JOB_LEN + 1];
+	unsigned char qk[KEY_MAX], dim[KEY_MAX];
+	struct job j, old;
+	int64_t active;
+	int i, found, max = a->max, ret;
+	size_t ql;
+
+	for (i = 0; i < *a->n; i++)
+		job_free(&a->out[i]);
+	*a->n = 0;
+	if (a->concurrency > 0) {
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, a->account,
+		    DIM_STATUS | DIM_QUEUE, a->queue, NULL, JOB_ACTIVE), &active)) != 0)
+			return ret;
+		if (active + max > a->concurrency)
+			max = active >= a->concurrency ? 0 : (int)(a->concurrency - active);
+	}
+	ql = key_qkey(qk, a->account, a->queue);
+	if ((ret = disp_scan(st, txn, DBI_DUE, qk, ql, a->now, max, ids, &found,
+	    a->next_due)) != 0)
+		return ret;
+	for (i = 0; i < found; i++) {
+		if ((ret = store_job_read(st, txn, ids[i], DB_RMW, &j)) != 0)
+			return ret;
+		old = j;
+		if (j.status == JOB_PENDING) {
+			claim_activate(&j, a);
+			ret = disp_rewrite(st, txn, &old, &j, &a->out[*a->n]);
+			if (ret == 0)
+				(*a->n)++;
+		}
+		job_free(&j);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+enum dq_err
+store_claim(struct store *st, uint32_t account, const char *queue, int64_t now,
+    int max, int64_t concurrency, const struct store_lease *lease,
+    struct job *out, int *n, int64_t *next_due)
+{
+	struct claim_arg a = { account, queue, now, max > CLAIM_MAX ? CLAIM_MAX : max,
+	    concurrency, lease, out, n, next_due };
+	enum dq_err e;
+
+	*n = 0;
+	if ((e = store_txn(st, 0, claim_txn, &a)) != DQ_OK) {
+		while (*n > 0)
+			job_free(&out[--*n]);
+	}
+	return e;
+}
+
+struct peek_arg {
+	uint32_t	 account;
+	const char	*queue;
+	int64_t		*next;
+};
+
+static int
+peek_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct peek_arg *a = arg;
+	unsigned char qk[KEY_MAX];
+	char ids[1][ID_JOB_LEN + 1];
+	int n;
+
+	return disp_scan(st, txn, DBI_DUE, qk, key_qkey(qk, a->account, a->queue),
+	    -1, 0, ids, &n, a->next);
+}
+
+enum dq_err
+store_queue_next_due(struct store *st, uint32_t account, const char *queue,
+    int64_t *next_due)
+{
+	struct peek_arg a = { account, queue, next_due };
+
+	return store_txn(st, STORE_TXN_READ, peek_txn, &a);
+}
+
+/* --- updating jobs ------------------------------------------------------------ */
+
+struct update_arg {
+	struct store_update	*items;
+	size_t			 n;
+};
+
+static int
+update_one(struct store *st, DB_TXN *txn, struct store_update *u)
+{
+	struct attempt at;
+	struct job j, old;
+	int ret;
+
+	if ((ret = store_job_read(st, txn, u->id, DB_RMW, &j)) == DB_NOTFOUND) {
+		u->result = DQ_ERR_NOTFOUND;
+		return 0;
+	}
+	if (ret != 0)
+		return ret;
+	old = j;
+	memset(&at, 0, sizeof(at));
+	u->result = u->fn(&j, &at, u->arg);
+	if (u->result == DQ_OK) {
+		ret = disp_rewrite(st, txn, &old, &j, NULL);
+		if (ret == 0 && at.n > 0)
+			ret = store_attempt_put(st, txn, j.id, j.attempt_seq, &at);
+	}
+	job_free(&j);
+	return ret;
+}
+
+static int
+update_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct update_arg *a = arg;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < a->n; i++)
+		if ((ret = update_one(st, txn, &a->items[i])) != 0)
+			return ret;
+	return 0;
+}
+
+enum dq_err
+store_jobs_update(struct store *st, struct store_update *items, size_t n)
+{
+	struct update_arg a = { items, n };
+
+	return store_txn(st, 0, update_txn, &a);
+}
+
+/* --- leases ---------------------------------------------------------------------- */
+
+struct stale_arg {
+	store_stale_fn	 fn;
+	void		*arg;
+	char		(*ids)[ID_JOB_LEN + 1];
+	int		 max;
+	int		*n;
+};
+
+static int
+stale_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct stale_arg *a = arg;
+	const unsigned char *kp, *dp;
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+
+	*a->n = 0;
+	if ((ret = st->db[DBI_LEASES]->cursor(st->db[DBI_LEASES], txn, &c, 0)) != 0)
+		return ret;
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	while (*a->n < a->max && (ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
+		kp = k.data;
+		dp = d.data;
+		if (k.size != 8 + ID_JOB_LEN || d.size != 12)
+			continue;
+		if (!a->fn((int64_t)num_be64_get(kp), (int64_t)num_be64_get(dp + 4),
+		    num_be32_get(dp), a->arg))
+			continue;
+		memcpy(a->ids[*a->n], kp + 8, ID_JOB_LEN);
+		a->ids[(*a->n)++][ID_JOB_LEN] = '\0';
+	}
+	c->close(c);
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+enum dq_err
+store_leases_stale(struct store *st, store_stale_fn fn, void *arg,
+    char (*ids)[ID_JOB_LEN + 1], int max, int *n)
+{
+	struct stale_arg a = { fn, arg, ids, max, n };
+
+	return store_txn(st, STORE_TXN_READ, stale_txn, &a);
+}
+
+/* --- callbacks ------------------------------------------------------------------- */
+
+struct cb_arg {
+	int64_t		 now, hold_until;
+	int		 max;
+	struct job	*out;
+	int		*n;
+	int64_t		*next_due;
+};
+
+static int
+cb_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct cb_arg *a = arg;
+	char ids[CLAIM_MAX][ID_JOB_LEN + 1];
+	struct job j, old;
+	int i, found, ret;
+
+	for (i = 0; i < *a->n; i++)
+		job_free(&a->out[i]);
+	*a->n = 0;
+	if ((ret = disp_scan(st, txn, DBI_CBDUE, NULL, 0, a->now, a->max, ids,
+	    &found, a->next_due)) != 0)
+		return ret;
+	for (i = 0; i < found; i++) {
+		if ((ret = store_job_read(st, txn, ids[i], DB_RMW, &j)) != 0)
+			return ret;
+		old = j;
+		if (j.cb_status == JOB_CB_PENDING) {
+			j.cb_attempts++;
+			j.cb_due_at = a->hold_until;
+			ret = disp_rewrite(st, txn, &old, &j, &a->out[*a->n]);
+			if (ret == 0)
+				(*a->n)++;
+		}
+		job_free(&j);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+enum dq_err
+store_callbacks_claim(struct store *st, int64_t now, int max, int64_t hold_until,
+    struct job *out, int *n, int64_t *next_due)
+{
+	struct cb_arg a = { now, hold_until, max > CLAIM_MAX ? CLAIM_MAX : max,
+	    out, n, next_due };
+	enum dq_err e;
+
+	*n = 0;
+	if ((e = store_txn(st, 0, cb_txn, &a)) != DQ_OK) {
+		while (*n > 0)
+			job_free(&out[--*n]);
+	}
+	return e;
+}
+
+/* --- housekeeping ---------------------------------------------------------------- */
+
+struct hk_arg {
+	int64_t	 t;
+	int	 max;
+	int	*done;
+};
+
+/* Remove a dedupe or idempotency row if it really has expired (it may have
+ * been replaced by a newer one since its expiry entry was written). */
+static int
+expire_row(struct store *st, DB_TXN *txn, int dbi, const unsigned char *k,
+    size_t kl, int64_t now)
+{
+	DBT d;
+	int ret;
+
+	ret = store_get(st, txn, dbi, k, kl, &d, DB_RMW);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0)
+		return ret;
+	if (d.size >= ID_JOB_LEN + 8 && (int64_t)num_be64_get((unsigned char *)
+	    d.data + ID_JOB_LEN) + STORE_DEDUPE_WINDOW_MS > now)
+		return 0;
+	return store_del(st, txn, dbi, k, kl);
+}
+
+static int
+expire_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct hk_arg *a = arg;
+	unsigned char kbuf[KEY_MAX + 16];
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+
+	*a->done = 0;
+	if ((ret = st->db[DBI_EXPIRY]->cursor(st->db[DBI_EXPIRY], txn, &c, 0)) != 0)
+		return ret;
+	store_dbt(&k, kbuf, 0);
+	k.ulen = sizeof(kbuf);
+	k.flags = DB_DBT_USERMEM;
+	memset(&d, 0, sizeof(d));
+	while (*a->done < a->max && (ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
+		if (k.size < 9 || (int64_t)num_be64_get(kbuf) > a->t)
+			break;
+		if ((ret = expire_row(st, txn, kbuf[8] == 'I' ? DBI_IDEM : DBI_DEDUPE,
+		    kbuf + 9, k.size - 9, a->t)) != 0 || (ret = c->del(c, 0)) != 0)
+			break;
+		(*a->done)++;
+	}
+	c->close(c);
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+enum dq_err
+store_expire_keys(struct store *st, int64_t now, int max, int *done)
+{
+	struct hk_arg a = { now, max, done };
+
+	return store_txn(st, 0, expire_txn, &a);
+}
+
+static int
+retain_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct hk_arg *a = arg;
+	char ids[CLAIM_MAX][ID_JOB_LEN + 1];
+	int64_t next;
+	struct job j;
+	int i, n, ret;
+
+	*a->done = 0;
+	if ((ret = disp_scan(st, txn, DBI_FINISHED, NULL, 0, a->t, a->max, ids, &n,
+	    &next)) != 0)
+		return ret;
+	for (i = 0; i < n; i++) {
+		if ((ret = store_job_read(st, txn, ids[i], DB_RMW, &j)) != 0)
+			return ret == DB_NOTFOUND ? 0 : ret;
+		if ((ret = store_job_apply(st, txn, &j, NULL)) == 0 &&
+		    (ret = store_attempts_delete(st, txn, j.id)) == 0)
+			ret = store_del(st, txn, DBI_JOBS, j.id, ID_JOB_LEN);
+		job_free(&j);
+		if (ret != 0)
+			return ret;
+		(*a->done)++;
+	}
+	return 0;
+}
+
+enum dq_err
+store_retain(struct store *st, int64_t finished_before, int max, int *done)
+{
+	struct hk_arg a = { finished_before, max > CLAIM_MAX ? CLAIM_MAX : max, done };
+
+	return store_txn(st, 0, retain_txn, &a);
+}
+
+enum dq_err
+store_checkpoint(struct store *st)
+{
+	int ret = st->env->txn_checkpoint(st->env, 0, 0, 0);
+
+	return ret == 0 ? DQ_OK : DQ_ERR_INTERNAL;
+}

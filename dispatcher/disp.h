@@ -1,0 +1,86 @@
+/*
+ * dq-dispatcher's state and the interfaces between its files: the loop
+ * (main.c) calls disp_tick(), which claims work per queue (queues.c), starts
+ * transfers (transfer.c), and keeps the store tidy (housekeep.c); finished
+ * transfers are written back in batches (results.c).
+ */
+#ifndef DQ_DISP_H
+#define DQ_DISP_H
+
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "conf.h"
+#include "deliver.h"
+#include "job.h"
+#include "store.h"
+
+#define DISP_QUANTUM		32	/* jobs claimed from one queue per turn */
+#define DISP_LEASE_MARGIN_MS	15000
+
+struct dqueue {
+	uint32_t	 account;
+	char		 name[JOB_QUEUE_MAX + 1];
+	int		 paused;
+	int64_t		 concurrency;	/* 0: unlimited */
+	double		 rate;		/* per second; 0: unlimited */
+	int64_t		 next_due;	/* earliest known pending job; 0: none */
+	int		 active;	/* transfers in flight from here */
+	double		 tokens;	/* rate bucket */
+	int64_t		 tokens_at;
+	int		 loaded;	/* settings read from the store */
+};
+
+struct queues;
+
+struct disp {
+	struct dq_conf		*conf;
+	struct store		*st;
+	CURLM			*multi;
+	int			 wake_fd;
+	struct store_lease	 lease;
+	struct deliver_policy	 policy;
+	struct queues		*queues;
+	int			 running;	/* transfers in flight */
+	int			 stopping;
+	int64_t			 cb_next_due;	/* 0: none known */
+	int64_t			 next_heartbeat;
+	int64_t			 next_leases;
+	int64_t			 next_resync;
+	int64_t			 next_housekeep;
+	int64_t			 next_checkpoint;
+};
+
+/* tick.c: do everything that is due; return ms until the next deadline. */
+int64_t	disp_tick(struct disp *, int64_t now);
+void	disp_note_callback(struct disp *, int64_t due);
+
+/* queues.c */
+struct queues	*queues_new(void);
+void		 queues_free(struct queues *);
+struct dqueue	*queues_get(struct queues *, uint32_t account, const char *name);
+void		 queues_settings(struct dqueue *, const struct queue_info *);
+/* Read one queue's settings and first due job from the store. */
+void		 queues_load(struct disp *, struct dqueue *);
+void		 queues_note_due(struct dqueue *, int64_t due);
+/* Claim and start work fairly (round-robin over accounts, then queues). */
+void		 queues_dispatch(struct disp *, int64_t now);
+/* The earliest time a queue could have work to start (0: none). */
+int64_t		 queues_next_deadline(struct queues *, int64_t now);
+/* Reload every queue's settings and first due time from the store. */
+void		 queues_resync(struct disp *);
+
+/* transfer.c */
+int	xfer_start_job(struct disp *, struct dqueue *, const struct job *);
+int	xfer_start_callback(struct disp *, const struct job *);
+void	xfer_reap(struct disp *);
+
+/* housekeep.c */
+void	housekeep_leases(struct disp *, int64_t now);
+void	housekeep_run(struct disp *, int64_t now);
+
+/* accounts.c: signing keys, cached briefly (a rotated key applies within seconds). */
+int	accounts_get(struct disp *, uint32_t id, struct account *out);
+
+#endif

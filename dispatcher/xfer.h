@@ -1,0 +1,44 @@
+/*
+ * One HTTP transfer in flight: a job delivery or a callback.  transfer.c
+ * builds and runs it; results.c writes its outcome to the store.
+ */
+#ifndef DQ_XFER_H
+#define DQ_XFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "disp.h"
+
+enum xfer_kind {
+	XFER_JOB,
+	XFER_CALLBACK
+};
+
+struct xfer {
+	struct disp		*d;
+	enum xfer_kind		 kind;
+	CURL			*easy;
+	char			 id[ID_JOB_LEN + 1];
+	uint32_t		 account;
+	struct dqueue		*q;		/* jobs: the queue it came from */
+	int			 attempt;	/* X-DispatchQ-Attempt */
+	struct curl_slist	*headers;
+	char			*body;
+	size_t			 body_len;
+	char			*resp;		/* captured answer, up to resp_max */
+	size_t			 resp_len, resp_cap, resp_max;
+	int			 truncated;
+	char			 content_type[128];
+	int64_t			 retry_after_ms;
+	int64_t			 started_at;
+	char			 refused[256];	/* the SSRF guard's reason */
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+/* results.c: write finished transfers' outcomes, in one transaction. */
+void	results_apply(struct disp *, struct xfer **, struct delivery *, int n);
+/* A claimed job whose request could not even be built. */
+void	results_failed_start(struct disp *, struct xfer *, const char *why);
+
+#endif

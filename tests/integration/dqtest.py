@@ -1,0 +1,503 @@
+"""
+The integration harness: starts the real stack (nginx in front of dq-fcgi's
+pre-fork master, dq-dispatcher, a Berkeley DB environment in a temporary
+directory) and a target HTTP server on 127.0.0.1, and reports TAP.
+
+Every process is started by pid and stopped by pid, and dies with the
+harness (PR_SET_PDEATHSIG) even if the harness itself is killed.
+"""
+import atexit
+import ctypes
+import hashlib
+import hmac
+import base64
+import http.client
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+BUILD = os.environ.get("DQ_BUILDDIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+SRC = os.environ.get("DQ_SRCDIR") or BUILD
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    try:
+        ctypes.CDLL("libc.so.6").prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(cond, timeout=10.0, step=0.02, what="condition"):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+# --- TAP ---------------------------------------------------------------------
+
+_tests = []
+_cleanups = []
+
+
+def test(fn):
+    """Register a test function; each one is one TAP point."""
+    _tests.append(fn)
+    return fn
+
+
+def check(cond, msg="check failed"):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def eq(got, want, msg=""):
+    if got != want:
+        raise AssertionError("%s: got %r, want %r" % (msg or "values differ", got, want))
+
+
+def at_exit(fn):
+    _cleanups.append(fn)
+
+
+def _cleanup():
+    while _cleanups:
+        fn = _cleanups.pop()
+        try:
+            fn()
+        except Exception:
+            pass
+
+
+atexit.register(_cleanup)
+for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(_sig, lambda s, f: sys.exit(1))
+
+
+def run(setup=None, skip=None):
+    """Run every registered test and print TAP.  setup() runs first."""
+    if skip:
+        print("1..0 # SKIP %s" % skip)
+        return 0
+    n = fails = 0
+    try:
+        if setup:
+            setup()
+    except Exception:
+        print("Bail out! setup failed")
+        for line in traceback.format_exc().splitlines():
+            print("# " + line)
+        _cleanup()
+        return 1
+    for fn in _tests:
+        n += 1
+        name = fn.__name__
+        t0 = time.time()
+        try:
+            fn()
+            print("ok %d - %s (%.1fs)" % (n, name, time.time() - t0))
+        except Exception:
+            fails += 1
+            print("not ok %d - %s" % (n, name))
+            for line in traceback.format_exc().splitlines():
+                print("# " + line)
+        sys.stdout.flush()
+    print("1..%d" % n)
+    _cleanup()
+    return 1 if fails else 0
+
+
+# --- HTTP client ---------------------------------------------------------------
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    @property
+    def error(self):
+        return (self.json or {}).get("error") or {}
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.body[:300])
+
+
+def http_request(port, method, path, body=None, headers=None, host="127.0.0.1",
+                 timeout=30):
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    hdrs = dict(headers or {})
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body)
+        hdrs.setdefault("Content-Type", "application/json")
+    if isinstance(body, str):
+        body = body.encode()
+    conn.request(method, path, body=body, headers=hdrs)
+    r = conn.getresponse()
+    data = r.read().decode("utf-8", "replace")
+    resp = Response(r.status, r.getheaders(), data)
+    conn.close()
+    return resp
+
+
+# --- the target server ----------------------------------------------------------
+
+class Target:
+    """An HTTP server on 127.0.0.1 that records every request.
+
+    Behaviour per path: a list of (status, headers, body, delay_s) answers
+    used in order (the last one repeats); default 200 {"ok": true}.
+    """
+
+    def __init__(self):
+        self.requests = []
+        self.behaviour = {}
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.active = 0
+        self.max_active = {}
+        target = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _any(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                path = self.path
+                with target.lock:
+                    target.active += 1
+                    base = path.split("?")[0]
+                    target.max_active[base] = max(target.max_active.get(base, 0),
+                                                  target.active)
+                    answers = target.behaviour.get(base) or [(200, {}, '{"ok":true}', 0)]
+                    count = sum(1 for r in target.requests if r["path"].split("?")[0] == base)
+                    ans = answers[min(count, len(answers) - 1)]
+                    rec = {"method": self.command, "path": path,
+                           "headers": {k.lower(): v for k, v in self.headers.items()},
+                           "raw_headers": list(self.headers.items()),
+                           "body": body, "time": time.time()}
+                    target.requests.append(rec)
+                status, hdrs, text, delay = ans
+                try:
+                    if delay:
+                        time.sleep(delay)
+                    data = text.encode() if isinstance(text, str) else text
+                    self.send_response(status)
+                    ctype = "application/json"
+                    for k, v in hdrs.items():
+                        if k.lower() == "content-type":
+                            ctype = v
+                    self.send_header("Content-Type", ctype)
+                    for k, v in hdrs.items():
+                        if k.lower() != "content-type":
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                finally:
+                    with target.cond:
+                        target.active -= 1
+                        rec["done"] = time.time()
+                        target.cond.notify_all()
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        at_exit(self.stop)
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def on(self, path, *answers):
+        """answers: (status, headers, body, delay) tuples, or just status ints."""
+        norm = []
+        for a in answers:
+            if isinstance(a, int):
+                a = (a, {}, '{"status":%d}' % a, 0)
+            norm.append(a)
+        with self.lock:
+            self.behaviour[path] = norm
+
+    def hits(self, path):
+        with self.lock:
+            return [r for r in self.requests if r["path"].split("?")[0] == path]
+
+    def wait_hits(self, path, n, timeout=15):
+        return wait_for(lambda: len(self.hits(path)) >= n and self.hits(path),
+                        timeout, what="%d requests to %s" % (n, path))
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# --- the stack -------------------------------------------------------------------
+
+class Proc:
+    def __init__(self, name, argv, log, env=None):
+        self.name = name
+        self.argv = argv
+        self.log = log
+        self.env = env
+        self.p = None
+
+    def start(self):
+        out = open(self.log, "ab")
+        self.p = subprocess.Popen(self.argv, stdout=out, stderr=out, stdin=subprocess.DEVNULL,
+                                  preexec_fn=_die_with_parent, env=self.env)
+        out.close()
+        return self
+
+    @property
+    def pid(self):
+        return self.p.pid if self.p else None
+
+    def alive(self):
+        return self.p is not None and self.p.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            os.kill(self.p.pid, sig)
+
+    def stop(self, timeout=20):
+        if not self.alive():
+            return
+        self.signal(signal.SIGTERM)
+        try:
+            self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            self.p.wait(5)
+
+    def kill9(self):
+        if self.alive():
+            self.signal(signal.SIGKILL)
+            self.p.wait(5)
+
+
+class Stack:
+    """nginx + dq-fcgi + dq-dispatcher on a fresh data dir.
+
+    conf: extra dq.conf lines (dict).  Accounts: self.key (account "test"),
+    self.key2 (account "other"); self.secret is the signing secret of "test".
+    """
+
+    def __init__(self, conf=None, workers=2, dispatcher=True, env=None, frontend="nginx"):
+        self.dir = tempfile.mkdtemp(prefix="dq-it-")
+        os.chmod(self.dir, 0o755)
+        at_exit(self.destroy)
+        self.port = free_port()
+        self.data = os.path.join(self.dir, "data")
+        self.sock = os.path.join(self.dir, "fcgi.sock")
+        self.conf_path = os.path.join(self.dir, "dq.conf")
+        self.env = dict(os.environ)
+        self.env.pop("RATE_LIMIT_PER_SECOND", None)
+        self.env.pop("WEBHOOK_TIMEOUT_MS", None)
+        self.env.update(env or {})
+        lines = {
+            "data_dir": self.data,
+            "listen": "unix:" + self.sock,
+            "socket_mode": "0666",
+            "workers": str(workers),
+            "sync": "write",
+            "allow_private_targets": "yes",
+            "rate_limit_per_second": "0",
+            "retry_base": "200ms",
+            "retry_cap": "2s",
+            "log_level": "info",
+        }
+        lines.update(conf or {})
+        with open(self.conf_path, "w") as f:
+            for k, v in lines.items():
+                f.write("%s %s\n" % (k, v))
+        self.procs = {}
+        self.ctl("init")
+        self.key, self.secret = self.add_account("test")
+        self.key2, self.secret2 = self.add_account("other")
+        self.start_fcgi()
+        if frontend == "nginx":
+            self.start_nginx()
+        if dispatcher:
+            self.start_dispatcher()
+
+    # -- processes
+    def bin(self, name):
+        return os.path.join(BUILD, {"dq-fcgi": "fcgi", "dq-dispatcher": "dispatcher",
+                                    "dqctl": "dqctl"}[name], name)
+
+    def ctl(self, *args):
+        r = subprocess.run([self.bin("dqctl"), "-c", self.conf_path] + list(args),
+                           capture_output=True, text=True, env=self.env, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError("dqctl %s: %s %s" % (" ".join(args), r.stdout, r.stderr))
+        return r.stdout
+
+    def add_account(self, name, *flags):
+        out = self.ctl("account", "add", name, *flags)
+        vals = dict(l.split(": ", 1) for l in out.splitlines() if ": " in l)
+        return vals["api_key"], vals.get("signing_secret")
+
+    def log(self, name):
+        return os.path.join(self.dir, name + ".log")
+
+    def logs(self):
+        text = ""
+        for n in ("dq-fcgi", "dq-dispatcher", "nginx"):
+            try:
+                with open(self.log(n), errors="replace") as f:
+                    text += f.read()
+            except OSError:
+                pass
+        return text
+
+    def start_fcgi(self):
+        p = Proc("dq-fcgi", [self.bin("dq-fcgi"), "-c", self.conf_path],
+                 self.log("dq-fcgi"), self.env).start()
+        self.procs["dq-fcgi"] = p
+        wait_for(lambda: os.path.exists(self.sock) or not p.alive(), what="dq-fcgi socket")
+        check(p.alive(), "dq-fcgi exited: " + self.logs()[-2000:])
+        return p
+
+    def start_dispatcher(self, *flags):
+        p = Proc("dq-dispatcher", [self.bin("dq-dispatcher"), "-c", self.conf_path] + list(flags),
+                 self.log("dq-dispatcher"), self.env).start()
+        self.procs["dq-dispatcher"] = p
+        return p
+
+    def nginx_conf(self):
+        with open(os.path.join(SRC, "conf", "nginx-dq.conf")) as f:
+            site = f.read()
+        site = site.replace("unix:/run/dq/fcgi.sock", "unix:" + self.sock)
+        site = site.replace("include fastcgi_params;", "include /etc/nginx/fastcgi_params;")
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        return """%sworker_processes 1;
+daemon off;
+pid %s/nginx.pid;
+error_log %s/nginx.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path %s/nginx-body;
+    fastcgi_temp_path %s/nginx-fastcgi;
+    server {
+        listen 127.0.0.1:%d;
+        %s
+    }
+}
+""" % (user, self.dir, self.dir, self.dir, self.dir, self.port, site)
+
+    def start_nginx(self):
+        path = os.path.join(self.dir, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(self.nginx_conf())
+        p = Proc("nginx", [NGINX, "-p", self.dir, "-c", path, "-e", self.log("nginx")],
+                 self.log("nginx-out")).start()
+        self.procs["nginx"] = p
+        wait_for(lambda: self._port_open() or not p.alive(), what="nginx")
+        check(p.alive(), "nginx exited: " + self.logs()[-2000:])
+
+    def _port_open(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self, name):
+        if name in self.procs:
+            self.procs[name].stop()
+
+    def destroy(self):
+        for name in ("dq-dispatcher", "nginx", "dq-fcgi"):
+            if name in self.procs:
+                self.procs[name].stop(timeout=10)
+        if os.environ.get("DQ_KEEP_TMP"):
+            sys.stderr.write("kept %s\n" % self.dir)
+            return
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- HTTP
+    def req(self, method, path, body=None, key=None, headers=None, auth=True):
+        hdrs = dict(headers or {})
+        if auth:
+            hdrs.setdefault("Authorization", "Bearer " + (key or self.key))
+        return http_request(self.port, method, path, body, hdrs)
+
+    def create(self, body, key=None, headers=None, expect=201):
+        r = self.req("POST", "/v1/jobs", body, key=key, headers=headers)
+        if expect is not None:
+            eq(r.status, expect, "create %r -> %r" % (body, r))
+        return r.json
+
+    def job(self, job_id, key=None):
+        r = self.req("GET", "/v1/jobs/" + job_id, key=key)
+        eq(r.status, 200, "get " + job_id)
+        return r.json
+
+    def wait_status(self, job_id, statuses, timeout=15, key=None):
+        if isinstance(statuses, str):
+            statuses = (statuses,)
+        last = [None]
+
+        def done():
+            last[0] = self.job(job_id, key)
+            return last[0]["status"] in statuses and last[0]
+
+        try:
+            return wait_for(done, timeout, 0.05, "job %s to be %s" % (job_id, statuses))
+        except AssertionError:
+            raise AssertionError("job %s is %r, want %s" % (
+                job_id, last[0] and last[0]["status"], statuses))
+
+
+# --- receivers' view of signatures ------------------------------------------------
+
+def dispatchq_signature(secret, body):
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_signature(secret, msg_id, ts, body, raw_key=False):
+    key = secret.encode() if raw_key else base64.b64decode(secret[len("whsec_"):])
+    mac = hmac.new(key, ("%s.%s." % (msg_id, ts)).encode() + body, hashlib.sha256)
+    return "v1," + base64.b64encode(mac.digest()).decode()
