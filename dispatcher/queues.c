@@ -285,6 +285,7 @@ void
 queues_dispatch(struct disp *d, int64_t now)
 {
 	struct queues *qs = d->queues;
+	struct acct *a;
 	struct dqueue *q;
 	int i, progress, free_slots;
 
@@ -294,12 +295,12 @@ queues_dispatch(struct disp *d, int64_t now)
 			free_slots = (int)d->conf->max_parallel - d->running;
 			if (free_slots <= 0)
 				return;
-			q = acct_next(&qs->accts[(qs->rr + i) % qs->nacct], now);
-			if (q != NULL)
+			/* The next turn starts after the account served now. */
+			a = &qs->accts[qs->rr];
+			qs->rr = (qs->rr + 1) % qs->nacct;
+			if ((q = acct_next(a, now)) != NULL)
 				progress += queue_claim(d, q, now, free_slots);
 		}
-		if (qs->nacct > 0)
-			qs->rr = (qs->rr + 1) % qs->nacct;
 	} while (progress > 0);
 }
 

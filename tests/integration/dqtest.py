@@ -39,6 +39,13 @@ def _die_with_parent():
         pass
 
 
+def ts(text):
+    """An API timestamp (RFC 3339, UTC, ms) as seconds since the epoch."""
+    import datetime
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -231,6 +238,8 @@ class Target:
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass    # the client gave up first (a timeout test)
                 finally:
                     with target.cond:
                         target.active -= 1
@@ -239,7 +248,10 @@ class Target:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 1024
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -447,6 +459,24 @@ http {
     def stop(self, name):
         if name in self.procs:
             self.procs[name].stop()
+
+    def fcgi_workers(self):
+        """Pids of the dq-fcgi master's worker processes."""
+        pid = self.procs["dq-fcgi"].pid
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                return [int(x) for x in f.read().split()]
+        except OSError:
+            return []
+
+    def restart(self):
+        """Stop every process and start them again on the same data dir."""
+        for name in ("dq-dispatcher", "nginx", "dq-fcgi"):
+            self.stop(name)
+        self.start_fcgi()
+        self.start_nginx()
+        if "dq-dispatcher" in self.procs:
+            self.start_dispatcher()
 
     def destroy(self):
         for name in ("dq-dispatcher", "nginx", "dq-fcgi"):

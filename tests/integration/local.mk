@@ -1,5 +1,8 @@
 # Integration tests: Python scripts that start nginx, dq-fcgi, dq-dispatcher
 # and a target server on loopback and speak HTTP to them.
-INTEGRATION_TESTS =
+INTEGRATION_TESTS = \
+	tests/integration/test_crash.py \
+	tests/integration/test_delivery.py \
+	tests/integration/test_queues.py
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS)
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py
