@@ -54,7 +54,7 @@ static const struct conf_key conf_keys[] = {
 	{ "max_response_body", CT_SIZE, F(max_response_body), 0, 16 << 20, "64k" },
 	{ "allow_private_targets", CT_BOOL, F(allow_private_targets), 0, 0, "no" },
 	{ "require_https", CT_BOOL, F(require_https), 0, 0, "no" },
-	{ "retention", CT_DURATION, F(retention_ms), 60000, 3650 * 86400000LL, "30d" },
+	{ "retention", CT_DURATION, F(retention_ms), 1000, 3650 * 86400000LL, "30d" },
 	{ "wakeup_socket", CT_STRING, F(wakeup_socket), 0, 0, "none" },
 	{ "metrics_token", CT_STRING, F(metrics_token), 0, 0, "none" },
 	{ "log_level", CT_LOGLEVEL, F(log_level), 0, 0, "info" },

@@ -100,7 +100,9 @@ disp_tick(struct disp *d, int64_t now)
 	}
 	if (now >= d->next_housekeep) {
 		housekeep_run(d, now);
-		d->next_housekeep = now + HOUSEKEEP_MS;
+		/* Short retentions (tests) are honoured promptly. */
+		d->next_housekeep = now + (d->conf->retention_ms / 2 < HOUSEKEEP_MS ?
+		    d->conf->retention_ms / 2 : HOUSEKEEP_MS);
 	}
 	if (!d->stopping) {
 		queues_dispatch(d, now);

@@ -8,7 +8,7 @@
 #include "dqtime.h"
 #include "handlers.h"
 
-#define HEALTH_TICK_MAX_MS	10000
+#define HEALTH_TICK_MAX_MS	5000
 
 void
 h_healthz(struct req *q, struct resp *r)

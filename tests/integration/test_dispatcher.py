@@ -1,0 +1,122 @@
+"""
+The dispatcher as a daemon: it wakes within milliseconds for new work,
+refuses private targets (the SSRF guard) unless allowed, reports its
+liveness through /healthz, stops gracefully on SIGTERM, runs alone per data
+directory, and removes finished jobs after `retention`.
+"""
+import signal
+import statistics
+import subprocess
+import time
+
+from dqtest import Stack, Target, check, eq, run, test, wait_for
+
+T = None
+
+
+def setup():
+    global T
+    T = Target()
+
+
+@test
+def new_work_starts_within_milliseconds():
+    s = Stack()
+    lags = []
+    for i in range(20):
+        t0 = time.time()
+        s.create({"url": T.url("/fast%d" % i)})
+        h = T.wait_hits("/fast%d" % i, 1)[0]
+        lags.append(h["time"] - t0)
+    med = statistics.median(lags)
+    print("# create -> delivery: median %.1f ms, max %.1f ms" % (med * 1000, max(lags) * 1000))
+    check(med < 0.05, "median create-to-delivery %.1f ms" % (med * 1000))
+    s.destroy()
+
+
+@test
+def private_targets_are_refused_at_connect_time():
+    s = Stack(conf={"allow_private_targets": "no"})
+    port = T.port
+    targets = {
+        "http://localhost:%d/x" % port: "127.0.0.1",
+        "http://127.0.0.2:%d/x" % port: "127.0.0.2",
+        "http://[::1]:%d/x" % port: "::1",
+        "http://[::ffff:127.0.0.1]:%d/x" % port: "127.0.0.1",
+        "http://0.0.0.0:%d/x" % port: "0.0.0.0",
+    }
+    jobs = {url: s.create({"url": url, "max_attempts": 3}) for url in targets}
+    for url, addr in targets.items():
+        j = s.wait_status(jobs[url]["id"], "failed", timeout=10)
+        eq(j["attempts"], 1, "refused at once, no retries (%s)" % url)
+        check(j["last_error"] and "refused" in j["last_error"], j["last_error"])
+        check(addr in j["last_error"] or url.startswith("http://localhost"),
+              "%s: last_error names the address: %s" % (url, j["last_error"]))
+    eq(T.hits("/x"), [], "no request reached the target")
+    s.destroy()
+
+
+@test
+def healthz_reports_a_stopped_dispatcher():
+    s = Stack()
+    r = wait_for(lambda: (lambda r: r.status == 200 and r)(s.req("GET", "/healthz", auth=False)),
+                 timeout=5, what="healthy")
+    check(r.json["dispatcher"]["alive"] and r.json["dispatcher"]["last_tick_at"], r.json)
+    s.stop("dq-dispatcher")
+    r = wait_for(lambda: (lambda r: r.status == 503 and r)(s.req("GET", "/healthz", auth=False)),
+                 timeout=10, what="503 once the dispatcher stopped")
+    eq((r.json["status"], r.json["store"], r.json["dispatcher"]["alive"]),
+       ("degraded", "ok", False))
+    s.destroy()
+
+
+@test
+def sigterm_lets_deliveries_in_flight_finish():
+    s = Stack()
+    T.on("/finishing", (200, {}, "{}", 1.0))
+    ids = [s.create({"url": T.url("/finishing")})["id"] for _ in range(5)]
+    wait_for(lambda: len(T.hits("/finishing")) == 5, what="5 in flight")
+    p = s.procs["dq-dispatcher"]
+    p.signal(signal.SIGTERM)
+    later = s.create({"url": T.url("/after-term")})
+    p.p.wait(10)
+    eq(p.p.returncode, 0)
+    for i in ids:
+        eq(s.job(i)["status"], "completed", "finished before exit")
+    eq(s.job(later["id"])["status"], "pending", "nothing new claimed while stopping")
+    s.start_dispatcher()
+    s.wait_status(later["id"], "completed")
+    s.destroy()
+
+
+@test
+def one_dispatcher_per_data_dir():
+    s = Stack()
+    time.sleep(0.3)
+    second = subprocess.run([s.bin("dq-dispatcher"), "-c", s.conf_path],
+                            capture_output=True, text=True, timeout=10)
+    eq(second.returncode, 1)
+    check("another dq-dispatcher is running" in second.stderr, second.stderr)
+    quiet = subprocess.run([s.bin("dq-dispatcher"), "-q", "-c", s.conf_path],
+                           capture_output=True, text=True, timeout=10)
+    eq((quiet.returncode, quiet.stdout, quiet.stderr), (0, "", ""), "-q for cron")
+    s.destroy()
+
+
+@test
+def retention_removes_finished_jobs():
+    s = Stack(conf={"retention": "2s"})
+    old = s.create({"url": T.url("/retained")})
+    s.wait_status(old["id"], "completed")
+    waiting = s.create({"url": T.url("/retained"), "delay": "1h"})
+    wait_for(lambda: s.req("GET", "/v1/jobs/" + old["id"]).status == 404, timeout=10,
+             what="the finished job to be removed")
+    eq(s.req("GET", "/v1/jobs/%s/attempts" % old["id"]).status, 404)
+    eq(s.job(waiting["id"])["status"], "pending", "unfinished jobs stay")
+    lst = s.req("GET", "/v1/jobs?status=completed").json
+    eq(lst["total"], 0, "counters follow")
+    s.destroy()
+
+
+if __name__ == "__main__":
+    raise SystemExit(run(setup))
