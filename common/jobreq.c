@@ -28,7 +28,8 @@ struct jr_state {
 	struct jobreq		*out;
 	struct verr		*e;
 	int64_t			 delay_ms;	/* -1: none */
-	int64_t			 run_at;	/* 0: none */
+	int64_t			 run_at;
+	int			 has_run_at;	/* run_at may be 0, the epoch */
 };
 
 typedef void (*jr_field_fn)(struct jr_state *, const char *, json_t *);
@@ -302,6 +303,7 @@ jr_run_at(struct jr_state *s, const char *name, json_t *v)
 		return;
 	}
 	s->run_at = ms;
+	s->has_run_at = 1;
 }
 
 static void
@@ -429,7 +431,7 @@ int
 jobreq_parse(json_t *body, enum jobreq_mode mode, const struct jobreq_ctx *ctx,
     struct jobreq *out, struct verr *e)
 {
-	struct jr_state s = { ctx, out, e, -1, 0 };
+	struct jr_state s = { ctx, out, e, -1, 0, 0 };
 	const struct jr_field *f;
 	int mask = mode == JOBREQ_CREATE ? JR_CREATE : JR_TEMPLATE;
 	const char *k;
@@ -451,7 +453,7 @@ jobreq_parse(json_t *body, enum jobreq_mode mode, const struct jobreq_ctx *ctx,
 		    ((v = json_object_get(body, f->name)) == NULL || json_is_null(v)))
 			verr_add(e, VERR_MISSING_FIELD, f->name, "is required");
 	}
-	if (s.delay_ms >= 0 && s.run_at != 0)
+	if (s.delay_ms >= 0 && s.has_run_at)
 		verr_add(e, VERR_VALIDATION, "run_at", "cannot be used together with delay");
 	if (e->n > 0) {
 		jobreq_free(out);
