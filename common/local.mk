@@ -2,6 +2,7 @@
 noinst_LIBRARIES += common/libdqcommon.a
 common_libdqcommon_a_SOURCES = \
 	common/conf.c common/conf.h \
+	common/cron.c common/cron.h \
 	common/crypto.c common/crypto.h \
 	common/dqerr.h \
 	common/dqtime.c common/dqtime.h \
@@ -20,6 +21,7 @@ common_libdqcommon_a_SOURCES = \
 	common/store_keys.c \
 	common/store_meta.c \
 	common/store_queue.c \
+	common/tz.c common/tz.h \
 	common/verr.c common/verr.h \
 	common/wakeup.c common/wakeup.h
 
