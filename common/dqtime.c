@@ -73,8 +73,8 @@ dqtime_expect(const char **p, char c)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
-static int64_t
+/* Howard Hinnant's days_from_civil, proleptic Gregorian. */
+int64_t
 dqtime_days(int y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
@@ -87,7 +87,24 @@ dqtime_days(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static int
+/* The inverse of dqtime_days (Hinnant's civil_from_days). */
+void
+dqtime_civil(int64_t days, int *y, int *m, int *d)
+{
+	int64_t z, era, doe, yoe, doy, mp;
+
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int
 dqtime_mdays(int y, int m)
 {
 	static const int md[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };

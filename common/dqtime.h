@@ -17,4 +17,9 @@ char	*dqtime_format(int64_t ms, char *buf, size_t n);
 /* Parse RFC 3339 (Z or +hh:mm offset, optional fraction); 0 or -1. */
 int	dqtime_parse(const char *, int64_t *out_ms);
 
+/* Proleptic Gregorian calendar arithmetic; days count from 1970-01-01. */
+int64_t	dqtime_days(int y, int m, int d);
+void	dqtime_civil(int64_t days, int *y, int *m, int *d);
+int	dqtime_mdays(int y, int m);		/* days in month m (1-12) */
+
 #endif

@@ -3,6 +3,7 @@ noinst_LIBRARIES += common/libdqcommon.a
 common_libdqcommon_a_SOURCES = \
 	common/addr.c common/addr.h \
 	common/conf.c common/conf.h \
+	common/cron.c common/cron.h \
 	common/crypto.c common/crypto.h \
 	common/deliver.c common/deliver.h \
 	common/dqerr.h \
@@ -24,6 +25,7 @@ common_libdqcommon_a_SOURCES = \
 	common/store_keys.c \
 	common/store_meta.c \
 	common/store_queue.c \
+	common/tz.c common/tz.h \
 	common/verr.c common/verr.h \
 	common/wakeup.c common/wakeup.h
 

@@ -1,17 +1,20 @@
 # Unit tests: one program per module of common/.
-UNIT_TESTS = tests/unit/test_num
-UNIT_TESTS += tests/unit/test_conf
-tests_unit_test_conf_LDADD = $(UNIT_LIBS)
-UNIT_TESTS += tests/unit/test_ids
-tests_unit_test_ids_LDADD = $(UNIT_LIBS)
-UNIT_TESTS += tests/unit/test_crypto
-tests_unit_test_crypto_LDADD = $(UNIT_LIBS)
-UNIT_TESTS += tests/unit/test_jobreq
-tests_unit_test_jobreq_LDADD = $(UNIT_LIBS)
-UNIT_TESTS += tests/unit/test_job
-tests_unit_test_job_LDADD = $(UNIT_LIBS)
-UNIT_TESTS += tests/unit/test_store
-tests_unit_test_store_LDADD = $(UNIT_LIBS)
+UNIT_TESTS = \
+	tests/unit/test_conf \
+	tests/unit/test_cron \
+	tests/unit/test_crypto \
+	tests/unit/test_ids \
+	tests/unit/test_job \
+	tests/unit/test_jobreq \
+	tests/unit/test_num \
+	tests/unit/test_store
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
+tests_unit_test_conf_LDADD = $(UNIT_LIBS)
+tests_unit_test_cron_LDADD = $(UNIT_LIBS)
+tests_unit_test_crypto_LDADD = $(UNIT_LIBS)
+tests_unit_test_ids_LDADD = $(UNIT_LIBS)
+tests_unit_test_job_LDADD = $(UNIT_LIBS)
+tests_unit_test_jobreq_LDADD = $(UNIT_LIBS)
 tests_unit_test_num_LDADD = $(UNIT_LIBS)
+tests_unit_test_store_LDADD = $(UNIT_LIBS)

@@ -14,6 +14,7 @@
 int		 tap_failed_now;
 static int	 tap_n, tap_nfail;
 static char	 tap_cur[4096];
+static char	 tap_why[256];		/* set when the running point skips */
 
 static int
 tap_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -51,12 +52,16 @@ tap_run(const char *name, void (*fn)(void))
 		exit(99);
 	}
 	tap_failed_now = 0;
+	tap_why[0] = '\0';
 	fflush(stdout);
 	fn();
 	tap_n++;
 	if (tap_failed_now)
 		tap_nfail++;
-	printf("%s %d - %s\n", tap_failed_now ? "not ok" : "ok", tap_n, name);
+	printf("%s %d - %s", tap_failed_now ? "not ok" : "ok", tap_n, name);
+	if (tap_why[0] != '\0' && !tap_failed_now)
+		printf(" # SKIP %s", tap_why);
+	printf("\n");
 	fflush(stdout);
 	nftw(tap_cur, tap_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -66,6 +71,12 @@ tap_done(void)
 {
 	printf("1..%d\n", tap_n);
 	return tap_nfail ? 1 : 0;
+}
+
+void
+tap_skip(const char *why)
+{
+	snprintf(tap_why, sizeof(tap_why), "%s", why);
 }
 
 void

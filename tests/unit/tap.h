@@ -17,6 +17,7 @@ const char	*tap_dir(void);				/* this test's temp dir */
 void		 tap_fail(const char *file, int line, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 tap_skip_all(const char *why);		/* exits 77-style in TAP */
+void		 tap_skip(const char *why);		/* this point only */
 
 #define CHECK(cond) do {						\
 	if (!(cond))							\
