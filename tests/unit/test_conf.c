@@ -299,7 +299,7 @@ test_bad_values(void)
 	REFUSED_AT("delivery_timeout 16m\n", 1, "delivery_timeout", "'16m'");
 	REFUSED_AT("retry_base 0s\n", 1, "retry_base", "'0s'");
 	REFUSED_AT("retry_cap 8d\n", 1, "retry_cap", "'8d'");
-	REFUSED_AT("retention 59s\n", 1, "retention", "'59s'");
+	REFUSED_AT("retention 999ms\n", 1, "retention", "'999ms'");
 	REFUSED_AT("retention -1d\n", 1, "retention", "'-1d'");
 	/* sizes: syntax and range */
 	REFUSED_AT("cache_size lots\n", 1, "cache_size", "'lots'");
