@@ -58,7 +58,7 @@ static const struct conf_key conf_keys[] = {
 	{ "wakeup_socket", CT_STRING, F(wakeup_socket), 0, 0, "none" },
 	{ "metrics_token", CT_STRING, F(metrics_token), 0, 0, "none" },
 	{ "log_level", CT_LOGLEVEL, F(log_level), 0, 0, "info" },
-	{ "test_clock_scale", CT_INT, F(test_clock_scale), 1, 3600, "1" },
+	{ "test_clock_file", CT_STRING, F(test_clock_file), 0, 0, "none" },
 };
 #undef F
 #define CONF_NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -343,46 +343,6 @@ conf_free(struct dq_conf *c)
 	}
 	free(c->path);
 	c->path = NULL;
-}
-
-void
-conf_dump(const struct dq_conf *c, FILE *fp)
-{
-	const struct conf_key *k;
-	const void *p;
-	size_t i;
-
-	for (i = 0; i < CONF_NKEYS; i++) {
-		k = &conf_keys[i];
-		p = (const char *)c + k->off;
-		fprintf(fp, "%s ", k->name);
-		switch (k->type) {
-		case CT_STRING:
-			/* secrets are not printed */
-			fprintf(fp, "%s\n", *(char *const *)p == NULL ? "none" :
-			    strcmp(k->name, "metrics_token") == 0 ? "(set)" :
-			    *(char *const *)p);
-			break;
-		case CT_BOOL:
-			fprintf(fp, "%s\n", *(const int *)p ? "yes" : "no");
-			break;
-		case CT_SYNC:
-			fprintf(fp, "%s\n", conf_sync_names[*(const int *)p]);
-			break;
-		case CT_LOGLEVEL:
-			fprintf(fp, "%d\n", *(const int *)p);
-			break;
-		case CT_OCTAL:
-			fprintf(fp, "0%llo\n", (unsigned long long)*(const int64_t *)p);
-			break;
-		case CT_DURATION:
-			fprintf(fp, "%lldms\n", (long long)*(const int64_t *)p);
-			break;
-		default:
-			fprintf(fp, "%lld\n", (long long)*(const int64_t *)p);
-			break;
-		}
-	}
 }
 
 const char *

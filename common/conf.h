@@ -38,7 +38,7 @@ struct dq_conf {
 	char	*wakeup_socket;		/* default: DATA_DIR/wakeup.sock */
 	char	*metrics_token;
 	int	 log_level;
-	int64_t	 test_clock_scale;	/* test only: dispatcher time runs N times faster */
+	char	*test_clock_file;	/* test only: ms added to the schedule clock */
 };
 
 #define CONF_DEFAULT_PATH	SYSCONFDIR "/dq/dq.conf"
@@ -48,7 +48,5 @@ const char *conf_pick(const char *given);
 /* Defaults, then the file (if path is not NULL), then the environment. */
 int	conf_load(struct dq_conf *, const char *path, char *err, size_t errsz);
 void	conf_free(struct dq_conf *);
-/* Print "key value" for every key (dqctl config, tests). */
-void	conf_dump(const struct dq_conf *, FILE *);
 
 #endif

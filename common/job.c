@@ -262,7 +262,7 @@ job_to_json(const struct job *j, int deduplicated, int64_t now_ms)
 	json_t *o;
 
 	if (j->next_retry_at > now_ms && j->status == JOB_PENDING)
-		wait = (j->next_retry_at - now_ms) / 1000;
+		wait = (j->next_retry_at - now_ms + 999) / 1000;	/* whole seconds, up */
 	num_format_delay(j->timeout_ms, timeout, sizeof(timeout));
 	o = json_object();
 	if (o == NULL)

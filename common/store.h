@@ -97,6 +97,8 @@ typedef enum dq_err (*store_job_edit_fn)(struct job *, void *arg);
 enum dq_err store_job_edit(struct store *, uint32_t account, const char *id,
 	    store_job_edit_fn, void *arg, struct job *out);
 
+#define STORE_LIST_MAX	100	/* largest page */
+
 struct store_list_query {
 	uint32_t	 account;
 	int		 status;	/* -1: any */

@@ -41,8 +41,8 @@ disp_rewrite(struct store *st, DB_TXN *txn, const struct job *old,
  * Collect up to max (t, id) keys with t <= now from a time-ordered range
  * starting at prefix; *next is the time of the first key after them.
  */
-static int
-disp_scan(struct store *st, DB_TXN *txn, int dbi, const unsigned char *prefix,
+int
+store_scan_due(struct store *st, DB_TXN *txn, int dbi, const unsigned char *prefix,
     size_t pl, int64_t now, int max, char (*ids)[ID_JOB_LEN + 1], int *n,
     int64_t *next)
 {
@@ -129,7 +129,7 @@ claim_txn(struct store *st, DB_TXN *txn, void *arg)
 			max = active >= a->concurrency ? 0 : (int)(a->concurrency - active);
 	}
 	ql = key_qkey(qk, a->account, a->queue);
-	if ((ret = disp_scan(st, txn, DBI_DUE, qk, ql, a->now, max, ids, &found,
+	if ((ret = store_scan_due(st, txn, DBI_DUE, qk, ql, a->now, max, ids, &found,
 	    a->next_due)) != 0)
 		return ret;
 	for (i = 0; i < found; i++) {
@@ -180,7 +180,7 @@ peek_txn(struct store *st, DB_TXN *txn, void *arg)
 	char ids[1][ID_JOB_LEN + 1];
 	int n;
 
-	return disp_scan(st, txn, DBI_DUE, qk, key_qkey(qk, a->account, a->queue),
+	return store_scan_due(st, txn, DBI_DUE, qk, key_qkey(qk, a->account, a->queue),
 	    -1, 0, ids, &n, a->next);
 }
 
@@ -315,7 +315,7 @@ cb_txn(struct store *st, DB_TXN *txn, void *arg)
 	for (i = 0; i < *a->n; i++)
 		job_free(&a->out[i]);
 	*a->n = 0;
-	if ((ret = disp_scan(st, txn, DBI_CBDUE, NULL, 0, a->now, a->max, ids,
+	if ((ret = store_scan_due(st, txn, DBI_CBDUE, NULL, 0, a->now, a->max, ids,
 	    &found, a->next_due)) != 0)
 		return ret;
 	for (i = 0; i < found; i++) {
@@ -426,7 +426,7 @@ retain_txn(struct store *st, DB_TXN *txn, void *arg)
 	int i, n, ret;
 
 	*a->done = 0;
-	if ((ret = disp_scan(st, txn, DBI_FINISHED, NULL, 0, a->t, a->max, ids, &n,
+	if ((ret = store_scan_due(st, txn, DBI_FINISHED, NULL, 0, a->t, a->max, ids, &n,
 	    &next)) != 0)
 		return ret;
 	for (i = 0; i < n; i++) {

@@ -83,6 +83,15 @@ size_t	key_idx(unsigned char *, const unsigned char *dim, size_t dl,
 size_t	key_time_id(unsigned char *, int64_t t, const char *id, size_t idlen);
 size_t	key_acct_str(unsigned char *, uint32_t account, const char *s);
 
+/* One page of ids from a listing index (store_job.c). */
+int	store_idx_page(struct store *, DB_TXN *, const unsigned char *dim,
+	    size_t dl, const struct store_list_query *, char (*ids)[ID_JOB_LEN + 1],
+	    int *n, int *more);
+/* Up to max (t, id) keys with t <= now under prefix; *next: the first after. */
+int	store_scan_due(struct store *, DB_TXN *, int dbi, const unsigned char *prefix,
+	    size_t pl, int64_t now, int max, char (*ids)[ID_JOB_LEN + 1], int *n,
+	    int64_t *next);
+
 /* Job index maintenance: everything derived from a job (store_jobidx.c). */
 int	store_job_apply(struct store *, DB_TXN *, const struct job *old,
 	    const struct job *new_);

@@ -299,6 +299,58 @@ store_job_edit(struct store *st, uint32_t account, const char *id,
 
 /* --- list and count -------------------------------------------------------- */
 
+/*
+ * One page of a listing index: up to limit ids under dim, after (created,
+ * id) or skipping offset entries.  *more says whether another follows.
+ */
+int
+store_idx_page(struct store *st, DB_TXN *txn, const unsigned char *dim,
+    size_t dl, const struct store_list_query *q, char (*ids)[ID_JOB_LEN + 1],
+    int *n, int *more)
+{
+	unsigned char start[KEY_MAX], kbuf[KEY_MAX];
+	int64_t skip = q->offset;
+	size_t sl;
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+
+	*n = 0;
+	*more = 0;
+	if (q->has_after)
+		sl = key_idx(start, dim, dl, q->after_created, q->after_id, ID_JOB_LEN);
+	else {
+		memcpy(start, dim, dl);
+		sl = dl;
+	}
+	if ((ret = st->db[DBI_JOBIDX]->cursor(st->db[DBI_JOBIDX], txn, &c, 0)) != 0)
+		return ret;
+	memcpy(kbuf, start, sl);
+	store_dbt(&k, kbuf, sl);
+	k.ulen = sizeof(kbuf);
+	k.flags = DB_DBT_USERMEM;
+	memset(&d, 0, sizeof(d));
+	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = c->get(c, &k, &d, DB_NEXT)) {
+		if (k.size != dl + 8 + ID_JOB_LEN || memcmp(kbuf, dim, dl) != 0)
+			break;
+		if (q->has_after && k.size == sl && memcmp(kbuf, start, sl) == 0)
+			continue;	/* the cursor's own item was on the last page */
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		if (*n == q->limit) {
+			*more = 1;
+			break;
+		}
+		memcpy(ids[*n], kbuf + dl + 8, ID_JOB_LEN);
+		ids[(*n)++][ID_JOB_LEN] = '\0';
+	}
+	c->close(c);
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
 struct list_arg {
 	const struct store_list_query	*q;
 	struct job			*jobs;
@@ -311,54 +363,26 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct list_arg *a = arg;
 	const struct store_list_query *q = a->q;
-	unsigned char dim[KEY_MAX], start[KEY_MAX], kbuf[KEY_MAX];
-	char id[ID_JOB_LEN + 1];
-	size_t dl, sl;
-	int64_t skip = q->offset;
-	DBC *c = NULL;
-	DBT k, d;
-	int ret, mask, i;
+	char ids[STORE_LIST_MAX][ID_JOB_LEN + 1];
+	unsigned char dim[KEY_MAX];
+	size_t dl;
+	int ret, mask, i, found;
 
 	for (i = 0; i < *a->n; i++)
 		job_free(&a->jobs[i]);
 	*a->n = 0;
-	*a->more = 0;
 	mask = (q->status >= 0 ? DIM_STATUS : 0) | (q->queue ? DIM_QUEUE : 0) |
 	    (q->schedule_id ? DIM_SCHED : 0);
 	dl = key_dim(dim, q->account, mask, q->queue, q->schedule_id, q->status);
-	if ((ret = store_count_get(st, txn, dim, dl, a->total)) != 0)
+	if ((ret = store_count_get(st, txn, dim, dl, a->total)) != 0 ||
+	    (ret = store_idx_page(st, txn, dim, dl, q, ids, &found, a->more)) != 0)
 		return ret;
-	sl = q->has_after ? key_idx(start, dim, dl, q->after_created, q->after_id,
-	    ID_JOB_LEN) : (memcpy(start, dim, dl), dl);
-	if ((ret = st->db[DBI_JOBIDX]->cursor(st->db[DBI_JOBIDX], txn, &c, 0)) != 0)
-		return ret;
-	memcpy(kbuf, start, sl);
-	store_dbt(&k, kbuf, sl);
-	memset(&d, 0, sizeof(d));
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
-		if (k.size != dl + 8 + ID_JOB_LEN || memcmp(k.data, dim, dl) != 0)
-			break;
-		if (q->has_after && k.size == sl && memcmp(k.data, start, sl) == 0)
-			continue;	/* the cursor's own item was on the last page */
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
-		if (*a->n == q->limit) {
-			*a->more = 1;
-			break;
-		}
-		memcpy(id, (unsigned char *)k.data + dl + 8, ID_JOB_LEN);
-		id[ID_JOB_LEN] = '\0';
-		if ((ret = store_job_read(st, txn, id, 0, &a->jobs[*a->n])) != 0)
-			break;
+	for (i = 0; i < found; i++) {
+		if ((ret = store_job_read(st, txn, ids[i], 0, &a->jobs[i])) != 0)
+			return ret;
 		(*a->n)++;
 	}
-	c->close(c);
-	return ret == DB_NOTFOUND ? 0 : ret;
+	return 0;
 }
 
 enum dq_err
@@ -370,6 +394,8 @@ store_jobs_list(struct store *st, const struct store_list_query *q,
 	int i;
 
 	*n = 0;
+	if (q->limit > STORE_LIST_MAX)
+		return DQ_ERR_INVALID;
 	for (i = 0; i < q->limit; i++)
 		job_init(&jobs[i]);
 	e = store_txn(st, STORE_TXN_READ, list_txn, &a);

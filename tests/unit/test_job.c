@@ -528,10 +528,10 @@ test_json_retries(void)
 	j.next_retry_at = T0 + 90500;		/* 90.5 s ahead */
 	o = job_to_json(&j, 0, T0);
 	CHECK_INT(jint(o, "retries_remaining"), 3);
-	CHECK_INT(jint(o, "next_retry_in_seconds"), 90);
+	CHECK_INT(jint(o, "next_retry_in_seconds"), 91);	/* rounded up */
 	json_decref(o);
 	o = job_to_json(&j, 0, T0 + 90000);
-	CHECK_INT(jint(o, "next_retry_in_seconds"), 0);
+	CHECK_INT(jint(o, "next_retry_in_seconds"), 1);	/* not 0 while still waiting */
 	json_decref(o);
 	o = job_to_json(&j, 0, T0 + 100000);	/* past */
 	CHECK_INT(jint(o, "next_retry_in_seconds"), 0);

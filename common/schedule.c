@@ -1,0 +1,292 @@
+/*
+ * Schedules: the record codec, the API object, request validation and the
+ * next firing.  Time zones are loaded once per process and kept (a zone
+ * file changes only with a tzdata upgrade, which a restart picks up).
+ *
+ * Schedule record, version 1: u8 version | id[20] | u32 account | u8 paused
+ * | i64 next_run_at | i64 last_run_at | last_job_id | i64 created_at |
+ * i64 updated_at | name | cron | timezone | u8 method | u8 requires_approval
+ * | u32 max_attempts | i64 timeout_ms | url | payload | headers |
+ * callback_url | queue.  Upgrade as for job records (job.c).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cron.h"
+#include "dqtime.h"
+#include "num.h"
+#include "rec.h"
+#include "schedule.h"
+#include "tz.h"
+
+#define SCHED_REC_VERSION	1
+#define SCHED_TZ_CACHE		256
+
+static struct {
+	char		 name[TZ_NAME_MAX + 1];
+	struct tz	*tz;
+} tz_cache[SCHED_TZ_CACHE];
+
+/* A zone by name, loaded once; NULL (err filled) if unknown. */
+static const struct tz *
+sched_tz(const char *name, char *err, size_t errsz)
+{
+	struct tz *z;
+	int i;
+
+	for (i = 0; i < SCHED_TZ_CACHE && tz_cache[i].tz != NULL; i++)
+		if (strcmp(tz_cache[i].name, name) == 0)
+			return tz_cache[i].tz;
+	if (i == SCHED_TZ_CACHE || strlen(name) > TZ_NAME_MAX) {
+		snprintf(err, errsz, "too many time zones in use");
+		return NULL;
+	}
+	if ((z = tz_load(name, err, errsz)) == NULL)
+		return NULL;
+	memcpy(tz_cache[i].name, name, strlen(name) + 1);
+	tz_cache[i].tz = z;
+	return z;
+}
+
+void
+sched_init(struct schedule *s)
+{
+	memset(s, 0, sizeof(*s));
+	job_init(&s->tmpl);
+}
+
+void
+sched_free(struct schedule *s)
+{
+	free(s->mem);
+	s->mem = NULL;
+}
+
+void *
+sched_encode(const struct schedule *s, size_t *lenp)
+{
+	const struct job *t = &s->tmpl;
+	struct rec_w w;
+
+	rec_w_init(&w);
+	rec_u8(&w, SCHED_REC_VERSION);
+	rec_bytes(&w, s->id, ID_SCHED_LEN);
+	rec_u32(&w, s->account);
+	rec_u8(&w, s->paused ? 1 : 0);
+	rec_i64(&w, s->next_run_at);
+	rec_i64(&w, s->last_run_at);
+	rec_str(&w, s->last_job_id[0] ? s->last_job_id : NULL);
+	rec_i64(&w, s->created_at);
+	rec_i64(&w, s->updated_at);
+	rec_str(&w, s->name);
+	rec_str(&w, s->cron);
+	rec_str(&w, s->timezone);
+	rec_u8(&w, t->method);
+	rec_u8(&w, t->requires_approval ? 1 : 0);
+	rec_u32(&w, (uint32_t)t->max_attempts);
+	rec_i64(&w, t->timeout_ms);
+	rec_str(&w, t->url);
+	rec_str(&w, t->payload);
+	rec_str(&w, t->headers);
+	rec_str(&w, t->callback_url);
+	rec_str(&w, t->queue);
+	return rec_w_finish(&w, lenp);
+}
+
+int
+sched_decode(const void *buf, size_t len, struct schedule *s)
+{
+	struct job *t = &s->tmpl;
+	const char *last;
+	const void *id;
+	struct rec_r r;
+	void *mem;
+
+	sched_init(s);
+	if ((mem = malloc(len ? len : 1)) == NULL)
+		return -1;
+	memcpy(mem, buf, len);
+	rec_r_init(&r, mem, len);
+	if (rec_get_u8(&r) != SCHED_REC_VERSION)
+		goto bad;
+	if ((id = rec_get_bytes(&r, ID_SCHED_LEN)) != NULL)
+		memcpy(s->id, id, ID_SCHED_LEN);
+	s->account = rec_get_u32(&r);
+	s->paused = rec_get_u8(&r);
+	s->next_run_at = rec_get_i64(&r);
+	s->last_run_at = rec_get_i64(&r);
+	if ((last = rec_get_str(&r)) != NULL && strlen(last) == ID_JOB_LEN)
+		memcpy(s->last_job_id, last, ID_JOB_LEN + 1);
+	s->created_at = rec_get_i64(&r);
+	s->updated_at = rec_get_i64(&r);
+	s->name = rec_get_str(&r);
+	s->cron = rec_get_str(&r);
+	s->timezone = rec_get_str(&r);
+	t->method = (enum job_method)rec_get_u8(&r);
+	t->requires_approval = rec_get_u8(&r);
+	t->max_attempts = (int)rec_get_u32(&r);
+	t->timeout_ms = rec_get_i64(&r);
+	t->url = rec_get_str(&r);
+	t->payload = rec_get_str(&r);
+	t->headers = rec_get_str(&r);
+	t->callback_url = rec_get_str(&r);
+	t->queue = rec_get_str(&r);
+	if (rec_r_done(&r) == -1 || s->cron == NULL || s->timezone == NULL ||
+	    t->url == NULL || t->queue == NULL || t->method >= JOB_NMETHOD)
+		goto bad;
+	s->mem = mem;
+	return 0;
+bad:
+	free(mem);
+	sched_init(s);
+	return -1;
+}
+
+static json_t *
+sched_time(int64_t ms)
+{
+	char buf[DQ_TIME_LEN + 1];
+
+	return ms ? json_string(dqtime_format(ms, buf, sizeof(buf))) : json_null();
+}
+
+static json_t *
+sched_json_text(const char *s)
+{
+	json_t *v;
+
+	if (s == NULL)
+		return json_null();
+	return (v = json_loads(s, JSON_DECODE_ANY, NULL)) ? v : json_null();
+}
+
+json_t *
+sched_to_json(const struct schedule *s)
+{
+	const struct job *t = &s->tmpl;
+	char timeout[32];
+
+	num_format_delay(t->timeout_ms, timeout, sizeof(timeout));
+	return json_pack("{s:s, s:s?, s:s, s:s, s:b, s:o, s:o, s:s?, s:o, s:o,"
+	    " s:s, s:s, s:o, s:o, s:i, s:b, s:s?, s:s, s:s}",
+	    "id", s->id, "name", s->name, "cron", s->cron, "timezone", s->timezone,
+	    "paused", s->paused, "next_run_at", sched_time(s->next_run_at),
+	    "last_run_at", sched_time(s->last_run_at),
+	    "last_job_id", s->last_job_id[0] ? s->last_job_id : NULL,
+	    "created_at", sched_time(s->created_at),
+	    "updated_at", sched_time(s->updated_at),
+	    "url", t->url, "method", job_method_name(t->method),
+	    "payload", sched_json_text(t->payload),
+	    "headers", sched_json_text(t->headers),
+	    "max_attempts", t->max_attempts,
+	    "requires_approval", t->requires_approval,
+	    "callback_url", t->callback_url, "queue", t->queue,
+	    "timeout", timeout);
+}
+
+int64_t
+sched_next(const struct schedule *s, int64_t after_ms)
+{
+	const struct tz *z;
+	struct cron c;
+	char err[128];
+
+	if (cron_parse(s->cron, &c, err, sizeof(err)) == -1 ||
+	    (z = sched_tz(s->timezone, err, sizeof(err))) == NULL)
+		return -1;
+	return cron_next(&c, z, after_ms);
+}
+
+/* cron, timezone, name and paused; the template is jobreq's. */
+static void
+sched_fields(json_t *body, struct schedule *s, struct verr *e)
+{
+	json_t *v;
+	struct cron c;
+	char err[160];
+
+	v = json_object_get(body, "cron");
+	if (v == NULL || json_is_null(v))
+		verr_add(e, VERR_MISSING_FIELD, "cron", "is required");
+	else if (!json_is_string(v) || json_string_length(v) > SCHED_CRON_MAX)
+		verr_add(e, VERR_VALIDATION, "cron", "must be a string like \"*/5 * * * *\"");
+	else if (cron_parse(json_string_value(v), &c, err, sizeof(err)) == -1)
+		verr_add(e, VERR_INVALID_CRON, "cron", "is invalid: %s", err);
+	else
+		s->cron = json_string_value(v);
+	s->timezone = "UTC";
+	v = json_object_get(body, "timezone");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v) || sched_tz(json_string_value(v), err,
+		    sizeof(err)) == NULL)
+			verr_add(e, VERR_VALIDATION, "timezone",
+			    "must be an IANA time zone name like \"Europe/Berlin\"");
+		else
+			s->timezone = json_string_value(v);
+	}
+	v = json_object_get(body, "name");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v) || json_string_length(v) < 1 ||
+		    json_string_length(v) > SCHED_NAME_MAX)
+			verr_add(e, VERR_VALIDATION, "name", "must be 1 to %d characters",
+			    SCHED_NAME_MAX);
+		else
+			s->name = json_string_value(v);
+	}
+	v = json_object_get(body, "paused");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_boolean(v))
+			verr_add(e, VERR_VALIDATION, "paused", "must be true or false");
+		else
+			s->paused = json_is_true(v);
+	}
+}
+
+int
+sched_parse(json_t *body, const struct jobreq_ctx *ctx, struct schedule *s,
+    struct jobreq *r, struct verr *e)
+{
+	static const char *const extra[] = { "cron", "timezone", "name", "paused", NULL };
+	struct jobreq_ctx c = *ctx;
+
+	sched_init(s);
+	memset(r, 0, sizeof(*r));
+	c.extra_fields = extra;
+	sched_fields(body, s, e);
+	if (jobreq_parse(body, JOBREQ_TEMPLATE, &c, r, e) == -1 || e->n > 0) {
+		jobreq_free(r);
+		return -1;
+	}
+	s->tmpl = r->job;
+	if (!s->paused && (s->next_run_at = sched_next(s, ctx->now_ms)) < 0) {
+		verr_add(e, VERR_INVALID_CRON, "cron", "never fires in the coming years");
+		jobreq_free(r);
+		return -1;
+	}
+	s->created_at = s->updated_at = ctx->now_ms;
+	return 0;
+}
+
+void
+sched_job(const struct schedule *s, int64_t now, struct job *out)
+{
+	const struct job *t = &s->tmpl;
+
+	job_init(out);
+	out->account = s->account;
+	out->method = t->method;
+	out->requires_approval = t->requires_approval;
+	out->max_attempts = t->max_attempts;
+	out->timeout_ms = t->timeout_ms;
+	out->url = t->url;
+	out->payload = t->payload;
+	out->headers = t->headers;
+	out->callback_url = t->callback_url;
+	out->queue = t->queue;
+	out->schedule_id = s->id;
+	out->status = t->requires_approval ? JOB_AWAITING_APPROVAL : JOB_PENDING;
+	out->created_at = out->updated_at = out->due_at = now;
+}
