@@ -15,6 +15,7 @@ common_libdqcommon_a_SOURCES = \
 	common/log.c common/log.h \
 	common/num.c common/num.h \
 	common/rec.c common/rec.h \
+	common/schedule.c common/schedule.h \
 	common/sign.c common/sign.h \
 	common/store.c common/store.h common/store_int.h \
 	common/store_account.c \
@@ -25,6 +26,7 @@ common_libdqcommon_a_SOURCES = \
 	common/store_keys.c \
 	common/store_meta.c \
 	common/store_queue.c \
+	common/store_schedule.c \
 	common/tz.c common/tz.h \
 	common/verr.c common/verr.h \
 	common/wakeup.c common/wakeup.h

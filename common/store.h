@@ -21,6 +21,7 @@
 #include "crypto.h"
 #include "dqerr.h"
 #include "job.h"
+#include "schedule.h"
 
 #define STORE_CREATE	0x1	/* dqctl init: create the environment */
 
@@ -226,5 +227,37 @@ enum dq_err store_callbacks_claim(struct store *, int64_t now, int max,
 enum dq_err store_expire_keys(struct store *, int64_t now, int max, int *done);
 enum dq_err store_retain(struct store *, int64_t finished_before, int max, int *done);
 enum dq_err store_checkpoint(struct store *);
+
+/* --- schedules -------------------------------------------------------------- */
+
+/* Store a new schedule (its id is assigned here). */
+enum dq_err store_schedule_create(struct store *, uint32_t account, struct schedule *);
+enum dq_err store_schedule_get(struct store *, uint32_t account, const char *id,
+	    struct schedule *out);
+/* Change a schedule in one transaction; fn edits it in place (replace,
+ * pause, resume).  out (optional) receives it as written. */
+typedef enum dq_err (*store_sched_fn)(struct schedule *, void *arg);
+enum dq_err store_schedule_edit(struct store *, uint32_t account, const char *id,
+	    store_sched_fn, void *arg, struct schedule *out);
+enum dq_err store_schedule_delete(struct store *, uint32_t account, const char *id);
+/* Newest first, paged like jobs (only account, limit, offset, after). */
+enum dq_err store_schedules_list(struct store *, const struct store_list_query *,
+	    struct schedule *out, int *n, int *more, int64_t *total);
+
+/*
+ * Fire due schedules (next_run_at <= sched_now): each firing creates one job
+ * and advances its schedule in the same transaction, so a firing can never
+ * happen twice or be lost.  Firings missed while no dispatcher ran become
+ * one job; the next run is computed from sched_now.  Jobs are stamped with
+ * now.  out has room for max; *next_due: the next schedule's run (0: none).
+ */
+struct store_fired {
+	uint32_t	account;
+	char		queue[JOB_QUEUE_MAX + 1];
+	enum job_status	status;
+	int64_t		due;
+};
+enum dq_err store_schedules_fire(struct store *, int64_t sched_now, int64_t now,
+	    int max, struct store_fired *out, int *n, int64_t *next_due);
 
 #endif

@@ -45,6 +45,7 @@ struct disp {
 	int			 running;	/* transfers in flight */
 	int			 stopping;
 	int64_t			 cb_next_due;	/* 0: none known */
+	int64_t			 sched_next_due;	/* schedule clock; 0: none */
 	int64_t			 next_heartbeat;
 	int64_t			 next_leases;
 	int64_t			 next_resync;
@@ -75,6 +76,13 @@ void		 queues_resync(struct disp *);
 int	xfer_start_job(struct disp *, struct dqueue *, const struct job *);
 int	xfer_start_callback(struct disp *, const struct job *);
 void	xfer_reap(struct disp *);
+
+/* schedules.c */
+int64_t	sched_clock(struct disp *, int64_t now);
+void	sched_note(struct disp *, int64_t due);
+void	sched_resync(struct disp *);
+void	sched_tick(struct disp *, int64_t now);
+int64_t	sched_deadline(struct disp *, int64_t now);
 
 /* housekeep.c */
 void	housekeep_leases(struct disp *, int64_t now);

@@ -7,6 +7,7 @@ dispatcher_dq_dispatcher_SOURCES = \
 	dispatcher/main.c \
 	dispatcher/queues.c \
 	dispatcher/results.c \
+	dispatcher/schedules.c \
 	dispatcher/tick.c \
 	dispatcher/transfer.c \
 	dispatcher/xfer.h

@@ -31,6 +31,10 @@ tick_wakeups(struct disp *d)
 	struct dqueue *q;
 
 	while (wakeup_recv(d->wake_fd, &w) == 1) {
+		if (w.kind == WAKEUP_SCHEDULE) {
+			sched_note(d, w.due_ms);
+			continue;
+		}
 		if ((q = queues_get(d->queues, w.account, w.queue)) == NULL)
 			continue;
 		if (!q->loaded || w.kind == WAKEUP_QUEUE)
@@ -68,6 +72,7 @@ tick_resync(struct disp *d, int64_t now)
 	int64_t next = 0;
 
 	queues_resync(d);
+	sched_resync(d);
 	if (store_callbacks_claim(d->st, now, 0, 0, none, &n, &next) == DQ_OK)
 		d->cb_next_due = next;
 }
@@ -105,10 +110,12 @@ disp_tick(struct disp *d, int64_t now)
 		    d->conf->retention_ms / 2 : HOUSEKEEP_MS);
 	}
 	if (!d->stopping) {
+		sched_tick(d, now);
 		queues_dispatch(d, now);
 		tick_callbacks(d, now);
 		tick_min(&next, queues_next_deadline(d->queues, now));
 		tick_min(&next, d->cb_next_due);
+		tick_min(&next, sched_deadline(d, now));
 	}
 	tick_min(&next, d->next_heartbeat);
 	tick_min(&next, d->next_leases);

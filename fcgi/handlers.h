@@ -23,6 +23,15 @@ void	h_job_approve(struct req *, struct resp *);
 void	h_job_cancel(struct req *, struct resp *);
 void	h_job_retry(struct req *, struct resp *);
 
+/* h_schedules.c */
+void	h_sched_create(struct req *, struct resp *);
+void	h_sched_list(struct req *, struct resp *);
+void	h_sched_get(struct req *, struct resp *);
+void	h_sched_put(struct req *, struct resp *);
+void	h_sched_delete(struct req *, struct resp *);
+void	h_sched_pause(struct req *, struct resp *);
+void	h_sched_resume(struct req *, struct resp *);
+
 /* h_queues.c */
 void	h_queue_list(struct req *, struct resp *);
 void	h_queue_get(struct req *, struct resp *);

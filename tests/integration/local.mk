@@ -4,6 +4,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_crash.py \
 	tests/integration/test_delivery.py \
 	tests/integration/test_dispatcher.py \
-	tests/integration/test_queues.py
+	tests/integration/test_queues.py \
+	tests/integration/test_schedules.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py
