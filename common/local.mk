@@ -13,12 +13,14 @@ common_libdqcommon_a_SOURCES = \
 	common/jobact.c \
 	common/jobreq.c common/jobreq.h \
 	common/log.c common/log.h \
+	common/metrics.c common/metrics.h \
 	common/num.c common/num.h \
 	common/rec.c common/rec.h \
 	common/schedule.c common/schedule.h \
 	common/sign.c common/sign.h \
 	common/store.c common/store.h common/store_int.h \
 	common/store_account.c \
+	common/store_admin.c \
 	common/store_attempt.c \
 	common/store_disp.c \
 	common/store_job.c \

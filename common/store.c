@@ -23,7 +23,7 @@
 #define STORE_LOCK_TIMEOUT_US	500000
 #define STORE_THREADS		1024
 
-static const char *const store_files[DBI_COUNT] = {
+const char *const store_files[DBI_COUNT] = {
 	"meta.db", "accounts.db", "acctnames.db", "keys.db", "jobs.db",
 	"jobidx.db", "counts.db", "due.db", "leases.db", "cbdue.db",
 	"finished.db", "dedupe.db", "idem.db", "expiry.db", "attempts.db",

@@ -85,6 +85,7 @@ struct store_create {
  * Idempotency-Key then dedupe_key first.  Results per item. */
 enum dq_err store_jobs_create(struct store *, uint32_t account,
 	    struct store_create *items, size_t n);
+/* account 0: any account (dqctl). */
 enum dq_err store_job_get(struct store *, uint32_t account, const char *id,
 	    struct job *out);
 
@@ -259,5 +260,21 @@ struct store_fired {
 };
 enum dq_err store_schedules_fire(struct store *, int64_t sched_now, int64_t now,
 	    int max, struct store_fired *out, int *n, int64_t *next_due);
+
+/* --- administration (dqctl) ---------------------------------------------------- */
+
+/*
+ * Check every database: each file's structure (as db_verify does; dq must
+ * be stopped for this part), and that every index entry and counter agrees
+ * with the records.  Each problem found is passed to report; the count is
+ * returned in *problems.
+ */
+typedef void (*store_report_fn)(const char *problem, void *arg);
+enum dq_err store_verify(struct store *, const char *data_dir, int structure,
+	    store_report_fn, void *arg, int64_t *problems);
+/* A hot backup into dir, recovered there so that dir is a usable data_dir. */
+enum dq_err store_backup(struct store *, const char *dir, char *err, size_t errsz);
+/* Run recovery on a data_dir no process is using (catastrophic: from all logs). */
+int	store_recover(const struct dq_conf *, int catastrophic, char *err, size_t errsz);
 
 #endif

@@ -128,7 +128,7 @@ alist_txn(struct store *st, DB_TXN *txn, void *arg)
 
 	if ((ret = store_job_read(st, txn, a->job_id, 0, &j)) != 0)
 		return ret;
-	ret = j.account == a->account ? 0 : DB_NOTFOUND;
+	ret = a->account == 0 || j.account == a->account ? 0 : DB_NOTFOUND;
 	job_free(&j);
 	if (ret != 0)
 		return ret;

@@ -40,6 +40,9 @@ enum store_dbi {
 	DBI_SCHEDULES, DBI_SCHEDDUE, DBI_COUNT
 };
 
+/* The file of each database, in data_dir. */
+extern const char *const store_files[DBI_COUNT];
+
 struct store {
 	DB_ENV		*env;
 	DB		*db[DBI_COUNT];

@@ -223,7 +223,7 @@ get_txn(struct store *st, DB_TXN *txn, void *arg)
 	job_free(a->out);
 	if ((ret = store_job_read(st, txn, a->id, 0, a->out)) != 0)
 		return ret;
-	if (a->out->account != a->account) {
+	if (a->account != 0 && a->out->account != a->account) {
 		job_free(a->out);
 		return DB_NOTFOUND;
 	}

@@ -20,6 +20,7 @@
 #include "dqtime.h"
 #include "ids.h"
 #include "log.h"
+#include "metrics.h"
 #include "wakeup.h"
 #include "disp.h"
 
@@ -93,6 +94,7 @@ main_setup(struct disp *d, struct dq_conf *c)
 		return -1;
 	}
 	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)c->max_parallel);
+	metrics_open(c->data_dir);
 	if ((d->wake_fd = wakeup_bind(c->wakeup_socket)) == -1)
 		log_warnx("no wake-up socket: new jobs are found by rescans only");
 	return 0;

@@ -11,6 +11,7 @@
 
 #include "dqtime.h"
 #include "log.h"
+#include "metrics.h"
 #include "xfer.h"
 
 #define RESULTS_TRIES	5
@@ -69,6 +70,24 @@ result_log(const struct result *r, enum dq_err e)
 	    (long long)(dv->finished_at - dv->started_at));
 }
 
+static void
+result_metrics(const struct xfer *x, const struct delivery *dv)
+{
+	enum met_outcome o;
+
+	if (x->code == CURLE_OK)
+		o = dv->response_code >= 200 && dv->response_code <= 299 ?
+		    MET_OK : MET_HTTP_ERROR;
+	else if (dv->permanent)
+		o = MET_REFUSED;
+	else if (x->code == CURLE_OPERATION_TIMEDOUT)
+		o = MET_TIMEOUT;
+	else
+		o = MET_CONNECT_ERROR;
+	metrics_delivery(o, dv->finished_at - dv->started_at,
+	    x->kind == XFER_JOB && x->due_at > 0 ? x->started_at - x->due_at : -1);
+}
+
 /* Store busy even after its own retries: wait a little and try again. */
 static enum dq_err
 results_write(struct disp *d, struct store_update *u, int n)
@@ -107,6 +126,8 @@ results_apply(struct disp *d, struct xfer **xs, struct delivery *dvs, int n)
 		log_warnx("cannot record %d results: %s (their leases will expire "
 		    "and the jobs run again)", n, dq_strerror(e));
 	for (i = 0; i < n; i++) {
+		if (xs[i]->started_at > 0)
+			result_metrics(xs[i], &dvs[i]);
 		if (xs[i]->kind == XFER_JOB)
 			xs[i]->q->active--;
 		if (e != DQ_OK)

@@ -267,6 +267,7 @@ xfer_start_job(struct disp *d, struct dqueue *q, const struct job *j)
 		return -1;	/* its lease expires and it is tried again */
 	}
 	x->q = q;
+	x->due_at = j->due_at;
 	q->active++;		/* results_apply() gives it back */
 	x->attempt = j->attempts;
 	snprintf(msg_id, sizeof(msg_id), "%s_%d", j->id, j->attempts);
@@ -405,6 +406,7 @@ xfer_reap(struct disp *d)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 		curl_multi_remove_handle(d->multi, m->easy_handle);
 		d->running--;
+		x->code = m->data.result;
 		xfer_result(x, m->data.result, &r.dv[r.n], &r.text[r.n]);
 		r.x[r.n++] = x;
 		if (r.n == REAP_BATCH)

@@ -32,6 +32,8 @@ struct xfer {
 	char			 content_type[128];
 	int64_t			 retry_after_ms;
 	int64_t			 started_at;
+	int64_t			 due_at;	/* jobs: when it was due (lateness) */
+	CURLcode		 code;		/* the transfer's result */
 	char			 refused[256];	/* the SSRF guard's reason */
 	char			 errbuf[CURL_ERROR_SIZE];
 };

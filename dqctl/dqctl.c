@@ -13,17 +13,11 @@
 #include "dqtime.h"
 #include "log.h"
 #include "store.h"
+#include "ctl.h"
 
-struct ctl {
-	struct dq_conf	 conf;
-	struct store	*st;
-	int		 argc;
-	char		**argv;
-};
 
-typedef int (*ctl_fn)(struct ctl *);
 
-static int
+int
 ctl_err(const char *what, enum dq_err e)
 {
 	fprintf(stderr, "dqctl: %s: %s\n", what, dq_strerror(e));
@@ -121,17 +115,29 @@ cmd_account_disable(struct ctl *c)
 	return 0;
 }
 
+/* How a command uses the store. */
+#define CTL_OPEN	0	/* open it as it is */
+#define CTL_CREATE	1	/* create it (init) */
+#define CTL_CLOSED	2	/* must not open it (recover) */
+
 static const struct {
 	const char	*w1, *w2;
 	ctl_fn		 fn;
-	int		 create;
+	int		 store;
 	const char	*help;
 } cmds[] = {
-	{ "init", NULL, cmd_init, 1, "create the store in data_dir" },
-	{ "account", "add", cmd_account_add, 0, "NAME [--sign-with-api-key]" },
-	{ "account", "list", cmd_account_list, 0, "" },
-	{ "account", "rotate-key", cmd_account_rotate, 0, "NAME" },
-	{ "account", "disable", cmd_account_disable, 0, "NAME" },
+	{ "init", NULL, cmd_init, CTL_CREATE, "create the store in data_dir" },
+	{ "account", "add", cmd_account_add, CTL_OPEN, "NAME [--sign-with-api-key]" },
+	{ "account", "list", cmd_account_list, CTL_OPEN, "" },
+	{ "account", "rotate-key", cmd_account_rotate, CTL_OPEN, "NAME" },
+	{ "account", "disable", cmd_account_disable, CTL_OPEN, "NAME" },
+	{ "stats", NULL, cmd_stats, CTL_OPEN, "jobs by status and queue, oldest due, dispatcher lag" },
+	{ "jobs", "list", cmd_jobs_list, CTL_OPEN,
+	    "[--account NAME] [--status S] [--queue Q] [--limit N]" },
+	{ "jobs", "show", cmd_jobs_show, CTL_OPEN, "JOB_ID" },
+	{ "verify", NULL, cmd_verify, CTL_OPEN, "[--online]  (stop dq first, or use --online)" },
+	{ "backup", NULL, cmd_backup, CTL_OPEN, "DIR  (hot: dq may run)" },
+	{ "recover", NULL, cmd_recover, CTL_CLOSED, "[--catastrophic]  (stop dq first)" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
@@ -184,8 +190,8 @@ main(int argc, char **argv)
 		conf_free(&c.conf);
 		return 2;
 	}
-	if (store_open(&c.st, &c.conf, cmds[i].create ? STORE_CREATE : 0, err,
-	    sizeof(err)) == -1) {
+	if (cmds[i].store != CTL_CLOSED && store_open(&c.st, &c.conf,
+	    cmds[i].store == CTL_CREATE ? STORE_CREATE : 0, err, sizeof(err)) == -1) {
 		fprintf(stderr, "dqctl: %s\n", err);
 		conf_free(&c.conf);
 		return 1;

@@ -1,12 +1,20 @@
 /*
- * GET /healthz (no auth): is the store usable, and is a dispatcher ticking?
- * The dispatcher writes its heartbeat at least every second; one older than
- * HEALTH_TICK_MAX_MS means it is not running (or is stuck).
+ * GET /healthz and GET /metrics, which need no API key.  /healthz: is the
+ * store usable, and is a dispatcher ticking?  The dispatcher writes its
+ * heartbeat every second; one older than HEALTH_TICK_MAX_MS means it is not
+ * running (or is stuck).  /metrics: Prometheus text, for loopback clients or
+ * with metrics_token.
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
 #include "dqtime.h"
 #include "handlers.h"
+#include "metrics.h"
+#include "router.h"
 
 #define HEALTH_TICK_MAX_MS	5000
 
@@ -29,4 +37,80 @@ h_healthz(struct req *q, struct resp *r)
 	    "store", store_ok ? "ok" : "unavailable",
 	    "dispatcher", "alive", alive, "last_tick_at",
 	    tick ? dqtime_format(tick, when, sizeof(when)) : NULL));
+}
+
+/* Loopback clients may read metrics; others need metrics_token. */
+static int
+metrics_allowed(const struct req *q)
+{
+	const char *a = q->remote_addr, *tok = q->conf->metrics_token;
+	const char *h = q->authorization;
+	size_t n, i;
+	unsigned char diff = 0;
+
+	if (a != NULL && (strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
+	    strncmp(a, "::ffff:127.", 11) == 0))
+		return 1;
+	if (tok == NULL || h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	h += 7;
+	if ((n = strlen(tok)) != strlen(h))
+		return 0;
+	for (i = 0; i < n; i++)		/* constant time */
+		diff |= (unsigned char)(tok[i] ^ h[i]);
+	return diff == 0;
+}
+
+struct gauge_arg {
+	FILE		*fp;
+	struct store	*st;
+};
+
+static int
+metrics_queue(const struct queue_info *qi, void *arg)
+{
+	struct gauge_arg *g = arg;
+	struct account a;
+	int s;
+
+	if (store_account_get(g->st, qi->account, &a) != DQ_OK)
+		snprintf(a.name, sizeof(a.name), "%u", qi->account);
+	for (s = 0; s < JOB_NSTATUS; s++)
+		fprintf(g->fp, "dq_jobs{account=\"%s\",queue=\"%s\",status=\"%s\"} %lld\n",
+		    a.name, qi->name, job_status_name((enum job_status)s),
+		    (long long)qi->counts[s]);
+	return 0;
+}
+
+void
+h_metrics(struct req *q, struct resp *r)
+{
+	struct gauge_arg g;
+	char *text = NULL;
+	size_t len = 0;
+	int64_t tick = 0;
+
+	if (!metrics_allowed(q)) {
+		resp_header(r, "WWW-Authenticate", "Bearer");
+		resp_error(r, q, 401, "unauthorized", NULL,
+		    "metrics are served to loopback clients or with metrics_token");
+		return;
+	}
+	if ((g.fp = open_memstream(&text, &len)) == NULL) {
+		resp_dq_err(r, q, DQ_ERR_NOMEM, NULL);
+		return;
+	}
+	g.st = q->st;
+	metrics_write(g.fp, router_route_name);
+	fprintf(g.fp, "# HELP dq_jobs Jobs by account, queue and status.\n"
+	    "# TYPE dq_jobs gauge\n");
+	store_queue_list(q->st, 0, 1, metrics_queue, &g);
+	(void)store_meta_get(q->st, "dispatcher_tick", &tick);
+	fprintf(g.fp, "# HELP dq_dispatcher_last_tick_seconds The dispatcher's last "
+	    "heartbeat (Unix time).\n# TYPE dq_dispatcher_last_tick_seconds gauge\n"
+	    "dq_dispatcher_last_tick_seconds %.3f\n", (double)tick / 1000.0);
+	fclose(g.fp);
+	r->status = 200;
+	r->text = text;
+	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -10,6 +10,7 @@
 
 /* h_health.c */
 void	h_healthz(struct req *, struct resp *);
+void	h_metrics(struct req *, struct resp *);
 
 /* h_jobs.c */
 void	h_job_create(struct req *, struct resp *);

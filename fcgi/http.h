@@ -35,6 +35,7 @@ struct req {
 	char			 request_id[REQ_ID_MAX + 1];
 	const char		*param[REQ_MAX_PARAMS];	/* {} segments of the route */
 	int			 nparam;
+	int			 route;		/* index in the route table, -1: none */
 	struct account		 account;	/* after auth */
 	int			 authed;
 	int64_t			 now;		/* wall clock at arrival, ms */

@@ -10,6 +10,7 @@
 
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "router.h"
 
@@ -27,6 +28,7 @@ struct route {
 
 static const struct route routes[] = {
 	{ "GET", "/healthz", h_healthz, R_PUBLIC },
+	{ "GET", "/metrics", h_metrics, R_PUBLIC },
 	{ "POST", "/v1/jobs", h_job_create, R_BODY },
 	{ "GET", "/v1/jobs", h_job_list, 0 },
 	{ "POST", "/v1/jobs/batch", h_job_batch, R_BODY },
@@ -50,6 +52,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/queues/*/purge", h_queue_purge, 0 },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
+_Static_assert(NROUTES <= MET_ROUTES, "metrics have a slot per route");
 
 #define ROUTER_PATH_MAX	1024
 
@@ -209,6 +212,7 @@ router_dispatch(struct req *q, struct resp *r)
 	}
 	if (hit == NULL)
 		goto notfound;
+	q->route = (int)(hit - routes);
 	if (router_body(hit, q, r) == -1)
 		return;
 	hit->fn(q, r);
@@ -216,4 +220,17 @@ router_dispatch(struct req *q, struct resp *r)
 notfound:
 	resp_error(r, q, 404, "not_found", NULL, "no route for %s %.200s",
 	    q->method, q->path);
+}
+
+const char *
+router_route_name(int i)
+{
+	static char names[NROUTES][64];
+
+	if (i < 0 || (size_t)i >= NROUTES)
+		return "none";
+	if (names[i][0] == '\0')
+		snprintf(names[i], sizeof(names[i]), "%s %s", routes[i].method,
+		    routes[i].pattern);
+	return names[i];
 }

@@ -9,6 +9,8 @@
 
 #include "http.h"
 
-void	router_dispatch(struct req *, struct resp *);
+void		 router_dispatch(struct req *, struct resp *);
+/* "METHOD /pattern" of route i, for metrics labels. */
+const char	*router_route_name(int);
 
 #endif

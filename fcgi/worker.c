@@ -15,6 +15,7 @@
 
 #include "dqtime.h"
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "wakeup.h"
@@ -181,6 +182,7 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 	q.st = st;
 	q.conf = c;
 	q.now = dqtime_now_ms();
+	q.route = -1;
 	worker_params(&q, fr->envp, pathbuf, sizeof(pathbuf));
 	log_set_request(q.request_id);
 	if (q.content_length > c->max_body)
@@ -191,6 +193,7 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 	else
 		router_dispatch(&q, &r);
 	worker_write(fr, &q, &r);
+	metrics_request(q.route, r.status, dqtime_mono_ms() - t0);
 	log_info("%s %s %d%s%s %lldms", q.method, log_escape(q.path, esc, sizeof(esc)),
 	    r.status, r.error_code ? " " : "", r.error_code ? r.error_code : "",
 	    (long long)(dqtime_mono_ms() - t0));
@@ -220,6 +223,7 @@ worker_run(int listen_fd, const struct dq_conf *c)
 	}
 	ratelimit_open(c->data_dir);
 	wakeup_sender_open(c->wakeup_socket);
+	metrics_open(c->data_dir);
 	if (FCGX_Init() != 0 ||
 	    FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_warnx("FastCGI initialisation failed");

@@ -335,7 +335,9 @@ class Stack:
     self.key2 (account "other"); self.secret is the signing secret of "test".
     """
 
-    def __init__(self, conf=None, workers=2, dispatcher=True, env=None, frontend="nginx"):
+    def __init__(self, conf=None, workers=2, dispatcher=True, env=None, frontend="nginx",
+                 nginx_extra=""):
+        self.nginx_extra = nginx_extra
         self.dir = tempfile.mkdtemp(prefix="dq-it-")
         os.chmod(self.dir, 0o755)
         at_exit(self.destroy)
@@ -435,9 +437,10 @@ http {
     server {
         listen 127.0.0.1:%d;
         %s
+        %s
     }
 }
-""" % (user, self.dir, self.dir, self.dir, self.dir, self.port, site)
+""" % (user, self.dir, self.dir, self.dir, self.dir, self.port, self.nginx_extra, site)
 
     def start_nginx(self):
         path = os.path.join(self.dir, "nginx.conf")

@@ -1,6 +1,7 @@
 # Integration tests: Python scripts that start nginx, dq-fcgi, dq-dispatcher
 # and a target server on loopback and speak HTTP to them.
 INTEGRATION_TESTS = \
+	tests/integration/test_admin.py \
 	tests/integration/test_crash.py \
 	tests/integration/test_delivery.py \
 	tests/integration/test_dispatcher.py \

@@ -1,0 +1,400 @@
+/*
+ * Administration of the store for dqctl: verify (the files' structure, then
+ * every index entry and counter against the records), hot backup, and
+ * recovery.  Verification reads without a snapshot, so run it while dq is
+ * stopped or quiet; a busy dq shows up as spurious differences.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "num.h"
+#include "store_int.h"
+
+
+struct dimcount {
+	unsigned char	key[KEY_MAX];
+	size_t		len;
+	int64_t		n;
+};
+
+struct verify {
+	struct store		*st;
+	store_report_fn		 report;
+	void			*arg;
+	int64_t			 problems;
+	struct dimcount		*dims;
+	size_t			 ndims, cap;
+};
+
+static void
+vfail(struct verify *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+vfail(struct verify *v, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	v->problems++;
+	v->report(msg, v->arg);
+}
+
+static int
+vexists(struct verify *v, int dbi, const void *k, size_t kl)
+{
+	DBT d;
+
+	memset(&d, 0, sizeof(d));
+	d.flags = DB_DBT_PARTIAL;
+	return store_get(v->st, NULL, dbi, k, kl, &d, 0) == 0;
+}
+
+static void
+vtimed(struct verify *v, int dbi, const char *what, int has, int64_t t,
+    const struct job *j)
+{
+	unsigned char k[8 + ID_JOB_LEN];
+
+	if (has && !vexists(v, dbi, k, key_time_id(k, t, j->id, ID_JOB_LEN)))
+		vfail(v, "%s: %s has no %s entry", store_files[dbi], j->id, what);
+}
+
+/* Every entry a job's state calls for exists. */
+static void
+verify_job(struct verify *v, const struct job *j)
+{
+	unsigned char dim[KEY_MAX], k[KEY_MAX];
+	size_t dl, n;
+	int mask;
+
+	for (mask = 0; mask < 8; mask++) {
+		if ((mask & DIM_SCHED) && j->schedule_id == NULL)
+			continue;
+		dl = key_dim(dim, j->account, mask, j->queue, j->schedule_id, j->status);
+		if (!vexists(v, DBI_JOBIDX, k, key_idx(k, dim, dl, j->created_at,
+		    j->id, ID_JOB_LEN)))
+			vfail(v, "jobidx.db: %s is missing from listing %d", j->id, mask);
+	}
+	if (j->status == JOB_PENDING) {
+		n = key_qkey(k, j->account, j->queue);
+		n += key_time_id(k + n, j->due_at, j->id, ID_JOB_LEN);
+		if (!vexists(v, DBI_DUE, k, n))
+			vfail(v, "due.db: pending job %s is not in the due index", j->id);
+	}
+	vtimed(v, DBI_LEASES, "lease", j->status == JOB_ACTIVE, j->lease_until, j);
+	vtimed(v, DBI_CBDUE, "callback", j->cb_status == JOB_CB_PENDING, j->cb_due_at, j);
+	vtimed(v, DBI_FINISHED, "finished", job_is_terminal(j->status), j->finished_at, j);
+}
+
+/* Visit every key/data pair of a database. */
+static int
+verify_walk(struct verify *v, int dbi, void (*fn)(struct verify *, const DBT *,
+    const DBT *))
+{
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+
+	if ((ret = v->st->db[dbi]->cursor(v->st->db[dbi], NULL, &c, 0)) != 0)
+		return ret;
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	while ((ret = c->get(c, &k, &d, DB_NEXT)) == 0)
+		fn(v, &k, &d);
+	c->close(c);
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+static void
+walk_jobs(struct verify *v, const DBT *k, const DBT *d)
+{
+	struct job j;
+
+	if (job_decode(d->data, d->size, &j) == -1) {
+		vfail(v, "jobs.db: a record of %u bytes cannot be decoded", d->size);
+		return;
+	}
+	if (k->size != ID_JOB_LEN || memcmp(k->data, j.id, ID_JOB_LEN) != 0)
+		vfail(v, "jobs.db: %s is stored under another key", j.id);
+	verify_job(v, &j);
+	job_free(&j);
+}
+
+/* The job an index entry names, or report it; 0 if found. */
+static int
+verify_target(struct verify *v, const char *db, const unsigned char *id, struct job *j)
+{
+	char idbuf[ID_JOB_LEN + 1];
+
+	memcpy(idbuf, id, ID_JOB_LEN);
+	idbuf[ID_JOB_LEN] = '\0';
+	if (store_job_read(v->st, NULL, idbuf, 0, j) == 0)
+		return 0;
+	vfail(v, "%s: an entry names %s, which does not exist", db, idbuf);
+	return -1;
+}
+
+static void
+dim_count(struct verify *v, const unsigned char *dim, size_t dl)
+{
+	struct dimcount *nd;
+
+	if (v->ndims > 0 && v->dims[v->ndims - 1].len == dl &&
+	    memcmp(v->dims[v->ndims - 1].key, dim, dl) == 0) {
+		v->dims[v->ndims - 1].n++;
+		return;
+	}
+	if (v->ndims == v->cap) {
+		if ((nd = realloc(v->dims, sizeof(*nd) * (v->cap ? v->cap * 2 : 256))) == NULL)
+			return;
+		v->dims = nd;
+		v->cap = v->cap ? v->cap * 2 : 256;
+	}
+	memcpy(v->dims[v->ndims].key, dim, dl);
+	v->dims[v->ndims].len = dl;
+	v->dims[v->ndims++].n = 1;
+}
+
+static void
+walk_jobidx(struct verify *v, const DBT *k, const DBT *d)
+{
+	const unsigned char *p = k->data;
+	unsigned char dim[KEY_MAX];
+	size_t dl = k->size - 8 - ID_JOB_LEN;
+	char sid[ID_SCHED_LEN + 1];
+	struct job j;
+
+	if (k->size < 5 + 8 + ID_JOB_LEN || k->size > KEY_MAX) {
+		vfail(v, "jobidx.db: a key of %u bytes", k->size);
+		return;
+	}
+	dim_count(v, p, dl);
+	if (p[4] == DIM_SCHEDULES) {
+		memcpy(sid, p + dl + 8, ID_SCHED_LEN);
+		sid[ID_SCHED_LEN] = '\0';
+		if (!vexists(v, DBI_SCHEDULES, sid, ID_SCHED_LEN))
+			vfail(v, "jobidx.db: lists schedule %s, which does not exist", sid);
+		return;
+	}
+	if (verify_target(v, "jobidx.db", p + dl + 8, &j) == -1)
+		return;
+	if (key_dim(dim, j.account, p[4], j.queue, j.schedule_id, j.status) != dl ||
+	    memcmp(dim, p, dl) != 0 ||
+	    (int64_t)~num_be64_get(p + dl) != j.created_at)
+		vfail(v, "jobidx.db: a listing entry of %s does not match the job", j.id);
+	job_free(&j);
+}
+
+static void
+walk_due(struct verify *v, const DBT *k, const DBT *d)
+{
+	const unsigned char *p = k->data;
+	unsigned char qk[KEY_MAX];
+	size_t ql = k->size - 8 - ID_JOB_LEN;
+	struct job j;
+
+	if (k->size < 6 + 8 + ID_JOB_LEN ||
+	    verify_target(v, "due.db", p + ql + 8, &j) == -1)
+		return;
+	if (j.status != JOB_PENDING || key_qkey(qk, j.account, j.queue) != ql ||
+	    memcmp(qk, p, ql) != 0 || (int64_t)num_be64_get(p + ql) != j.due_at)
+		vfail(v, "due.db: the entry of %s does not match the job (%s)", j.id,
+		    job_status_name(j.status));
+	job_free(&j);
+}
+
+/* leases, cbdue and finished: (t, id) entries that must match a job field. */
+static void
+walk_timed(struct verify *v, const DBT *k, int dbi)
+{
+	const unsigned char *p = k->data;
+	struct job j;
+	int64_t t;
+	int ok;
+
+	if (k->size != 8 + ID_JOB_LEN ||
+	    verify_target(v, store_files[dbi], p + 8, &j) == -1)
+		return;
+	t = (int64_t)num_be64_get(p);
+	if (dbi == DBI_LEASES)
+		ok = j.status == JOB_ACTIVE && j.lease_until == t;
+	else if (dbi == DBI_CBDUE)
+		ok = j.cb_status == JOB_CB_PENDING && j.cb_due_at == t;
+	else
+		ok = job_is_terminal(j.status) && j.finished_at == t;
+	if (!ok)
+		vfail(v, "%s: the entry of %s does not match the job (%s)",
+		    store_files[dbi], j.id, job_status_name(j.status));
+	job_free(&j);
+}
+
+static void
+walk_leases(struct verify *v, const DBT *k, const DBT *d)
+{
+	walk_timed(v, k, DBI_LEASES);
+}
+
+static void
+walk_cbdue(struct verify *v, const DBT *k, const DBT *d)
+{
+	walk_timed(v, k, DBI_CBDUE);
+}
+
+static void
+walk_finished(struct verify *v, const DBT *k, const DBT *d)
+{
+	walk_timed(v, k, DBI_FINISHED);
+}
+
+static int
+dim_cmp(const void *a, const void *b)
+{
+	const struct dimcount *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->key, y->key, n);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Each counter equals the number of listing entries under its dim. */
+static void
+walk_counts(struct verify *v, const DBT *k, const DBT *d)
+{
+	struct dimcount key, *found;
+	int64_t n;
+
+	if (d->size != 8 || k->size > KEY_MAX) {
+		vfail(v, "counts.db: a malformed counter");
+		return;
+	}
+	n = (int64_t)num_be64_get(d->data);
+	memcpy(key.key, k->data, k->size);
+	key.len = k->size;
+	found = bsearch(&key, v->dims, v->ndims, sizeof(key), dim_cmp);
+	if (n != (found ? found->n : 0))
+		vfail(v, "counts.db: a counter says %lld, the listing has %lld",
+		    (long long)n, (long long)(found ? found->n : 0));
+	if (found)
+		found->n = -1;		/* seen */
+}
+
+static void
+verify_uncounted(struct verify *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->ndims; i++)
+		if (v->dims[i].n > 0)
+			vfail(v, "counts.db: %lld listed entries have no counter",
+			    (long long)v->dims[i].n);
+}
+
+static void
+verify_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	fprintf(stderr, "verify: %s\n", msg);
+}
+
+static int
+verify_structure(struct verify *v, const char *data_dir)
+{
+	char path[4096];
+	DB *db;
+	int i, ret;
+
+	(void)v->st->env->txn_checkpoint(v->st->env, 0, 0, DB_FORCE);
+	for (i = 0; i < DBI_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", data_dir, store_files[i]);
+		if ((ret = db_create(&db, NULL, 0)) != 0)
+			return ret;
+		db->set_errcall(db, verify_errcall);
+		if ((ret = db->verify(db, path, NULL, NULL, 0)) != 0)
+			vfail(v, "%s: structure check failed: %s", store_files[i],
+			    db_strerror(ret));
+	}
+	return 0;
+}
+
+enum dq_err
+store_verify(struct store *st, const char *data_dir, int structure,
+    store_report_fn report, void *arg, int64_t *problems)
+{
+	struct verify v;
+	int ret;
+
+	memset(&v, 0, sizeof(v));
+	v.st = st;
+	v.report = report;
+	v.arg = arg;
+	if ((structure && (ret = verify_structure(&v, data_dir)) != 0) ||
+	    (ret = verify_walk(&v, DBI_JOBS, walk_jobs)) != 0 ||
+	    (ret = verify_walk(&v, DBI_JOBIDX, walk_jobidx)) != 0 ||
+	    (ret = verify_walk(&v, DBI_DUE, walk_due)) != 0 ||
+	    (ret = verify_walk(&v, DBI_LEASES, walk_leases)) != 0 ||
+	    (ret = verify_walk(&v, DBI_CBDUE, walk_cbdue)) != 0 ||
+	    (ret = verify_walk(&v, DBI_FINISHED, walk_finished)) != 0)
+		goto done;
+	qsort(v.dims, v.ndims, sizeof(v.dims[0]), dim_cmp);
+	if ((ret = verify_walk(&v, DBI_COUNTS, walk_counts)) == 0)
+		verify_uncounted(&v);
+done:
+	free(v.dims);
+	*problems = v.problems;
+	return ret == 0 ? DQ_OK : DQ_ERR_INTERNAL;
+}
+
+/*
+ * Open an environment on dir only to run recovery there, then remove its
+ * regions: the next open by a dq program recreates them with dq's settings
+ * (the thread table failchk needs is sized only when regions are created).
+ */
+static int
+admin_recover_dir(const char *dir, u_int32_t how, char *err, size_t errsz)
+{
+	DB_ENV *env;
+	int ret;
+
+	if ((ret = db_env_create(&env, 0)) != 0)
+		goto fail;
+	ret = env->open(env, dir, DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG |
+	    DB_INIT_MPOOL | DB_INIT_TXN | how, 0600);
+	env->close(env, 0);
+	if (ret != 0)
+		goto fail;
+	if ((ret = db_env_create(&env, 0)) != 0 ||
+	    (ret = env->remove(env, dir, 0)) != 0)	/* remove() frees env */
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errsz, "%s: recovery failed: %s", dir, db_strerror(ret));
+	return -1;
+}
+
+enum dq_err
+store_backup(struct store *st, const char *dir, char *err, size_t errsz)
+{
+	int ret;
+
+	if ((ret = st->env->backup(st->env, dir, DB_CREATE | DB_BACKUP_CLEAN)) != 0) {
+		snprintf(err, errsz, "backup to %s: %s", dir, db_strerror(ret));
+		return DQ_ERR_INTERNAL;
+	}
+	/* A hot copy is made consistent by catastrophic recovery over it. */
+	return admin_recover_dir(dir, DB_RECOVER_FATAL, err, errsz) == 0 ?
+	    DQ_OK : DQ_ERR_INTERNAL;
+}
+
+int
+store_recover(const struct dq_conf *c, int catastrophic, char *err, size_t errsz)
+{
+	return admin_recover_dir(c->data_dir, catastrophic ? DB_RECOVER_FATAL :
+	    DB_RECOVER, err, errsz);
+}

@@ -1,0 +1,32 @@
+/*
+ * dqctl's commands share this: the loaded configuration, the open store and
+ * the command's own arguments.  Each command returns the exit status.
+ */
+#ifndef DQ_CTL_H
+#define DQ_CTL_H
+
+#include "conf.h"
+#include "store.h"
+
+struct ctl {
+	struct dq_conf	 conf;
+	struct store	*st;		/* NULL for commands that must not open it */
+	int		 argc;
+	char		**argv;
+};
+
+typedef int (*ctl_fn)(struct ctl *);
+
+int	ctl_err(const char *what, enum dq_err);
+
+/* ctl_jobs.c */
+int	cmd_stats(struct ctl *);
+int	cmd_jobs_list(struct ctl *);
+int	cmd_jobs_show(struct ctl *);
+
+/* ctl_store.c */
+int	cmd_verify(struct ctl *);
+int	cmd_backup(struct ctl *);
+int	cmd_recover(struct ctl *);
+
+#endif
