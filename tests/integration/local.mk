@@ -1,5 +1,11 @@
 # Integration tests: Python scripts that start nginx, dq-fcgi, dq-dispatcher
 # and a target server on loopback and speak HTTP to them.
-INTEGRATION_TESTS =
+INTEGRATION_TESTS = \
+	tests/integration/test_api_conventions.py \
+	tests/integration/test_jobs_create.py \
+	tests/integration/test_jobs_list.py \
+	tests/integration/test_jobs_actions.py \
+	tests/integration/test_ratelimit.py
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS)
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py \
+	tests/integration/apicommon.py
