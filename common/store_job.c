@@ -248,6 +248,49 @@ struct edit_arg {
 };
 
 static int
+edit_dedupe_blocks(enum job_status s)
+{
+	return s != JOB_FAILED && s != JOB_CANCELLED;
+}
+
+/*
+ * A failed or cancelled job that comes back (retry) is again what its
+ * dedupe_key finds (API.md 4.1), unless the key names another live job.
+ */
+static int
+edit_dedupe_reclaim(struct store *st, DB_TXN *txn, const struct job *old,
+    const struct job *j)
+{
+	unsigned char k[KEY_MAX];
+	char id[ID_JOB_LEN + 1];
+	struct job cur;
+	size_t kl;
+	int ret, live;
+
+	if (j->dedupe_key == NULL || edit_dedupe_blocks(old->status) ||
+	    !edit_dedupe_blocks(j->status) ||
+	    j->created_at + STORE_DEDUPE_WINDOW_MS <= j->updated_at)
+		return 0;
+	kl = key_acct_str(k, j->account, j->dedupe_key);
+	ret = create_row_get(st, txn, DBI_DEDUPE, k, kl, j->updated_at, id, NULL);
+	if (ret < 0)
+		return ret;
+	if (ret == 1 && strcmp(id, j->id) == 0)
+		return 0;
+	if (ret == 1) {
+		ret = store_job_read(st, txn, id, 0, &cur);
+		if (ret != 0 && ret != DB_NOTFOUND)
+			return ret;
+		live = ret == 0 && edit_dedupe_blocks(cur.status);
+		if (ret == 0)
+			job_free(&cur);
+		if (live)
+			return 0;
+	}
+	return create_row_put(st, txn, DBI_DEDUPE, k, kl, j, NULL);
+}
+
+static int
 edit_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct edit_arg *a = arg;
@@ -268,6 +311,8 @@ edit_txn(struct store *st, DB_TXN *txn, void *arg)
 		ret = STORE_RET(e);
 		goto done;
 	}
+	if ((ret = edit_dedupe_reclaim(st, txn, &old, &j)) != 0)
+		goto done;
 	if ((buf = job_encode(&j, &len)) == NULL) {
 		ret = STORE_RET(DQ_ERR_NOMEM);
 		goto done;
