@@ -30,21 +30,45 @@ dqtime_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void
+dqtime_put(char *p, int v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* Formatted by hand: this runs for every time field of every job shown. */
 char *
 dqtime_format(int64_t ms, char *buf, size_t n)
 {
-	time_t secs = (time_t)(ms / 1000);
-	int frac = (int)(ms % 1000);
-	struct tm tm;
+	int64_t secs = ms / 1000, days;
+	int frac = (int)(ms % 1000), sod, y, m, d;
 
+	if (n < DQ_TIME_LEN + 1)
+		return n ? (buf[0] = '\0', buf) : buf;
 	if (frac < 0) {
 		frac += 1000;
 		secs--;
 	}
-	gmtime_r(&secs, &tm);
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, frac);
+	days = secs / 86400;
+	sod = (int)(secs % 86400);
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	dqtime_civil(days, &y, &m, &d);
+	if (y < 0 || y > 9999)
+		y = 0;
+	memcpy(buf, "0000-00-00T00:00:00.000Z", DQ_TIME_LEN + 1);
+	dqtime_put(buf, y, 4);
+	dqtime_put(buf + 5, m, 2);
+	dqtime_put(buf + 8, d, 2);
+	dqtime_put(buf + 11, sod / 3600, 2);
+	dqtime_put(buf + 14, sod / 60 % 60, 2);
+	dqtime_put(buf + 17, sod % 60, 2);
+	dqtime_put(buf + 20, frac, 3);
 	return buf;
 }
 

@@ -13,6 +13,7 @@
 
 #include "dqtime.h"
 #include "job.h"
+#include "jsonw.h"
 #include "num.h"
 #include "rec.h"
 
@@ -211,99 +212,88 @@ bad:
 
 /* --- JSON ---------------------------------------------------------------- */
 
-static json_t *
-job_json_time(int64_t ms)
+static void
+job_write_actions(struct jw *w, enum job_status s)
 {
-	char buf[DQ_TIME_LEN + 1];
+	static const char *const actions[JOB_NSTATUS] = {
+		"[\"cancel\"]", "[\"approve\",\"cancel\"]", "[]", "[]",
+		"[\"retry\"]", "[\"retry\"]"
+	};
 
-	return ms ? json_string(dqtime_format(ms, buf, sizeof(buf))) : json_null();
+	jw_json(w, (unsigned)s < JOB_NSTATUS ? actions[s] : "[]");
 }
 
-static json_t *
-job_json_str(const char *s)
+void
+job_write_json(struct jw *w, const struct job *j, int deduplicated, int64_t now_ms)
 {
-	return s ? json_string(s) : json_null();
-}
+	char timeout[32];
+	int64_t wait = 0;
 
-/* Stored JSON text back to a value; a string if it somehow does not parse. */
-static json_t *
-job_json_text(const char *s, int is_json)
-{
-	json_t *v;
-
-	if (s == NULL)
-		return json_null();
-	if (is_json && (v = json_loads(s, JSON_DECODE_ANY, NULL)) != NULL)
-		return v;
-	return json_string(s);
-}
-
-static json_t *
-job_json_actions(enum job_status s)
-{
-	switch (s) {
-	case JOB_PENDING:
-		return json_pack("[s]", "cancel");
-	case JOB_AWAITING_APPROVAL:
-		return json_pack("[ss]", "approve", "cancel");
-	case JOB_FAILED:
-	case JOB_CANCELLED:
-		return json_pack("[s]", "retry");
-	default:
-		return json_array();
-	}
+	if (j->next_retry_at > now_ms && j->status == JOB_PENDING)
+		wait = (j->next_retry_at - now_ms + 999) / 1000;	/* whole seconds, up */
+	num_format_delay(j->timeout_ms, timeout, sizeof(timeout));
+	jw_open(w, '{');
+	jw_key(w, "id"); jw_str(w, j->id);
+	jw_key(w, "status"); jw_str(w, job_status_name(j->status));
+	jw_key(w, "url"); jw_str(w, j->url);
+	jw_key(w, "method"); jw_str(w, job_method_name(j->method));
+	jw_key(w, "queue"); jw_str(w, j->queue);
+	jw_key(w, "attempts"); jw_int(w, j->attempts);
+	jw_key(w, "max_attempts"); jw_int(w, j->max_attempts);
+	jw_key(w, "created_at"); jw_time(w, j->created_at);
+	jw_key(w, "required_approval"); jw_bool(w, j->requires_approval);
+	jw_key(w, "deduplicated"); jw_bool(w, deduplicated);
+	jw_key(w, "payload"); jw_json(w, j->payload);
+	jw_key(w, "headers"); jw_json(w, j->headers);
+	jw_key(w, "dedupe_key"); jw_str(w, j->dedupe_key);
+	jw_key(w, "delay_until"); jw_time(w, j->delay_until);
+	jw_key(w, "started_at"); jw_time(w, j->started_at);
+	jw_key(w, "finished_at"); jw_time(w, j->finished_at);
+	jw_key(w, "next_retry_at"); jw_time(w, j->next_retry_at);
+	jw_key(w, "last_error"); jw_str(w, j->last_error);
+	jw_key(w, "response_code");
+	if (j->response_code)
+		jw_int(w, j->response_code);
+	else
+		jw_null(w);
+	jw_key(w, "response_body");
+	if (j->response_is_json)
+		jw_json(w, j->response_body);
+	else
+		jw_str(w, j->response_body);
+	jw_key(w, "duration_ms");
+	if (j->duration_ms >= 0)
+		jw_int(w, j->duration_ms);
+	else
+		jw_null(w);
+	jw_key(w, "approved_at"); jw_time(w, j->approved_at);
+	jw_key(w, "approved_by"); jw_str(w, j->approved_by);
+	jw_key(w, "callback_url"); jw_str(w, j->callback_url);
+	jw_key(w, "schedule_id"); jw_str(w, j->schedule_id);
+	jw_key(w, "idempotency_key"); jw_str(w, j->idempotency_key);
+	jw_key(w, "retries_remaining"); jw_int(w, j->max_attempts - j->attempts);
+	jw_key(w, "next_retry_in_seconds"); jw_int(w, wait);
+	jw_key(w, "actions"); job_write_actions(w, j->status);
+	jw_key(w, "run_at"); jw_time(w, j->due_at);
+	jw_key(w, "timeout"); jw_str(w, timeout);
+	jw_key(w, "callback_status"); jw_str(w, job_cb_status_name(j->cb_status));
+	jw_key(w, "updated_at"); jw_time(w, j->updated_at);
+	jw_close(w, '}');
 }
 
 json_t *
 job_to_json(const struct job *j, int deduplicated, int64_t now_ms)
 {
-	char timeout[32];
-	int64_t wait = 0;
+	struct jw w;
 	json_t *o;
+	char *text;
+	size_t len;
 
-	if (j->next_retry_at > now_ms && j->status == JOB_PENDING)
-		wait = (j->next_retry_at - now_ms + 999) / 1000;	/* whole seconds, up */
-	num_format_delay(j->timeout_ms, timeout, sizeof(timeout));
-	o = json_object();
-	if (o == NULL)
+	jw_init(&w);
+	job_write_json(&w, j, deduplicated, now_ms);
+	if ((text = jw_finish(&w, &len)) == NULL)
 		return NULL;
-	json_object_set_new(o, "id", json_string(j->id));
-	json_object_set_new(o, "status", json_string(job_status_name(j->status)));
-	json_object_set_new(o, "url", job_json_str(j->url));
-	json_object_set_new(o, "method", json_string(job_method_name(j->method)));
-	json_object_set_new(o, "queue", job_json_str(j->queue));
-	json_object_set_new(o, "attempts", json_integer(j->attempts));
-	json_object_set_new(o, "max_attempts", json_integer(j->max_attempts));
-	json_object_set_new(o, "created_at", job_json_time(j->created_at));
-	json_object_set_new(o, "required_approval", json_boolean(j->requires_approval));
-	json_object_set_new(o, "deduplicated", json_boolean(deduplicated));
-	json_object_set_new(o, "payload", job_json_text(j->payload, 1));
-	json_object_set_new(o, "headers", job_json_text(j->headers, 1));
-	json_object_set_new(o, "dedupe_key", job_json_str(j->dedupe_key));
-	json_object_set_new(o, "delay_until", job_json_time(j->delay_until));
-	json_object_set_new(o, "started_at", job_json_time(j->started_at));
-	json_object_set_new(o, "finished_at", job_json_time(j->finished_at));
-	json_object_set_new(o, "next_retry_at", job_json_time(j->next_retry_at));
-	json_object_set_new(o, "last_error", job_json_str(j->last_error));
-	json_object_set_new(o, "response_code",
-	    j->response_code ? json_integer(j->response_code) : json_null());
-	json_object_set_new(o, "response_body",
-	    job_json_text(j->response_body, j->response_is_json));
-	json_object_set_new(o, "duration_ms",
-	    j->duration_ms >= 0 ? json_integer(j->duration_ms) : json_null());
-	json_object_set_new(o, "approved_at", job_json_time(j->approved_at));
-	json_object_set_new(o, "approved_by", job_json_str(j->approved_by));
-	json_object_set_new(o, "callback_url", job_json_str(j->callback_url));
-	json_object_set_new(o, "schedule_id", job_json_str(j->schedule_id));
-	json_object_set_new(o, "idempotency_key", job_json_str(j->idempotency_key));
-	json_object_set_new(o, "retries_remaining",
-	    json_integer(j->max_attempts - j->attempts));
-	json_object_set_new(o, "next_retry_in_seconds", json_integer(wait));
-	json_object_set_new(o, "actions", job_json_actions(j->status));
-	json_object_set_new(o, "run_at", job_json_time(j->due_at));
-	json_object_set_new(o, "timeout", json_string(timeout));
-	json_object_set_new(o, "callback_status",
-	    job_json_str(job_cb_status_name(j->cb_status)));
-	json_object_set_new(o, "updated_at", job_json_time(j->updated_at));
+	o = json_loadb(text, len, 0, NULL);
+	free(text);
 	return o;
 }

@@ -100,9 +100,13 @@ void	*job_encode(const struct job *, size_t *lenp);
 int	 job_decode(const void *, size_t, struct job *);
 
 /*
- * The API's job object (new reference).  now_ms computes
+ * The API's job object, written as JSON text (the fast path: stored JSON
+ * such as the payload is copied, not re-parsed).  now_ms computes
  * next_retry_in_seconds; deduplicated is the response's flag.
  */
+struct jw;
+void	job_write_json(struct jw *, const struct job *, int deduplicated, int64_t now_ms);
+/* The same object as a jansson value (new reference), for tools and tests. */
 json_t	*job_to_json(const struct job *, int deduplicated, int64_t now_ms);
 
 /*

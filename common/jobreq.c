@@ -12,6 +12,7 @@
 
 #include "dqtime.h"
 #include "jobreq.h"
+#include "jsonw.h"
 #include "num.h"
 
 #define JR_HEADERS_MAX		50
@@ -178,6 +179,17 @@ bad:
 	    "must be one of GET, POST, PUT, PATCH, DELETE");
 }
 
+/* Compact JSON text of a value (stored, and sent as the body as it is). */
+static char *
+jr_compact(const json_t *v)
+{
+	struct jw w;
+
+	jw_init(&w);
+	jw_value(&w, v);
+	return jw_finish(&w, NULL);
+}
+
 static void
 jr_payload(struct jr_state *s, const char *name, json_t *v)
 {
@@ -185,7 +197,7 @@ jr_payload(struct jr_state *s, const char *name, json_t *v)
 		verr_add(s->e, VERR_VALIDATION, name, "must be an object or null");
 		return;
 	}
-	if ((s->out->payload = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+	if ((s->out->payload = jr_compact(v)) == NULL)
 		verr_add(s->e, VERR_VALIDATION, name, "cannot be encoded");
 	s->out->job.payload = s->out->payload;
 }
@@ -265,7 +277,7 @@ jr_headers(struct jr_state *s, const char *name, json_t *v)
 		verr_add(s->e, VERR_VALIDATION, name, "must total at most 8 KiB");
 		return;
 	}
-	if ((s->out->headers = json_dumps(v, JSON_COMPACT)) == NULL)
+	if ((s->out->headers = jr_compact(v)) == NULL)
 		verr_add(s->e, VERR_VALIDATION, name, "cannot be encoded");
 	s->out->job.headers = s->out->headers;
 }

@@ -12,11 +12,13 @@ common_libdqcommon_a_SOURCES = \
 	common/job.c common/job.h \
 	common/jobact.c \
 	common/jobreq.c common/jobreq.h \
+	common/jsonw.c common/jsonw.h \
 	common/log.c common/log.h \
 	common/metrics.c common/metrics.h \
 	common/num.c common/num.h \
 	common/rec.c common/rec.h \
 	common/schedule.c common/schedule.h \
+	common/shm.c common/shm.h \
 	common/sign.c common/sign.h \
 	common/store.c common/store.h common/store_int.h \
 	common/store_account.c \

@@ -5,16 +5,13 @@
  */
 #include "config.h"
 
-#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "metrics.h"
+#include "shm.h"
 
 #define MET_VERSION	0x64710001u
 
@@ -53,31 +50,10 @@ static struct met_shm *met;
 int
 metrics_open(const char *data_dir)
 {
-	char path[4096];
-	struct stat sb;
-	void *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/metrics.map", data_dir);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		log_warn("%s", path);
+	if ((met = shm_map(data_dir, "metrics.map", sizeof(*met))) == NULL)
 		return -1;
-	}
-	if (fstat(fd, &sb) == -1 || ((size_t)sb.st_size < sizeof(*met) &&
-	    ftruncate(fd, (off_t)sizeof(*met)) == -1)) {
-		log_warn("%s", path);
-		close(fd);
-		return -1;
-	}
-	p = mmap(NULL, sizeof(*met), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		log_warn("mmap %s", path);
-		return -1;
-	}
-	met = p;
 	if (atomic_load(&met->version) != MET_VERSION) {
-		memset(p, 0, sizeof(*met));
+		memset(met, 0, sizeof(*met));
 		atomic_store(&met->version, MET_VERSION);
 	}
 	return 0;

@@ -22,6 +22,7 @@
 #define STORE_TRIES		12
 #define STORE_LOCK_TIMEOUT_US	500000
 #define STORE_THREADS		1024
+#define STORE_PAGESIZE		16384	/* several job records a page, few splits */
 
 const char *const store_files[DBI_COUNT] = {
 	"meta.db", "accounts.db", "acctnames.db", "keys.db", "jobs.db",
@@ -106,6 +107,26 @@ store_env_config(struct store *st, const struct dq_conf *c)
 	return ret;
 }
 
+/*
+ * Databases read only by key (never in key order) are hash tables: their
+ * keys are random ids or hashes, and a hash table takes random inserts
+ * without B-tree page splits.  The rest are B-trees for their range scans.
+ */
+static DBTYPE
+store_dbtype(int dbi)
+{
+	switch (dbi) {
+	case DBI_JOBS:
+	case DBI_KEYS:
+	case DBI_SCHEDULES:
+	case DBI_DEDUPE:
+	case DBI_IDEM:
+		return DB_HASH;
+	default:
+		return DB_BTREE;
+	}
+}
+
 static int
 store_open_dbs(struct store *st, int create)
 {
@@ -116,7 +137,9 @@ store_open_dbs(struct store *st, int create)
 		if ((ret = db_create(&db, st->env, 0)) != 0)
 			return ret;
 		st->db[i] = db;
-		if ((ret = db->open(db, NULL, store_files[i], NULL, DB_BTREE,
+		if (create && (ret = db->set_pagesize(db, STORE_PAGESIZE)) != 0)
+			return ret;
+		if ((ret = db->open(db, NULL, store_files[i], NULL, store_dbtype(i),
 		    DB_AUTO_COMMIT | (create ? DB_CREATE : 0), 0600)) != 0)
 			return ret;
 	}
@@ -259,6 +282,7 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 		ret = st->env->txn_begin(st->env, NULL, &txn,
 		    (flags & STORE_TXN_READ) ? DB_READ_COMMITTED : 0);
 		if (ret == 0) {
+			st->txn_wrote_queue = 0;
 			ret = fn(st, txn, arg);
 			if (ret == 0) {
 				ret = txn->commit(txn, 0);

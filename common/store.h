@@ -55,6 +55,8 @@ enum dq_err store_account_add(struct store *, const char *name, int sign_with_ap
 /* The enabled account that owns this API key, or DQ_ERR_NOTFOUND. */
 enum dq_err store_account_by_key(struct store *, const char *api_key, size_t len,
 	    struct account *out);
+enum dq_err store_account_by_hash(struct store *,
+	    const unsigned char hash[CRYPTO_SHA256_LEN], struct account *out);
 enum dq_err store_account_get(struct store *, uint32_t id, struct account *out);
 enum dq_err store_account_by_name(struct store *, const char *name, struct account *out);
 typedef int (*store_account_fn)(const struct account *, void *arg);

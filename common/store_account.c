@@ -265,7 +265,7 @@ acct_find(struct store *st, struct find_arg *a, struct account *out)
 }
 
 enum dq_err
-store_account_by_key(struct store *st, const char *api_key, size_t len,
+store_account_by_hash(struct store *st, const unsigned char hash[CRYPTO_SHA256_LEN],
     struct account *out)
 {
 	struct find_arg a;
@@ -273,10 +273,20 @@ store_account_by_key(struct store *st, const char *api_key, size_t len,
 
 	memset(&a, 0, sizeof(a));
 	a.by = 2;
-	crypto_sha256(api_key, len, a.hash);
+	memcpy(a.hash, hash, CRYPTO_SHA256_LEN);
 	if ((e = acct_find(st, &a, out)) == DQ_OK && out->disabled)
 		return DQ_ERR_NOTFOUND;
 	return e;
+}
+
+enum dq_err
+store_account_by_key(struct store *st, const char *api_key, size_t len,
+    struct account *out)
+{
+	unsigned char hash[CRYPTO_SHA256_LEN];
+
+	crypto_sha256(api_key, len, hash);
+	return store_account_by_hash(st, hash, out);
 }
 
 enum dq_err

@@ -176,7 +176,8 @@ walk_jobidx(struct verify *v, const DBT *k, const DBT *d)
 		vfail(v, "jobidx.db: a key of %u bytes", k->size);
 		return;
 	}
-	dim_count(v, p, dl);
+	if (p[4] == DIM_SCHEDULES || (p[4] & DIM_STATUS))
+		dim_count(v, p, dl);	/* the listings that keep a counter */
 	if (p[4] == DIM_SCHEDULES) {
 		memcpy(sid, p + dl + 8, ID_SCHED_LEN);
 		sid[ID_SCHED_LEN] = '\0';

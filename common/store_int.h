@@ -9,7 +9,7 @@
  *   keys       SHA-256(api key) -> u32 id
  *   jobs       job id -> job record
  *   jobidx     dim | ~created | id -> ""      listing, newest first
- *   counts     dim -> i64                     totals for every listing
+ *   counts     dim -> i64                     totals of listings by status
  *   due        qkey | due_at | id -> ""       pending jobs, per queue
  *   leases     lease_until | id -> owner      active jobs
  *   cbdue      cb_due_at | id -> ""           callbacks to make
@@ -47,7 +47,7 @@ struct store {
 	DB_ENV		*env;
 	DB		*db[DBI_COUNT];
 	int		 sync;		/* enum conf_sync */
-	int		 readonly;
+	int		 txn_wrote_queue;	/* this transaction created a queue record */
 };
 
 /* Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads. */
@@ -101,5 +101,7 @@ int	store_job_apply(struct store *, DB_TXN *, const struct job *old,
 int	store_job_read(struct store *, DB_TXN *, const char *id, u_int32_t flags,
 	    struct job *out);
 int	store_job_write(struct store *, DB_TXN *, const struct job *);
+int	store_dim_total(struct store *, DB_TXN *, uint32_t account, int mask,
+	    const char *queue, const char *schedule_id, int status, int64_t *total);
 
 #endif

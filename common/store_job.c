@@ -419,7 +419,8 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 	mask = (q->status >= 0 ? DIM_STATUS : 0) | (q->queue ? DIM_QUEUE : 0) |
 	    (q->schedule_id ? DIM_SCHED : 0);
 	dl = key_dim(dim, q->account, mask, q->queue, q->schedule_id, q->status);
-	if ((ret = store_count_get(st, txn, dim, dl, a->total)) != 0 ||
+	if ((ret = store_dim_total(st, txn, q->account, mask, q->queue,
+	    q->schedule_id, q->status, a->total)) != 0 ||
 	    (ret = store_idx_page(st, txn, dim, dl, q, ids, &found, a->more)) != 0)
 		return ret;
 	for (i = 0; i < found; i++) {

@@ -2,7 +2,9 @@
  * Everything derived from a job record, kept in the same transaction as the
  * record: listing entries and counters for each dim, the per-queue due index
  * (pending jobs), leases (active), callbacks to make, and the finished index
- * that retention walks.  store_job_apply(old, new) is the only code that
+ * that retention walks.  Only listings filtered by status keep a counter;
+ * a total without a status filter is the sum of the six (store_dim_total).
+ * store_job_apply(old, new) is the only code that
  * changes them: callers edit a job and say what it was before.
  */
 #include "config.h"
@@ -34,7 +36,8 @@ jobidx_dims(struct store *st, DB_TXN *txn, const struct job *old,
 			    old->schedule_id, old->status);
 			kl = key_idx(key, dim, dl, old->created_at, old->id, ID_JOB_LEN);
 			if ((ret = store_del(st, txn, DBI_JOBIDX, key, kl)) != 0 ||
-			    (ret = store_count_add(st, txn, dim, dl, -1)) != 0)
+			    ((mask & DIM_STATUS) &&
+			    (ret = store_count_add(st, txn, dim, dl, -1)) != 0))
 				return ret;
 		}
 		if (nw) {
@@ -42,7 +45,8 @@ jobidx_dims(struct store *st, DB_TXN *txn, const struct job *old,
 			    nw->schedule_id, nw->status);
 			kl = key_idx(key, dim, dl, nw->created_at, nw->id, ID_JOB_LEN);
 			if ((ret = store_put(st, txn, DBI_JOBIDX, key, kl, "", 0)) != 0 ||
-			    (ret = store_count_add(st, txn, dim, dl, 1)) != 0)
+			    ((mask & DIM_STATUS) &&
+			    (ret = store_count_add(st, txn, dim, dl, 1)) != 0))
 				return ret;
 		}
 	}
@@ -175,4 +179,26 @@ store_job_write(struct store *st, DB_TXN *txn, const struct job *j)
 	ret = store_put(st, txn, DBI_JOBS, j->id, ID_JOB_LEN, buf, len);
 	free(buf);
 	return ret;
+}
+
+/* The number of jobs in a listing, from its counters. */
+int
+store_dim_total(struct store *st, DB_TXN *txn, uint32_t account, int mask,
+    const char *queue, const char *schedule_id, int status, int64_t *total)
+{
+	unsigned char dim[KEY_MAX];
+	int64_t n;
+	int s, ret;
+
+	if (mask & DIM_STATUS)
+		return store_count_get(st, txn, dim, key_dim(dim, account, mask,
+		    queue, schedule_id, status), total);
+	*total = 0;
+	for (s = 0; s < JOB_NSTATUS; s++) {
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, account,
+		    mask | DIM_STATUS, queue, schedule_id, s), &n)) != 0)
+			return ret;
+		*total += n;
+	}
+	return 0;
 }

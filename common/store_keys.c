@@ -1,9 +1,10 @@
 /*
  * Key layouts.  A "dim" names one listing of an account's jobs: which of
  * status, queue and schedule it is filtered by (the mask byte) and their
- * values.  Each job has an index entry and a counter under each dim it falls
- * in, so every filter combination lists without scanning and counts without
- * counting:  u32 account | mask | [queue NUL] | [schedule id] | [status].
+ * values.  Each job has an index entry under each dim it falls in, so every
+ * filter combination lists without scanning; dims with a status also keep a
+ * counter, so every total is read, not counted:
+ *   u32 account | mask | [queue NUL] | [schedule id] | [status].
  */
 #include "config.h"
 

@@ -87,20 +87,49 @@ queue_read(struct store *st, DB_TXN *txn, uint32_t account, const char *name,
 	return ret != 0 ? ret : queue_decode(k, kl, &d, q);
 }
 
+/*
+ * Queue records are never removed, so once one is seen to exist this
+ * process need not look again.  Only records that existed before the
+ * current transaction are remembered: one it wrote itself may yet abort.
+ */
+#define QCACHE	1024
+static struct {
+	uint32_t	account;
+	char		name[JOB_QUEUE_MAX + 1];
+} qcache[QCACHE];
+
+static size_t
+qcache_slot(uint32_t account, const char *name)
+{
+	size_t h = 2166136261u ^ account;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h % QCACHE;
+}
+
 int
 store_queue_ensure(struct store *st, DB_TXN *txn, uint32_t account,
     const char *queue)
 {
 	unsigned char k[KEY_MAX];
 	struct queue_info q;
+	size_t slot = qcache_slot(account, queue);
 	DBT d;
 	int ret;
 
+	if (qcache[slot].account == account && strcmp(qcache[slot].name, queue) == 0)
+		return 0;
 	ret = store_get(st, txn, DBI_QUEUES, k, key_qkey(k, account, queue), &d, 0);
+	if (ret == 0 && !st->txn_wrote_queue) {
+		qcache[slot].account = account;
+		memcpy(qcache[slot].name, queue, strlen(queue) + 1);
+	}
 	if (ret != DB_NOTFOUND)
 		return ret;
 	if ((ret = queue_read(st, txn, account, queue, 0, &q)) != 0)
 		return ret;
+	st->txn_wrote_queue = 1;
 	return queue_write(st, txn, &q);
 }
 

@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "dqtime.h"
+#include "jsonw.h"
 #include "log.h"
 #include "sign.h"
 #include "xfer.h"
@@ -295,7 +296,7 @@ xfer_start_callback(struct disp *d, const struct job *j)
 	struct account a;
 	struct xfer *x;
 	char msg_id[ID_JOB_LEN + 16];
-	json_t *obj;
+	struct jw w;
 
 	if ((x = xfer_new(d, XFER_CALLBACK, j)) == NULL) {
 		log_warnx("cannot start the callback of %s: out of memory", j->id);
@@ -303,13 +304,10 @@ xfer_start_callback(struct disp *d, const struct job *j)
 	}
 	x->attempt = j->cb_attempts;
 	snprintf(msg_id, sizeof(msg_id), "%s_cb%d", j->id, j->cb_attempts);
-	if ((obj = job_to_json(j, 0, dqtime_now_ms())) == NULL)
+	jw_init(&w);
+	job_write_json(&w, j, 0, dqtime_now_ms());
+	if ((x->body = jw_finish(&w, &x->body_len)) == NULL)
 		goto fail;
-	x->body = json_dumps(obj, JSON_COMPACT);
-	json_decref(obj);
-	if (x->body == NULL)
-		goto fail;
-	x->body_len = strlen(x->body);
 	if (accounts_get(d, j->account, &a) == -1 ||
 	    xfer_headers(x, &a, NULL, j->cb_attempts, msg_id) == -1 ||
 	    xfer_easy(x, j->callback_url, JOB_POST, d->conf->delivery_timeout_ms) == -1 ||

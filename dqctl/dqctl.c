@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "dqtime.h"
 #include "log.h"
+#include "shm.h"
 #include "store.h"
 #include "ctl.h"
 
@@ -199,6 +200,10 @@ main(int argc, char **argv)
 	c.argc = argc - words;
 	c.argv = argv + words;
 	rc = cmds[i].fn(&c);
+	/* dq-fcgi forgets what it cached about accounts when this moves */
+	if (rc == 0 && strcmp(cmds[i].w1, "account") == 0 &&
+	    shm_epoch_open(c.conf.data_dir) == 0)
+		shm_epoch_bump();
 	store_close(c.st);
 	conf_free(&c.conf);
 	return rc;

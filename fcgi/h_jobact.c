@@ -68,7 +68,7 @@ act_run(struct req *q, struct resp *r, struct act *a)
 	}
 	if (j.status == JOB_PENDING)
 		wakeup_send(WAKEUP_JOB, j.account, j.queue, j.due_at);
-	resp_json(r, 200, job_to_json(&j, 0, q->now));
+	resp_job(r, q, 200, &j, 0);
 	job_free(&j);
 }
 

@@ -11,6 +11,7 @@
 #include "dqtime.h"
 #include "handlers.h"
 #include "jobreq.h"
+#include "jsonw.h"
 #include "query.h"
 #include "wakeup.h"
 
@@ -64,16 +65,21 @@ jobs_idem_header(const struct req *q, struct resp *r)
 	return -1;
 }
 
-/* The answer for one created or deduplicated item. */
-static json_t *
-jobs_result_json(const struct req *q, struct store_create *it, int *status)
+/* A created item answers 201 with the new job, a deduplicated one 200
+ * with the job it matched. */
+static int
+jobs_status(const struct store_create *it)
 {
-	if (it->result == STORE_DEDUPLICATED) {
-		*status = 200;
-		return job_to_json(&it->existing, 1, q->now);
-	}
-	*status = 201;
-	return job_to_json(it->job, 0, q->now);
+	return it->result == STORE_DEDUPLICATED ? 200 : 201;
+}
+
+static void
+jobs_write(const struct req *q, const struct store_create *it, struct jw *w)
+{
+	if (it->result == STORE_DEDUPLICATED)
+		job_write_json(w, &it->existing, 1, q->now);
+	else
+		job_write_json(w, it->job, 0, q->now);
 }
 
 void
@@ -86,7 +92,7 @@ h_job_create(struct req *q, struct resp *r)
 	struct verr e;
 	enum dq_err err;
 	json_t *body;
-	int status;
+	struct jw w;
 
 	if (jobs_idem_header(q, r) == -1 || (body = req_json_object(q, r)) == NULL)
 		return;
@@ -108,8 +114,9 @@ h_job_create(struct req *q, struct resp *r)
 	else if (it.result == STORE_IDEM_REUSED)
 		resp_dq_err(r, q, DQ_ERR_IDEM_REUSED, NULL);
 	else {
-		resp_json(r, 0, jobs_result_json(q, &it, &status));
-		r->status = status;
+		jw_init(&w);
+		jobs_write(q, &it, &w);
+		resp_jw(r, q, jobs_status(&it), &w);
 		if (it.result == STORE_CREATED)
 			jobs_wake(&jr.job);
 	}
@@ -184,10 +191,10 @@ h_job_batch(struct req *q, struct resp *r)
 {
 	struct batch_item items[BATCH_MAX];
 	struct store_create creates[BATCH_MAX];
-	json_t *body, *jobs, *data, *job;
+	json_t *body, *jobs;
 	size_t i, n, nc, c = 0;
 	enum dq_err err;
-	int status;
+	struct jw w;
 
 	if ((body = req_json_object(q, r)) == NULL)
 		return;
@@ -201,21 +208,32 @@ h_job_batch(struct req *q, struct resp *r)
 		resp_dq_err(r, q, err, "job");
 		goto free;
 	}
-	data = json_array();
+	jw_init(&w);
+	jw_open(&w, '{');
+	jw_key(&w, "data");
+	jw_open(&w, '[');
 	for (i = 0; i < n; i++) {
+		jw_open(&w, '{');
 		if (!items[i].valid) {
-			json_array_append_new(data, json_pack("{s:i, s:O}", "status",
-			    400, "error", items[i].error));
+			jw_key(&w, "status");
+			jw_int(&w, 400);
+			jw_key(&w, "error");
+			jw_value(&w, items[i].error);
+			jw_close(&w, '}');
 			continue;
 		}
-		job = jobs_result_json(q, &creates[c], &status);
-		json_array_append_new(data, json_pack("{s:i, s:o}", "status",
-		    status, "job", job));
+		jw_key(&w, "status");
+		jw_int(&w, jobs_status(&creates[c]));
+		jw_key(&w, "job");
+		jobs_write(q, &creates[c], &w);
+		jw_close(&w, '}');
 		if (creates[c].result == STORE_CREATED)
 			jobs_wake(creates[c].job);
 		c++;
 	}
-	resp_json(r, 200, json_pack("{s:o}", "data", data));
+	jw_close(&w, ']');
+	jw_close(&w, '}');
+	resp_jw(r, q, 200, &w);
 free:
 	for (i = 0; i < nc; i++)
 		job_free(&creates[i].existing);
@@ -243,7 +261,7 @@ h_job_get(struct req *q, struct resp *r)
 		resp_dq_err(r, q, err, "job");
 		return;
 	}
-	resp_json(r, 200, job_to_json(&j, 0, q->now));
+	resp_job(r, q, 200, &j, 0);
 	job_free(&j);
 }
 
@@ -307,7 +325,8 @@ h_job_list(struct req *q, struct resp *r)
 	enum dq_err err;
 	int64_t total;
 	int n = 0, more, i;
-	json_t *data, *filters;
+	json_t *filters;
+	struct jw w;
 	char *cursor = NULL;
 
 	verr_init(&e);
@@ -330,14 +349,25 @@ h_job_list(struct req *q, struct resp *r)
 		page_free(&pg);
 		return;
 	}
-	data = json_array();
+	jw_init(&w);
+	jw_open(&w, '{');
+	jw_key(&w, "data");
+	jw_open(&w, '[');
 	for (i = 0; i < n; i++)
-		json_array_append_new(data, job_to_json(&jobs[i], 0, q->now));
+		job_write_json(&w, &jobs[i], 0, q->now);
+	jw_close(&w, ']');
 	if (more && n > 0)
 		cursor = page_cursor(pg.filters, jobs[n - 1].created_at, jobs[n - 1].id);
-	resp_json(r, 200, json_pack("{s:o, s:I, s:i, s:I, s:s?}", "data", data,
-	    "total", (json_int_t)total, "limit", pg.limit, "offset",
-	    (json_int_t)pg.offset, "next_cursor", cursor));
+	jw_key(&w, "total");
+	jw_int(&w, total);
+	jw_key(&w, "limit");
+	jw_int(&w, pg.limit);
+	jw_key(&w, "offset");
+	jw_int(&w, pg.offset);
+	jw_key(&w, "next_cursor");
+	jw_str(&w, cursor);
+	jw_close(&w, '}');
+	resp_jw(r, q, 200, &w);
 	free(cursor);
 	for (i = 0; i < n; i++)
 		job_free(&jobs[i]);

@@ -61,6 +61,12 @@ void	resp_header(struct resp *, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Steals json. */
 void	resp_json(struct resp *, int status, json_t *json);
+/* The finished text of a JSON writer as the body (out of memory: 503). */
+struct jw;
+void	resp_jw(struct resp *, const struct req *, int status, struct jw *);
+/* One job as the whole body. */
+void	resp_job(struct resp *, const struct req *, int status, const struct job *,
+	    int deduplicated);
 
 /* The API's error envelope (API.md 3); details is stolen (may be NULL). */
 void	resp_error(struct resp *, const struct req *, int status, const char *code,

@@ -1,6 +1,7 @@
 # dq-fcgi: the FastCGI server for the HTTP API.
 sbin_PROGRAMS += fcgi/dq-fcgi
 fcgi_dq_fcgi_SOURCES = \
+	fcgi/auth.c fcgi/auth.h \
 	fcgi/handlers.h fcgi/http.h \
 	fcgi/h_health.c fcgi/h_jobact.c fcgi/h_jobs.c fcgi/h_queues.c \
 	fcgi/h_schedules.c \

@@ -6,18 +6,12 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "dqtime.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "shm.h"
 
 #define RL_SLOTS	4096
 #define RL_PROBE	64
@@ -32,31 +26,8 @@ static struct rl_slot *rl_table;
 int
 ratelimit_open(const char *data_dir)
 {
-	char path[4096];
-	size_t size = sizeof(struct rl_slot) * RL_SLOTS;
-	struct stat sb;
-	void *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/ratelimit.map", data_dir);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		log_warn("%s", path);
-		return -1;
-	}
-	if (fstat(fd, &sb) == -1 || ((size_t)sb.st_size < size &&
-	    ftruncate(fd, (off_t)size) == -1)) {
-		log_warn("%s", path);
-		close(fd);
-		return -1;
-	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		log_warn("mmap %s", path);
-		return -1;
-	}
-	rl_table = p;
-	return 0;
+	rl_table = shm_map(data_dir, "ratelimit.map", sizeof(struct rl_slot) * RL_SLOTS);
+	return rl_table == NULL ? -1 : 0;
 }
 
 static struct rl_slot *

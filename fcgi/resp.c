@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "jsonw.h"
 #include "log.h"
 
 void
@@ -56,6 +57,32 @@ resp_json(struct resp *r, int status, json_t *json)
 	json_decref(r->json);
 	r->status = status;
 	r->json = json;
+}
+
+void
+resp_jw(struct resp *r, const struct req *q, int status, struct jw *w)
+{
+	char *text;
+
+	if ((text = jw_finish(w, NULL)) == NULL) {
+		resp_dq_err(r, q, DQ_ERR_NOMEM, NULL);
+		return;
+	}
+	resp_json(r, status, NULL);
+	free(r->text);
+	r->text = text;
+	r->content_type = "application/json; charset=utf-8";
+}
+
+void
+resp_job(struct resp *r, const struct req *q, int status, const struct job *j,
+    int deduplicated)
+{
+	struct jw w;
+
+	jw_init(&w);
+	job_write_json(&w, j, deduplicated, q->now);
+	resp_jw(r, q, status, &w);
 }
 
 static json_t *

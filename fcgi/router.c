@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "handlers.h"
 #include "log.h"
 #include "metrics.h"
@@ -95,24 +96,12 @@ router_is_api(const char *path)
 	return strcmp(path, "/v1") == 0 || strncmp(path, "/v1/", 4) == 0;
 }
 
-/* Authorization: Bearer <key>.  0 when authenticated, else resp is set. */
+/* 0 when authenticated, else resp is set. */
 static int
 router_auth(struct req *q, struct resp *r)
 {
-	const char *h = q->authorization, *key;
-	enum dq_err e;
-	size_t n;
+	enum dq_err e = auth_account(q->st, q->authorization, &q->account);
 
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
-		goto deny;
-	for (key = h + 7; *key == ' '; key++)
-		;
-	n = strlen(key);
-	while (n > 0 && key[n - 1] == ' ')
-		n--;
-	if (n == 0 || n > 256)
-		goto deny;
-	e = store_account_by_key(q->st, key, n, &q->account);
 	if (e == DQ_OK) {
 		q->authed = 1;
 		return 0;
@@ -121,7 +110,6 @@ router_auth(struct req *q, struct resp *r)
 		resp_dq_err(r, q, e, "account");
 		return -1;
 	}
-deny:
 	resp_header(r, "WWW-Authenticate", "Bearer");
 	resp_error(r, q, 401, "unauthorized", NULL,
 	    "a valid API key is required: Authorization: Bearer <key>");

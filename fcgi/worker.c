@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "ratelimit.h"
 #include "router.h"
+#include "shm.h"
 #include "wakeup.h"
 #include "worker.h"
 
@@ -224,6 +225,7 @@ worker_run(int listen_fd, const struct dq_conf *c)
 	ratelimit_open(c->data_dir);
 	wakeup_sender_open(c->wakeup_socket);
 	metrics_open(c->data_dir);
+	shm_epoch_open(c->data_dir);
 	if (FCGX_Init() != 0 ||
 	    FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_warnx("FastCGI initialisation failed");

@@ -374,6 +374,9 @@ class Stack:
             self.start_nginx()
         if dispatcher:
             self.start_dispatcher()
+            if frontend == "nginx":
+                wait_for(lambda: self.req("GET", "/healthz", auth=False).status == 200,
+                         timeout=15, what="a healthy stack")
 
     # -- processes
     def bin(self, name):
