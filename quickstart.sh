@@ -104,7 +104,8 @@ CONF
 	user=""
 	[ "$(id -u)" = 0 ] && user="user root;"
 	site=$(sed -e "s|unix:/run/dq/fcgi.sock|unix:$RUN/fcgi.sock|" \
-		-e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" conf/nginx-dq.conf)
+		-e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" \
+		-e "s|/usr/local/share/dq/www/|$TOP/www/|" conf/nginx-dq.conf)
 	cat >"$RUN/nginx.conf" <<NGX
 $user
 worker_processes 1;
@@ -152,6 +153,8 @@ dq is running (logs in run/*.log; Ctrl-C stops it).
 
 DQ_URL=http://127.0.0.1:$PORT
 DQ_API_KEY=$key
+
+Web console: http://127.0.0.1:$PORT/ui/ (paste DQ_API_KEY there)
 
 Try it: create a job that calls dq's own health check, then read it back:
 
