@@ -25,7 +25,9 @@ die() { say "quickstart: $*" >&2; exit 1; }
 PKGS="build-essential autoconf automake pkg-config libdb5.3-dev db5.3-util \
 libfcgi-dev libjansson-dev libcurl4-openssl-dev libssl-dev nginx-light \
 python3 tzdata curl ca-certificates"
-TEST_PKGS="valgrind"
+# The browser tests (tests/browser) drive Debian's chromium with
+# playwright-core from npm; nodejs from elsewhere may already bring npm.
+TEST_PKGS="valgrind chromium nodejs"
 
 missing_packages() {
 	for p in "$@"; do
@@ -58,6 +60,13 @@ build() {
 }
 
 # --- test ----------------------------------------------------------------------
+# playwright-core for the browser tests, exactly as locked; without it they skip.
+browser_deps() {
+	command -v npm >/dev/null 2>&1 || install_packages npm
+	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) >"$TOP/npm.out" 2>&1 ||
+		say "quickstart: npm ci failed in tests/browser (see npm.out); the browser tests will be skipped"
+}
+
 run_tests() {
 	set +e
 	make -j"$(nproc)" check 2>&1 | tee "$TOP/check.out" | grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )'
@@ -72,7 +81,8 @@ run_tests() {
 	[ -n "$summary" ] || summary="0 passed, 1 failed"
 	case "$summary" in
 	*" 0 failed"*) ;;
-	*) for f in $(grep -lE '^(FAIL|ERROR)' tests/unit/*.log tests/integration/*.log 2>/dev/null); do
+	*) for f in $(grep -lE '^(FAIL|ERROR)' tests/unit/*.log tests/integration/*.log \
+		tests/browser/*.log 2>/dev/null); do
 		say "--- $f"; grep -vE '^ok ' "$f" | tail -60
 	   done ;;
 	esac
@@ -177,6 +187,7 @@ run)
 test)
 	install_packages $PKGS $TEST_PKGS
 	build
+	browser_deps
 	run_tests
 	;;
 *)

@@ -22,7 +22,9 @@ export function keyForm(root, onKey) {
     try {
       await api('GET', '/queues', undefined, { key });   // any cheap authenticated read
     } catch (e) {
-      fill(problem, errorBox(e, 'Checking the key'));
+      const lead = e.status === 401 ? 'This key was not accepted: check that it was pasted whole ' +
+        'and has not been rotated or disabled.' : null;
+      fill(problem, errorBox(e, 'Checking the key', lead));
       input.focus();
       return;
     }
