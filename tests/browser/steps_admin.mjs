@@ -67,14 +67,26 @@ export async function schedules(t) {
   const text = await row.innerText();
   ok(text.includes('weekday-report') && text.includes('at 09:00 on Monday to Friday (Europe/Paris)'),
     `cron in words: ${text}`);
+  const next = await row.locator('td[data-label="Next run"]').innerText();
+  ok(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in /.test(next), `next run shown: ${next}`);
+  const paused = async (want) => (await t.api.call('GET', `/schedules/${id}`)).json.paused === want;
   await row.getByRole('button', { name: 'Pause weekday-report' }).click();
-  await until(async () => (await t.api.call('GET', `/schedules/${id}`)).json.paused, 'paused on the server');
-  await page.locator(`tr[data-schedule="${id}"]`).getByRole('button', { name: 'Resume weekday-report' }).waitFor();
+  await until(() => paused(true), 'paused on the server');
+  await row.getByRole('button', { name: 'Resume weekday-report' }).click();
+  await until(() => paused(false), 'resumed on the server');
+  await row.getByRole('button', { name: 'Pause weekday-report' }).waitFor();
   await t.shot('schedules');
-  await page.locator(`tr[data-schedule="${id}"]`).getByRole('button', { name: 'Delete weekday-report' }).click();
+  // A second schedule goes through delete (the first stays for the phone view).
+  const other = await t.api.call('POST', '/schedules', { cron: '@daily', name: 'nightly', url: `${t.target}/ok` });
+  eq(other.status, 201, 'second schedule');
+  await page.goto(`${t.url}/ui/#/queues`);   // and back: the list is read again
+  await page.goto(`${t.url}/ui/#/schedules`);
+  const gone = page.locator(`tr[data-schedule="${other.json.id}"]`);
+  await gone.getByRole('button', { name: 'Delete nightly' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Delete schedule' }).click();
-  await row.waitFor({ state: 'detached' });
-  eq((await t.api.call('GET', `/schedules/${id}`)).status, 404, 'deleted on the server');
+  await gone.waitFor({ state: 'detached' });
+  eq((await t.api.call('GET', `/schedules/${other.json.id}`)).status, 404, 'deleted on the server');
+  await row.waitFor();
 }
 
 export async function keyboard(t) {

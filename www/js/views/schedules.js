@@ -1,6 +1,6 @@
 // Schedules: each cron schedule in words, its next and last run, and pause,
-// resume and delete. A server without the schedules API answers 404; the view
-// then says so instead of showing an empty list.
+// resume and delete; refreshed every few seconds. A server without the
+// schedules API answers 404; the view then says so instead of an empty list.
 import { api, seg } from '../api.js';
 import { fill, h } from '../dom.js';
 import { cronWords } from '../cron.js';
@@ -8,33 +8,40 @@ import { confirmAction } from '../dialog.js';
 import { errorBox } from '../errors.js';
 import { badge, when } from '../format.js';
 import { notify, notifyError } from '../notice.js';
+import { changed, every } from '../poll.js';
 import { dataTable } from '../table.js';
 
 const LIMIT = 100;
+const REFRESH_MS = 10000;
 
 export default function schedules(root, ctx) {
   const out = h('div', { class: 'results' });
   const more = h('p', { class: 'more' });
   fill(root, h('h1', { tabindex: -1, text: 'Schedules' }),
-    h('p', { class: 'lead', text: 'Cron schedules that create jobs. Times are in each schedule\'s time zone.' }),
+    h('p', { class: 'lead', text: 'Cron schedules that create jobs. The cron runs in each schedule\'s ' +
+      'time zone; next and last runs are shown in UTC.' }),
     out, more);
-  const state = { rows: [], cursor: null };
+  const state = { rows: [], cursor: null, pages: 1, seen: {} };
   const load = async (append) => {
     const q = new URLSearchParams({ limit: String(LIMIT) });
     if (append && state.cursor) q.set('cursor', state.cursor);
     try {
       const res = await api('GET', `/schedules?${q}`, undefined, { signal: ctx.signal });
       state.rows = append ? state.rows.concat(res.data) : res.data;
+      state.pages = append ? state.pages + 1 : 1;
       state.cursor = res.next_cursor;
-      draw(out, state.rows, () => load(false));
+      if (changed(state.seen, state.rows)) draw(out, state.rows, () => load(false));
     } catch (e) {
       if (ctx.signal.aborted) return;
+      state.seen.last = null;
       const lead = e.status === 404 ? 'This dq server does not offer schedules (the schedules API answered 404 Not Found).' : null;
       fill(out, errorBox(e, 'Loading schedules', lead));
     }
     fill(more, state.cursor ? h('button', { type: 'button', onclick: () => load(true) }, 'Show more') : null);
   };
   load(false);
+  // Refresh only the first page: a person who asked for more is reading.
+  every(REFRESH_MS, () => (state.pages === 1 ? load(false) : null), ctx.signal);
 }
 
 function draw(out, rows, reload) {
@@ -50,7 +57,7 @@ function columns(reload) {
     { label: 'Name', cell: (s) => [h('strong', { text: s.name || '(no name)' }), h('br'), h('code', { class: 'small', text: s.id })] },
     { label: 'When', cell: cronCell },
     { label: 'State', cell: (s) => badge(s.paused ? 'paused' : 'active') },
-    { label: 'Next run', cell: (s) => (s.paused ? 'paused' : when(s.next_run_at)) },
+    { label: 'Next run', cell: (s) => (s.paused ? 'none while paused' : when(s.next_run_at)) },
     { label: 'Last run', cell: (s) => [when(s.last_run_at), s.last_job_id ? [' ', h('a', { href: `#/jobs/${s.last_job_id}`, text: 'job' })] : null] },
     { label: 'Target', cell: (s) => h('span', { class: 'url' }, h('span', { class: 'method', text: s.method || '' }), ' ', s.url || '') },
     { label: 'Actions', cell: (s) => buttons(s, reload) },
