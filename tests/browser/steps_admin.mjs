@@ -77,7 +77,8 @@ export async function schedules(t) {
   await row.getByRole('button', { name: 'Pause weekday-report' }).waitFor();
   await t.shot('schedules');
   // A second schedule goes through delete (the first stays for the phone view).
-  const other = await t.api.call('POST', '/schedules', { cron: '@daily', name: 'nightly', url: `${t.target}/ok` });
+  const other = await t.api.call('POST', '/schedules',
+    { cron: '@daily', name: 'nightly', url: `${t.target}/ok` });
   eq(other.status, 201, 'second schedule');
   await page.goto(`${t.url}/ui/#/queues`);   // and back: the list is read again
   await page.goto(`${t.url}/ui/#/schedules`);

@@ -133,7 +133,8 @@ export async function xss(t) {
   await until(async () => (await page.locator('.timeline').innerText()).includes(XSS),
     'the response body in the attempts timeline');
   eq(await page.locator('dd[data-field="response_body"]').innerText(), XSS, 'response body as text');
-  eq(await page.locator('dd[data-field="payload"]').innerText(), JSON.stringify({ note: XSS }, null, 2), 'payload');
+  eq(await page.locator('dd[data-field="payload"]').innerText(),
+    JSON.stringify({ note: XSS }, null, 2), 'payload as indented JSON text');
   await renderedAsText(t, 'the job detail');
   await t.shot('job-xss');
 }
@@ -164,7 +165,8 @@ export async function jobsList(t) {
   const { page } = t;
   // Pending jobs that stay put: their queue is paused.
   await t.api.put('/queues/many', { paused: true });
-  const batch = Array.from({ length: 30 }, (_, n) => ({ url: `${t.target}/ok`, queue: 'many', payload: { n } }));
+  const batch = Array.from({ length: 30 },
+    (_, n) => ({ url: `${t.target}/ok`, queue: 'many', payload: { n } }));
   eq((await t.api.call('POST', '/jobs/batch', { jobs: batch })).status, 200, 'batch create');
   await page.goto(`${t.url}/ui/#/jobs?queue=many`);
   const count = page.locator('.results .count');

@@ -77,10 +77,13 @@ function dayPart(dom, month, dow) {
   if ((dom !== '*' && !days) || (month !== '*' && !months) || (dow !== '*' && !weekdays)) return null;
   const inMonths = months ? ` in ${named(months, MONTHS)}` : '';
   const single = days && days.length === 1 && days[0][0] === days[0][1];
-  const dayList = days && `${single ? 'day' : 'days'} ${named(days, Array.from({ length: 32 }, (_, i) => String(i)))}`;
+  const numbers = Array.from({ length: 32 }, (_, i) => String(i));
+  const dayList = days && `${single ? 'day' : 'days'} ${named(days, numbers)}`;
   if (days && weekdays) return `on ${dayList} of the month or on ${named(weekdays, DAYS)}${inMonths}`;
   if (weekdays) return `on ${named(weekdays, DAYS)}${inMonths}`;
-  if (single && months && months.length === 1 && months[0][0] === months[0][1]) return `on ${days[0][0]} ${MONTHS[months[0][0]]}`;
+  if (single && months && months.length === 1 && months[0][0] === months[0][1]) {
+    return `on ${days[0][0]} ${MONTHS[months[0][0]]}`;
+  }
   if (days) return `on ${dayList} of ${months ? named(months, MONTHS) : 'every month'}`;
   return months ? `every day${inMonths}` : 'every day';
 }

@@ -32,7 +32,8 @@ export function errorBox(err, doing, lead) {
     h('p', {}, 'The API said: ', h('code', { text: `${status}${err.code || 'error'}` }), ' — ',
       h('span', { class: 'message', text: err.message })),
     details(err.details),
-    err.requestId ? h('p', {}, 'Request id: ', h('code', { class: 'request-id', text: err.requestId })) : null);
+    err.requestId ?
+      h('p', {}, 'Request id: ', h('code', { class: 'request-id', text: err.requestId })) : null);
 }
 
 function details(list) {

@@ -51,5 +51,11 @@ export function isTimeField(name) {
 
 // A job's or queue's status as a labelled badge (colour is never the only cue).
 export function badge(status) {
-  return h('span', { class: `badge s-${String(status).replace(/[^a-z_]/g, '')}`, text: String(status).replace(/_/g, ' ') });
+  const s = String(status);
+  return h('span', { class: `badge s-${s.replace(/[^a-z_]/g, '')}`, text: s.replace(/_/g, ' ') });
+}
+
+// "POST https://…": what a job or schedule will send, url as breakable text.
+export function target(method, url) {
+  return h('span', { class: 'url' }, h('span', { class: 'method', text: method || '' }), ' ', url || '');
 }

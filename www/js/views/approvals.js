@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { fill, field, h } from '../dom.js';
 import { errorBox } from '../errors.js';
-import { block, NONE, when } from '../format.js';
+import { block, NONE, target, when } from '../format.js';
 import { actionButtons } from '../jobactions.js';
 import { changed, every } from '../poll.js';
 import { approver, setApprover } from '../session.js';
@@ -22,7 +22,8 @@ export default function approvals(root, ctx) {
     h('h1', { tabindex: -1, text: 'Approvals' }),
     h('p', { class: 'lead', text: 'Jobs waiting for a person to say yes or no, oldest first.' }),
     h('div', { class: 'approver' },
-      field('Approved by (optional)', name, 'Recorded on the jobs you approve; empty means the account name.')),
+      field('Approved by (optional)', name,
+        'Recorded on the jobs you approve; empty means the account name.')),
     count, list);
   const seen = {};
   const load = async () => {
@@ -78,8 +79,7 @@ function refocus(list, jobId) {
 function card(job, reload) {
   const headingId = `h-${job.id}`;
   return h('article', { class: 'card', 'data-job': job.id, 'aria-labelledby': headingId },
-    h('h2', { id: headingId, class: 'target' }, h('span', { class: 'method', text: job.method }), ' ',
-      h('span', { class: 'url', text: job.url })),
+    h('h2', { id: headingId }, target(job.method, job.url)),
     h('dl', { class: 'facts' },
       fact('Job', h('a', { href: `#/jobs/${job.id}`, text: job.id })),
       fact('Queue', job.queue),
@@ -100,7 +100,8 @@ function headersTable(headers) {
   const entries = Object.entries(headers || {});
   if (entries.length === 0) return h('p', { class: 'none', text: 'None' });
   return h('table', { class: 'headers' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Name' }), h('th', { scope: 'col', text: 'Value' }))),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col', text: 'Name' }), h('th', { scope: 'col', text: 'Value' }))),
     h('tbody', {}, entries.map(([k, v]) => h('tr', {}, h('td', {}, h('code', { text: k })),
       h('td', {}, h('code', { text: v }))))));
 }

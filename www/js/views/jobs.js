@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { fill, field, h } from '../dom.js';
 import { errorBox } from '../errors.js';
-import { badge, NONE, when } from '../format.js';
+import { badge, NONE, target, when } from '../format.js';
 import { changed, every } from '../poll.js';
 import { dataTable } from '../table.js';
 
@@ -83,7 +83,7 @@ const COLUMNS = [
   { label: 'Job', cell: (j) => h('a', { href: `#/jobs/${j.id}`, text: j.id }) },
   { label: 'Status', cell: (j) => badge(j.status) },
   { label: 'Queue', cell: (j) => j.queue },
-  { label: 'Request', cell: (j) => h('span', { class: 'url' }, h('span', { class: 'method', text: j.method }), ' ', j.url) },
+  { label: 'Request', cell: (j) => target(j.method, j.url) },
   { label: 'Attempts', cell: (j) => `${j.attempts} / ${j.max_attempts}` },
   { label: 'Created', cell: (j) => when(j.created_at) },
   { label: 'Last result', cell: (j) => lastResult(j) },
@@ -96,7 +96,8 @@ function lastResult(j) {
 
 function draw(out, res, index) {
   const first = index * LIMIT + 1;
-  const shown = res.data.length ? `${first}–${first + res.data.length - 1} of ${res.total}` : `0 of ${res.total}`;
+  const last = first + res.data.length - 1;
+  const shown = res.data.length ? `${first}–${last} of ${res.total}` : `0 of ${res.total}`;
   fill(out,
     h('p', { class: 'count', text: `Jobs ${shown}, newest first.` }),
     res.data.length ? dataTable('Jobs', COLUMNS, res.data, (j) => ({ 'data-job': j.id })) :

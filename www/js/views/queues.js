@@ -77,14 +77,15 @@ function countItem(q, status) {
 }
 
 function limitsForm(name, onSaved) {
-  const conc = h('input', { type: 'number', min: 1, max: 10000, step: 1, placeholder: 'unlimited', inputmode: 'numeric' });
-  const rate = h('input', { type: 'number', min: 0.01, max: 100000, step: 'any', placeholder: 'unlimited', inputmode: 'decimal' });
+  const conc = h('input', { type: 'number', min: 1, max: 10000, step: 1, placeholder: 'unlimited' });
+  const rate = h('input', { type: 'number', min: 0.01, max: 100000, step: 'any', placeholder: 'unlimited' });
   let dirty = false;
   // novalidate: the API's own message (with the allowed range) says what is wrong.
   const el = h('form', { class: 'limits', 'aria-label': `Limits of ${name}`, novalidate: true },
     field('Concurrency', conc, 'Jobs running at once; empty for no limit.'),
     field('Rate per second', rate, 'Jobs started per second; empty for no limit.'),
-    h('div', { class: 'field submit' }, h('button', { type: 'submit', 'aria-label': `Save limits of ${name}` }, 'Save limits')));
+    h('div', { class: 'field submit' },
+      h('button', { type: 'submit', 'aria-label': `Save limits of ${name}` }, 'Save limits')));
   el.addEventListener('input', () => { dirty = true; });
   el.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -6,7 +6,7 @@ import { fill, h } from '../dom.js';
 import { cronWords } from '../cron.js';
 import { confirmAction } from '../dialog.js';
 import { errorBox } from '../errors.js';
-import { badge, when } from '../format.js';
+import { badge, target, when } from '../format.js';
 import { notify, notifyError } from '../notice.js';
 import { changed, every } from '../poll.js';
 import { dataTable } from '../table.js';
@@ -34,7 +34,8 @@ export default function schedules(root, ctx) {
     } catch (e) {
       if (ctx.signal.aborted) return;
       state.seen.last = null;
-      const lead = e.status === 404 ? 'This dq server does not offer schedules (the schedules API answered 404 Not Found).' : null;
+      const lead = e.status === 404 ? 'This dq server does not offer schedules ' +
+        '(the schedules API answered 404 Not Found).' : null;
       fill(out, errorBox(e, 'Loading schedules', lead));
     }
     fill(more, state.cursor ? h('button', { type: 'button', onclick: () => load(true) }, 'Show more') : null);
@@ -54,14 +55,20 @@ function draw(out, rows, reload) {
 
 function columns(reload) {
   return [
-    { label: 'Name', cell: (s) => [h('strong', { text: s.name || '(no name)' }), h('br'), h('code', { class: 'small', text: s.id })] },
+    { label: 'Name', cell: (s) => [h('strong', { text: s.name || '(no name)' }), h('br'),
+      h('code', { text: s.id })] },
     { label: 'When', cell: cronCell },
     { label: 'State', cell: (s) => badge(s.paused ? 'paused' : 'active') },
     { label: 'Next run', cell: (s) => (s.paused ? 'none while paused' : when(s.next_run_at)) },
-    { label: 'Last run', cell: (s) => [when(s.last_run_at), s.last_job_id ? [' ', h('a', { href: `#/jobs/${s.last_job_id}`, text: 'job' })] : null] },
-    { label: 'Target', cell: (s) => h('span', { class: 'url' }, h('span', { class: 'method', text: s.method || '' }), ' ', s.url || '') },
+    { label: 'Last run', cell: lastRun },
+    { label: 'Target', cell: (s) => target(s.method, s.url) },
     { label: 'Actions', cell: (s) => buttons(s, reload) },
   ];
+}
+
+function lastRun(s) {
+  if (!s.last_job_id) return when(s.last_run_at);
+  return [when(s.last_run_at), ' ', h('a', { href: `#/jobs/${s.last_job_id}`, text: 'its job' })];
 }
 
 function cronCell(s) {
@@ -73,15 +80,17 @@ function cronCell(s) {
 function buttons(s, reload) {
   const label = s.name || s.id;
   const verb = s.paused ? 'Resume' : 'Pause';
-  const toggle = () => act('POST', `/schedules/${seg(s.id)}/${verb.toLowerCase()}`, `${verb} ${label}`, reload);
+  const path = `/schedules/${seg(s.id)}`;
+  const toggle = () => act('POST', `${path}/${verb.toLowerCase()}`, `${verb} ${label}`, reload);
   const remove = async () => {
     const yes = await confirmAction(`Delete schedule ${label}?`,
       'It stops creating jobs. Jobs it already created are kept.', 'Delete schedule');
-    if (yes) act('DELETE', `/schedules/${seg(s.id)}`, `Delete ${label}`, reload);
+    if (yes) act('DELETE', path, `Delete ${label}`, reload);
   };
   return h('div', { class: 'actions' },
     h('button', { type: 'button', 'aria-label': `${verb} ${label}`, onclick: toggle }, verb),
-    h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${label}`, onclick: remove }, 'Delete'));
+    h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${label}`, onclick: remove },
+      'Delete'));
 }
 
 // doing: "Pause nightly"; the notice says "Pause nightly: done."
