@@ -122,6 +122,10 @@ const VIEWS = (t) => [['approvals', '#/approvals', '.inbox > *'], ['jobs', '#/jo
 
 export async function phone(t) {
   const { page } = t;
+  // Long unbroken values are what would push a narrow page sideways.
+  const long = 'x'.repeat(300);
+  await t.api.create({ url: `${t.target}/${'a'.repeat(200)}`, queue: 'console', requires_approval: true,
+    headers: { 'X-Long': long }, payload: { blob: long } });
   await page.setViewportSize({ width: 390, height: 844 });
   try {
     for (const [name, hash, ready] of VIEWS(t)) {

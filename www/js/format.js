@@ -12,12 +12,13 @@ export function utc(iso) {
   return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-// "3 min ago", "in 12 s"
+// "3 min ago", "in 12 s", "just now"
 export function relative(iso, now = Date.now()) {
   const t = new Date(iso).getTime();
   if (Number.isNaN(t)) return '';
   const s = Math.round((t - now) / 1000);
   const a = Math.abs(s);
+  if (a < 5) return 'just now';   // also hides a small clock difference with the server
   let text;
   if (a < 60) text = `${a} s`;
   else if (a < 3600) text = `${Math.round(a / 60)} min`;
