@@ -25,7 +25,9 @@ die() { say "quickstart: $*" >&2; exit 1; }
 PKGS="build-essential autoconf automake pkg-config libdb5.3-dev db5.3-util \
 libfcgi-dev libjansson-dev libcurl4-openssl-dev libssl-dev nginx-light \
 python3 tzdata curl ca-certificates"
-TEST_PKGS="valgrind"
+# The browser tests (tests/browser) drive Debian's chromium with
+# playwright-core from npm; nodejs from elsewhere may already bring npm.
+TEST_PKGS="valgrind chromium nodejs"
 
 missing_packages() {
 	for p in "$@"; do
@@ -58,6 +60,13 @@ build() {
 }
 
 # --- test ----------------------------------------------------------------------
+# playwright-core for the browser tests, exactly as locked; without it they skip.
+browser_deps() {
+	command -v npm >/dev/null 2>&1 || install_packages npm
+	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) >"$TOP/npm.out" 2>&1 ||
+		say "quickstart: npm ci failed in tests/browser (see npm.out); the browser tests will be skipped"
+}
+
 run_tests() {
 	set +e
 	make -j"$(nproc)" check 2>&1 | tee "$TOP/check.out" | grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )'
@@ -72,7 +81,8 @@ run_tests() {
 	[ -n "$summary" ] || summary="0 passed, 1 failed"
 	case "$summary" in
 	*" 0 failed"*) ;;
-	*) for f in $(grep -lE '^(FAIL|ERROR)' tests/unit/*.log tests/integration/*.log 2>/dev/null); do
+	*) for f in $(grep -lE '^(FAIL|ERROR)' tests/unit/*.log tests/integration/*.log \
+		tests/browser/*.log 2>/dev/null); do
 		say "--- $f"; grep -vE '^ok ' "$f" | tail -60
 	   done ;;
 	esac
@@ -104,7 +114,8 @@ CONF
 	user=""
 	[ "$(id -u)" = 0 ] && user="user root;"
 	site=$(sed -e "s|unix:/run/dq/fcgi.sock|unix:$RUN/fcgi.sock|" \
-		-e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" conf/nginx-dq.conf)
+		-e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" \
+		-e "s|/usr/local/share/dq/www/|$TOP/www/|" conf/nginx-dq.conf)
 	cat >"$RUN/nginx.conf" <<NGX
 $user
 worker_processes 1;
@@ -153,6 +164,8 @@ dq is running (logs in run/*.log; Ctrl-C stops it).
 DQ_URL=http://127.0.0.1:$PORT
 DQ_API_KEY=$key
 
+Web console: http://127.0.0.1:$PORT/ui/ (paste DQ_API_KEY there)
+
 Try it: create a job that calls dq's own health check, then read it back:
 
   export DQ_URL=http://127.0.0.1:$PORT DQ_API_KEY=$key
@@ -174,6 +187,7 @@ run)
 test)
 	install_packages $PKGS $TEST_PKGS
 	build
+	browser_deps
 	run_tests
 	;;
 *)

@@ -388,15 +388,18 @@ attempt_time(int64_t ms)
 static int
 attempt_add(const struct attempt *at, void *arg)
 {
-	json_t *data = arg, *body = json_null();
+	json_t *data = arg, *body = NULL;
 
 	if (at == NULL)
 		return json_array_clear(data);
 
+	/* JSON answers parsed, anything else as a string, as on the job. */
 	if (at->response_body != NULL && at->response_is_json)
 		body = json_loads(at->response_body, JSON_DECODE_ANY, NULL);
 	if (at->response_body != NULL && body == NULL)
 		body = json_string(at->response_body);
+	if (body == NULL)
+		body = json_null();
 	json_array_append_new(data, json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "attempt", at->n, "started_at", attempt_time(at->started_at),
 	    "finished_at", attempt_time(at->finished_at),

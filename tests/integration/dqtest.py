@@ -427,6 +427,7 @@ class Stack:
             site = f.read()
         site = site.replace("unix:/run/dq/fcgi.sock", "unix:" + self.sock)
         site = site.replace("include fastcgi_params;", "include /etc/nginx/fastcgi_params;")
+        site = site.replace("/usr/local/share/dq/www/", os.path.join(SRC, "www") + "/")
         user = "user root;\n" if os.geteuid() == 0 else ""
         return """%sworker_processes 1;
 daemon off;

@@ -1,0 +1,108 @@
+"""
+The web console in a real browser: this wrapper starts the real stack
+(nginx serving www/ at /ui/ and the API, dq-fcgi, dq-dispatcher) and a target
+on 127.0.0.1 with dqtest, then runs console.mjs, which drives headless
+Chromium through playwright-core and prints the TAP. Every process is stopped
+by pid: the stack and target by dqtest, Node here, and Chromium by the pids
+console.mjs records, even when Node dies without closing it.
+
+SKIPs (TAP 1..0) when Chromium, Node or tests/browser/node_modules is
+missing; `./quickstart.sh test` installs all three.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+
+from dqtest import BUILD, Stack, Target, _die_with_parent, at_exit  # noqa: E402
+
+CHROMIUM = os.environ.get("DQ_CHROMIUM", "/usr/bin/chromium")
+OUT = os.path.join(BUILD, "tests", "browser", "out")
+XSS = "<img src=x onerror=window.__xss=1>"
+TIMEOUT = 300
+
+
+def skip_reason():
+    if not os.access(CHROMIUM, os.X_OK):
+        return "no Chromium at %s (apt-get install chromium)" % CHROMIUM
+    if not shutil.which("node"):
+        return "no node (apt-get install nodejs)"
+    if not os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):
+        return "playwright-core not installed (npm ci in tests/browser)"
+    return None
+
+
+def kill_pid(pid, name):
+    """SIGKILL pid if it is still a process whose command line has name."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            if name.encode() not in f.read():
+                return
+        os.kill(pid, signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+
+
+def kill_recorded_chromium():
+    try:
+        with open(os.path.join(OUT, "chromium.pid")) as f:
+            pids = [int(p) for p in f.read().split()]
+    except (OSError, ValueError):
+        return
+    for pid in pids:
+        kill_pid(pid, "chromium")
+
+
+def run_node(env):
+    node = subprocess.Popen(["node", os.path.join(HERE, "console.mjs")], env=env,
+                            stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+
+    def stop():
+        if node.poll() is None:
+            node.send_signal(signal.SIGTERM)    # lets playwright close the browser
+            try:
+                node.wait(10)
+            except subprocess.TimeoutExpired:
+                node.kill()
+                node.wait(5)
+        kill_recorded_chromium()
+
+    at_exit(stop)
+    try:
+        rc = node.wait(TIMEOUT)
+        if rc < 0:
+            print("Bail out! the browser scenario died of signal %d" % -rc)
+        return 1 if rc else 0
+    except subprocess.TimeoutExpired:
+        print("Bail out! the browser scenario took over %d s" % TIMEOUT)
+        return 1
+    finally:
+        sys.stdout.flush()
+        stop()
+
+
+def main():
+    reason = skip_reason()
+    if reason:
+        print("1..0 # SKIP %s" % reason)
+        return 0
+    os.makedirs(OUT, exist_ok=True)
+    for old in os.listdir(OUT):
+        if old.endswith(".png") or old == "chromium.pid":
+            os.unlink(os.path.join(OUT, old))
+    target = Target()
+    target.on("/fail-once", 500, 200)
+    target.on("/xss", (200, {"Content-Type": "text/html"}, XSS, 0))
+    stack = Stack()
+    env = dict(os.environ, DQ_URL="http://127.0.0.1:%d" % stack.port, DQ_API_KEY=stack.key,
+               DQ_TARGET=target.url(""), DQ_OUT=OUT, DQ_CHROMIUM=CHROMIUM)
+    sys.stdout.flush()
+    return run_node(env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+# The web console: static files installed under $(pkgdatadir)/www (keeping
+# their js/ and js/views/ folders), where conf/nginx-dq.conf's /ui/ location
+# serves them from. No build step: what is here is what the browser loads.
+nobase_dist_pkgdata_DATA = \
+	www/index.html \
+	www/console.css \
+	www/js/api.js \
+	www/js/cron.js \
+	www/js/dialog.js \
+	www/js/dom.js \
+	www/js/errors.js \
+	www/js/format.js \
+	www/js/jobactions.js \
+	www/js/keyform.js \
+	www/js/main.js \
+	www/js/notice.js \
+	www/js/poll.js \
+	www/js/session.js \
+	www/js/table.js \
+	www/js/views/approvals.js \
+	www/js/views/job.js \
+	www/js/views/jobs.js \
+	www/js/views/queues.js \
+	www/js/views/schedules.js
