@@ -43,11 +43,28 @@ enum store_dbi {
 /* The file of each database, in data_dir. */
 extern const char *const store_files[DBI_COUNT];
 
+/*
+ * Counter changes are gathered during a transaction and written once each,
+ * in key order, just before it commits: a batch of claims or results that
+ * moves many jobs between the same statuses then writes each counter once,
+ * and every transaction takes counter locks in the same order.
+ */
+#define STORE_DELTAS	64
+#define STORE_DIM_MAX	128
+
+struct store_delta {
+	unsigned char	dim[STORE_DIM_MAX];
+	size_t		len;
+	int64_t		delta;
+};
+
 struct store {
 	DB_ENV		*env;
 	DB		*db[DBI_COUNT];
 	int		 sync;		/* enum conf_sync */
 	int		 txn_wrote_queue;	/* this transaction created a queue record */
+	struct store_delta deltas[STORE_DELTAS];	/* this transaction's counters */
+	int		 ndeltas;
 };
 
 /* Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads. */
@@ -67,8 +84,9 @@ int	store_put(struct store *, DB_TXN *, int dbi, const void *k, size_t kl,
 	    const void *d, size_t dl);
 int	store_del(struct store *, DB_TXN *, int dbi, const void *k, size_t kl);
 
-/* Counters. */
+/* Counters (add is applied at commit; get sees this transaction's adds). */
 int	store_count_add(struct store *, DB_TXN *, const void *dim, size_t dl, int64_t delta);
+int	store_count_flush(struct store *, DB_TXN *);
 int	store_count_get(struct store *, DB_TXN *, const void *dim, size_t dl, int64_t *out);
 
 /* Keys (store_keys.c). */
