@@ -356,3 +356,21 @@ conf_pick(const char *given)
 		return env;
 	return access(CONF_DEFAULT_PATH, R_OK) == 0 ? CONF_DEFAULT_PATH : NULL;
 }
+
+int
+conf_start(struct dq_conf *c, const char *prog, const char *path, int check)
+{
+	char err[512];
+
+	if (conf_load(c, conf_pick(path), err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return -1;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		conf_free(c);
+		return 1;
+	}
+	log_set_level((enum log_level)c->log_level);
+	return 0;
+}

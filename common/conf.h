@@ -48,5 +48,12 @@ const char *conf_pick(const char *given);
 /* Defaults, then the file (if path is not NULL), then the environment. */
 int	conf_load(struct dq_conf *, const char *path, char *err, size_t errsz);
 void	conf_free(struct dq_conf *);
+/*
+ * Program start: load the configuration named by -c (else $DQ_CONF, else
+ * the default file if it exists), and for -n print "configuration OK";
+ * otherwise apply its log level.  Returns 0 to go on, 1 to exit with status
+ * 0 (-n), -1 to exit with status 1 (the error is printed).
+ */
+int	conf_start(struct dq_conf *, const char *prog, const char *path, int check);
 
 #endif

@@ -18,25 +18,6 @@ int	store_attempt_put(struct store *, DB_TXN *, const char *job_id, int seq,
 	    const struct attempt *);
 int	store_attempts_delete(struct store *, DB_TXN *, const char *job_id);
 
-/* Write a job edited from old, and hand back a decoded copy if asked. */
-static int
-disp_rewrite(struct store *st, DB_TXN *txn, const struct job *old,
-    const struct job *j, struct job *copy)
-{
-	void *buf;
-	size_t len;
-	int ret;
-
-	if ((buf = job_encode(j, &len)) == NULL)
-		return STORE_RET(DQ_ERR_NOMEM);
-	if ((ret = store_put(st, txn, DBI_JOBS, j->id, ID_JOB_LEN, buf, len)) == 0 &&
-	    (ret = store_job_apply(st, txn, old, j)) == 0 && copy != NULL &&
-	    job_decode(buf, len, copy) == -1)
-		ret = STORE_RET(DQ_ERR_NOMEM);
-	free(buf);
-	return ret;
-}
-
 /*
  * Collect up to max (t, id) keys with t <= now from a time-ordered range
  * starting at prefix; *next is the time of the first key after them.
@@ -79,6 +60,31 @@ store_scan_due(struct store *st, DB_TXN *txn, int dbi, const unsigned char *pref
 	return ret == DB_NOTFOUND ? 0 : ret;
 }
 
+/*
+ * Take jobs found in an index: each is read for update and offered to
+ * take(); those it edits (returning 1) are written back and copied to out.
+ */
+typedef int (*disp_take_fn)(struct job *, const void *arg);
+
+static int
+disp_take(struct store *st, DB_TXN *txn, char (*ids)[ID_JOB_LEN + 1], int found,
+    disp_take_fn take, const void *arg, struct job *out, int *n)
+{
+	struct job j, old;
+	int i, ret = 0;
+
+	for (i = 0; i < found && ret == 0; i++) {
+		if ((ret = store_job_read(st, txn, ids[i], DB_RMW, &j)) != 0)
+			return ret;
+		old = j;
+		if (take(&j, arg) && (ret = store_job_rewrite(st, txn, &old, &j,
+		    &out[*n])) == 0)
+			(*n)++;
+		job_free(&j);
+	}
+	return ret;
+}
+
 /* --- claiming jobs ------------------------------------------------------------ */
 
 struct claim_arg {
@@ -93,9 +99,13 @@ struct claim_arg {
 	int64_t			*next_due;
 };
 
-static void
-claim_activate(struct job *j, const struct claim_arg *a)
+static int
+claim_activate(struct job *j, const void *arg)
 {
+	const struct claim_arg *a = arg;
+
+	if (j->status != JOB_PENDING)
+		return 0;
 	j->status = JOB_ACTIVE;
 	j->attempts++;
 	j->attempt_seq++;
@@ -105,6 +115,7 @@ claim_activate(struct job *j, const struct claim_arg *a)
 	j->lease_owner = a->lease->owner;
 	j->lease_pid = a->lease->pid;
 	j->updated_at = a->now;
+	return 1;
 }
 
 static int
@@ -113,7 +124,6 @@ claim_txn(struct store *st, DB_TXN *txn, void *arg)
 	struct claim_arg *a = arg;
 	char ids[CLAIM_MAX][ID_JOB_LEN + 1];
 	unsigned char qk[KEY_MAX], dim[KEY_MAX];
-	struct job j, old;
 	int64_t active;
 	int i, found, max = a->max, ret;
 	size_t ql;
@@ -132,21 +142,7 @@ claim_txn(struct store *st, DB_TXN *txn, void *arg)
 	if ((ret = store_scan_due(st, txn, DBI_DUE, qk, ql, a->now, max, ids, &found,
 	    a->next_due)) != 0)
 		return ret;
-	for (i = 0; i < found; i++) {
-		if ((ret = store_job_read(st, txn, ids[i], DB_RMW, &j)) != 0)
-			return ret;
-		old = j;
-		if (j.status == JOB_PENDING) {
-			claim_activate(&j, a);
-			ret = disp_rewrite(st, txn, &old, &j, &a->out[*a->n]);
-			if (ret == 0)
-				(*a->n)++;
-		}
-		job_free(&j);
-		if (ret != 0)
-			return ret;
-	}
-	return 0;
+	return disp_take(st, txn, ids, found, claim_activate, a, a->out, a->n);
 }
 
 enum dq_err
@@ -217,7 +213,7 @@ update_one(struct store *st, DB_TXN *txn, struct store_update *u)
 	memset(&at, 0, sizeof(at));
 	u->result = u->fn(&j, &at, u->arg);
 	if (u->result == DQ_OK) {
-		ret = disp_rewrite(st, txn, &old, &j, NULL);
+		ret = store_job_rewrite(st, txn, &old, &j, NULL);
 		if (ret == 0 && at.n > 0)
 			ret = store_attempt_put(st, txn, j.id, j.attempt_seq, &at);
 	}
@@ -304,12 +300,24 @@ struct cb_arg {
 	int64_t		*next_due;
 };
 
+/* A callback is held until hold_until while it is being made. */
+static int
+cb_hold(struct job *j, const void *arg)
+{
+	const struct cb_arg *a = arg;
+
+	if (j->cb_status != JOB_CB_PENDING)
+		return 0;
+	j->cb_attempts++;
+	j->cb_due_at = a->hold_until;
+	return 1;
+}
+
 static int
 cb_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct cb_arg *a = arg;
 	char ids[CLAIM_MAX][ID_JOB_LEN + 1];
-	struct job j, old;
 	int i, found, ret;
 
 	for (i = 0; i < *a->n; i++)
@@ -318,22 +326,7 @@ cb_txn(struct store *st, DB_TXN *txn, void *arg)
 	if ((ret = store_scan_due(st, txn, DBI_CBDUE, NULL, 0, a->now, a->max, ids,
 	    &found, a->next_due)) != 0)
 		return ret;
-	for (i = 0; i < found; i++) {
-		if ((ret = store_job_read(st, txn, ids[i], DB_RMW, &j)) != 0)
-			return ret;
-		old = j;
-		if (j.cb_status == JOB_CB_PENDING) {
-			j.cb_attempts++;
-			j.cb_due_at = a->hold_until;
-			ret = disp_rewrite(st, txn, &old, &j, &a->out[*a->n]);
-			if (ret == 0)
-				(*a->n)++;
-		}
-		job_free(&j);
-		if (ret != 0)
-			return ret;
-	}
-	return 0;
+	return disp_take(st, txn, ids, found, cb_hold, a, a->out, a->n);
 }
 
 enum dq_err

@@ -119,6 +119,9 @@ int	store_job_apply(struct store *, DB_TXN *, const struct job *old,
 int	store_job_read(struct store *, DB_TXN *, const char *id, u_int32_t flags,
 	    struct job *out);
 int	store_job_write(struct store *, DB_TXN *, const struct job *);
+/* Write a job edited from old, with its indexes; copy: a decoded copy (or NULL). */
+int	store_job_rewrite(struct store *, DB_TXN *, const struct job *old,
+	    const struct job *j, struct job *copy);
 int	store_dim_total(struct store *, DB_TXN *, uint32_t account, int mask,
 	    const char *queue, const char *schedule_id, int status, int64_t *total);
 

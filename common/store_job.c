@@ -296,8 +296,6 @@ edit_txn(struct store *st, DB_TXN *txn, void *arg)
 	struct edit_arg *a = arg;
 	struct job j, old;
 	enum dq_err e;
-	void *buf = NULL;
-	size_t len;
 	int ret;
 
 	if ((ret = store_job_read(st, txn, a->id, DB_RMW, &j)) != 0)
@@ -313,20 +311,10 @@ edit_txn(struct store *st, DB_TXN *txn, void *arg)
 	}
 	if ((ret = edit_dedupe_reclaim(st, txn, &old, &j)) != 0)
 		goto done;
-	if ((buf = job_encode(&j, &len)) == NULL) {
-		ret = STORE_RET(DQ_ERR_NOMEM);
-		goto done;
-	}
-	if ((ret = store_put(st, txn, DBI_JOBS, j.id, ID_JOB_LEN, buf, len)) != 0 ||
-	    (ret = store_job_apply(st, txn, &old, &j)) != 0)
-		goto done;
-	if (a->out != NULL) {
+	if (a->out != NULL)
 		job_free(a->out);
-		if (job_decode(buf, len, a->out) == -1)
-			ret = STORE_RET(DQ_ERR_NOMEM);
-	}
+	ret = store_job_rewrite(st, txn, &old, &j, a->out);
 done:
-	free(buf);
 	job_free(&j);
 	return ret;
 }

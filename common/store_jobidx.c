@@ -168,6 +168,24 @@ store_job_read(struct store *st, DB_TXN *txn, const char *id, u_int32_t flags,
 }
 
 int
+store_job_rewrite(struct store *st, DB_TXN *txn, const struct job *old,
+    const struct job *j, struct job *copy)
+{
+	void *buf;
+	size_t len;
+	int ret;
+
+	if ((buf = job_encode(j, &len)) == NULL)
+		return STORE_RET(DQ_ERR_NOMEM);
+	if ((ret = store_put(st, txn, DBI_JOBS, j->id, ID_JOB_LEN, buf, len)) == 0 &&
+	    (ret = store_job_apply(st, txn, old, j)) == 0 && copy != NULL &&
+	    job_decode(buf, len, copy) == -1)
+		ret = STORE_RET(DQ_ERR_NOMEM);
+	free(buf);
+	return ret;
+}
+
+int
 store_job_write(struct store *st, DB_TXN *txn, const struct job *j)
 {
 	void *buf;

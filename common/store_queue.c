@@ -295,8 +295,7 @@ purge_status(struct store *st, DB_TXN *txn, struct purge_arg *a, int status)
 			return ret;
 		old = j;
 		if (job_act_cancel(&j, a->now) == DQ_OK) {
-			if ((ret = store_job_write(st, txn, &j)) != 0 ||
-			    (ret = store_job_apply(st, txn, &old, &j)) != 0) {
+			if ((ret = store_job_rewrite(st, txn, &old, &j, NULL)) != 0) {
 				job_free(&j);
 				return ret;
 			}

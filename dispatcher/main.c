@@ -153,8 +153,7 @@ main(int argc, char **argv)
 	struct dq_conf c;
 	struct disp d;
 	const char *path = NULL;
-	char err[512];
-	int ch, check = 0, multi = 0, quiet = 0, use_syslog = 0;
+	int rc, ch, check = 0, multi = 0, quiet = 0, use_syslog = 0;
 
 	while ((ch = getopt(argc, argv, "c:hmnqsV")) != -1) {
 		switch (ch) {
@@ -169,16 +168,8 @@ main(int argc, char **argv)
 		}
 	}
 	log_init("dq-dispatcher", use_syslog);
-	if (conf_load(&c, conf_pick(path), err, sizeof(err)) == -1) {
-		fprintf(stderr, "dq-dispatcher: %s\n", err);
-		return 1;
-	}
-	if (check) {
-		printf("configuration OK\n");
-		conf_free(&c);
-		return 0;
-	}
-	log_set_level((enum log_level)c.log_level);
+	if ((rc = conf_start(&c, "dq-dispatcher", path, check)) != 0)
+		return rc == 1 ? 0 : 1;
 	if (!multi && main_lock(c.data_dir, quiet) == -1)
 		return 1;
 	curl_global_init(CURL_GLOBAL_DEFAULT);

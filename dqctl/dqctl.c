@@ -175,11 +175,9 @@ main(int argc, char **argv)
 	argv += optind;
 	log_init("dqctl", 0);
 	memset(&c, 0, sizeof(c));
-	if (conf_load(&c.conf, conf_pick(path), err, sizeof(err)) == -1) {
-		fprintf(stderr, "dqctl: %s\n", err);
+	if (conf_start(&c.conf, "dqctl", path, 0) == -1)
 		return 1;
-	}
-	log_set_level(LOG_LVL_WARN);
+	log_set_level(LOG_LVL_WARN);	/* a CLI says only what went wrong */
 	for (i = 0; i < NCMDS; i++) {
 		words = cmds[i].w2 ? 2 : 1;
 		if (argc >= words && strcmp(argv[0], cmds[i].w1) == 0 &&

@@ -17,16 +17,6 @@
 
 #define BATCH_MAX	100
 
-static void
-jobs_ctx(const struct req *q, struct jobreq_ctx *ctx)
-{
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->now_ms = q->now;
-	ctx->default_max_attempts = q->conf->default_max_attempts;
-	ctx->default_timeout_ms = q->conf->delivery_timeout_ms;
-	ctx->require_https = q->conf->require_https;
-}
-
 /* SHA-256 of the body re-encoded canonically (sorted keys, compact). */
 static int
 jobs_body_hash(json_t *body, unsigned char out[CRYPTO_SHA256_LEN])
@@ -96,7 +86,7 @@ h_job_create(struct req *q, struct resp *r)
 
 	if (jobs_idem_header(q, r) == -1 || (body = req_json_object(q, r)) == NULL)
 		return;
-	jobs_ctx(q, &ctx);
+	req_jobreq_ctx(q, &ctx);
 	verr_init(&e);
 	if (jobreq_parse(body, JOBREQ_CREATE, &ctx, &jr, &e) == -1) {
 		resp_verr(r, q, &e);
@@ -167,7 +157,7 @@ batch_validate(const struct req *q, json_t *jobs, struct batch_item *items,
 	size_t i;
 	json_t *v;
 
-	jobs_ctx(q, &ctx);
+	req_jobreq_ctx(q, &ctx);
 	*ncreate = 0;
 	json_array_foreach(jobs, i, v) {
 		verr_init(&e);

@@ -13,16 +13,6 @@
 #include "wakeup.h"
 
 static void
-sched_ctx(const struct req *q, struct jobreq_ctx *ctx)
-{
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->now_ms = q->now;
-	ctx->default_max_attempts = q->conf->default_max_attempts;
-	ctx->default_timeout_ms = q->conf->delivery_timeout_ms;
-	ctx->require_https = q->conf->require_https;
-}
-
-static void
 sched_wake(const struct schedule *s)
 {
 	if (s->next_run_at != 0)
@@ -49,7 +39,7 @@ sched_body(struct req *q, struct resp *r, struct schedule *s, struct jobreq *jr)
 
 	if ((body = req_json_object(q, r)) == NULL)
 		return NULL;
-	sched_ctx(q, &ctx);
+	req_jobreq_ctx(q, &ctx);
 	verr_init(&e);
 	if (sched_parse(body, &ctx, s, jr, &e) == -1) {
 		resp_verr(r, q, &e);

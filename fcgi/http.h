@@ -82,5 +82,8 @@ void	resp_dq_err(struct resp *, const struct req *, enum dq_err, const char *wha
 
 /* Parse the body as a JSON object; on failure the error is in resp. */
 json_t	*req_json_object(const struct req *, struct resp *);
+/* What job validation needs from the request and the configuration. */
+struct jobreq_ctx;
+void	req_jobreq_ctx(const struct req *, struct jobreq_ctx *);
 
 #endif

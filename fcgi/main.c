@@ -41,8 +41,7 @@ main(int argc, char **argv)
 {
 	struct dq_conf c;
 	const char *path = NULL;
-	char err[512];
-	int ch, check = 0, use_syslog = 0, fd;
+	int rc, ch, check = 0, use_syslog = 0, fd;
 
 	while ((ch = getopt(argc, argv, "c:hnsV")) != -1) {
 		switch (ch) {
@@ -55,16 +54,8 @@ main(int argc, char **argv)
 		}
 	}
 	log_init("dq-fcgi", use_syslog);
-	if (conf_load(&c, conf_pick(path), err, sizeof(err)) == -1) {
-		fprintf(stderr, "dq-fcgi: %s\n", err);
-		return 1;
-	}
-	if (check) {
-		printf("configuration OK\n");
-		conf_free(&c);
-		return 0;
-	}
-	log_set_level((enum log_level)c.log_level);
+	if ((rc = conf_start(&c, "dq-fcgi", path, check)) != 0)
+		return rc == 1 ? 0 : 1;
 	if (stdin_is_listener())
 		return worker_run(0, &c) == 0 ? 0 : 1;
 	if ((fd = master_listen(&c)) == -1)

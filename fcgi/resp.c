@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "jobreq.h"
 #include "jsonw.h"
 #include "log.h"
 
@@ -218,4 +219,14 @@ req_json_object(const struct req *q, struct resp *r)
 		return NULL;
 	}
 	return v;
+}
+
+void
+req_jobreq_ctx(const struct req *q, struct jobreq_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->now_ms = q->now;
+	ctx->default_max_attempts = q->conf->default_max_attempts;
+	ctx->default_timeout_ms = q->conf->delivery_timeout_ms;
+	ctx->require_https = q->conf->require_https;
 }
