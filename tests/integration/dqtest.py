@@ -217,6 +217,7 @@ class Target:
                     count = sum(1 for r in target.requests if r["path"].split("?")[0] == base)
                     ans = answers[min(count, len(answers) - 1)]
                     rec = {"method": self.command, "path": path,
+                           "peer": self.client_address,
                            "headers": {k.lower(): v for k, v in self.headers.items()},
                            "raw_headers": list(self.headers.items()),
                            "body": body, "time": time.time()}

@@ -4,12 +4,13 @@ refuses private targets (the SSRF guard) unless allowed, reports its
 liveness through /healthz, stops gracefully on SIGTERM, runs alone per data
 directory, and removes finished jobs after `retention`.
 """
+import collections
 import signal
 import statistics
 import subprocess
 import time
 
-from dqtest import Stack, Target, check, eq, run, test, wait_for
+from dqtest import Proc, Stack, Target, check, eq, run, test, wait_for
 
 T = None
 
@@ -100,6 +101,47 @@ def one_dispatcher_per_data_dir():
     quiet = subprocess.run([s.bin("dq-dispatcher"), "-q", "-c", s.conf_path],
                            capture_output=True, text=True, timeout=10)
     eq((quiet.returncode, quiet.stdout, quiet.stderr), (0, "", ""), "-q for cron")
+    s.destroy()
+
+
+@test
+def two_dispatchers_on_one_store_deliver_each_job_once():
+    s = Stack(dispatcher=False)
+    T.on("/shared", (200, {}, "{}", 0.02))
+    s.req("PUT", "/v1/queues/limited", {"concurrency": 3})
+    ids = []
+    for queue in ("default", "limited"):
+        for _ in range(2):
+            r = s.req("POST", "/v1/jobs/batch",
+                      {"jobs": [{"url": T.url("/shared"), "queue": queue} for _ in range(100)]})
+            ids += [x["job"]["id"] for x in r.json["data"]]
+    first = s.start_dispatcher("-m")
+    second = Proc("dq-dispatcher-2", [s.bin("dq-dispatcher"), "-m", "-c", s.conf_path],
+                  s.log("dq-dispatcher-2"), s.env).start()
+    try:
+        for i in ids:
+            s.wait_status(i, "completed", timeout=30)
+    finally:
+        second.stop()
+    counts = collections.Counter(h["headers"]["x-dispatchq-job-id"] for h in T.hits("/shared"))
+    eq(len(counts), len(ids), "every job delivered")
+    eq(max(counts.values()), 1, "no job delivered twice")
+    check("dispatching" in open(s.log("dq-dispatcher-2")).read(), "the second one ran")
+    limited = [h for h in T.hits("/shared") if h["headers"]["x-dispatchq-job-id"] in ids[200:]]
+    overlap = max(sum(1 for o in limited if o["time"] <= h["time"] < o["done"])
+                  for h in limited)
+    check(overlap <= 3, "concurrency 3 held across both dispatchers (saw %d)" % overlap)
+    s.destroy()
+
+
+@test
+def connections_are_reused_for_the_same_host():
+    s = Stack()
+    for i in range(10):
+        j = s.create({"url": T.url("/reuse")})
+        s.wait_status(j["id"], "completed")
+    peers = {h["peer"] for h in T.hits("/reuse")}
+    check(len(peers) <= 2, "10 sequential deliveries used %d connections" % len(peers))
     s.destroy()
 
 
