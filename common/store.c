@@ -196,6 +196,7 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 		return -1;
 	}
 	st->sync = c->sync;
+	st->lazy = (flags & STORE_LAZY) != 0;
 	if (create && mkdir(c->data_dir, 0750) == -1 && errno != EEXIST) {
 		snprintf(err, errsz, "%s: %s", c->data_dir, strerror(errno));
 		goto fail;
@@ -309,13 +310,22 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 			break;
 		store_backoff(tries);
 	}
-	if (ret == 0 && st->sync == CONF_SYNC_FULL && !(flags & STORE_TXN_READ))
+	if (ret == 0 && st->sync == CONF_SYNC_FULL && !st->lazy &&
+	    !(flags & STORE_TXN_READ))
 		ret = st->env->log_flush(st->env, NULL);
 	if (ret != 0 && ret > -1000)
 		log_debug("store: %s", ret > 0 ? strerror(ret) : db_strerror(ret));
 	if (ret == ENOSPC || ret == EDQUOT)
 		log_warnx("store: out of disk space");
 	return store_map(ret);
+}
+
+enum dq_err
+store_sync(struct store *st)
+{
+	if (st->sync == CONF_SYNC_NONE)
+		return DQ_OK;
+	return store_map(st->env->log_flush(st->env, NULL));
 }
 
 enum dq_err

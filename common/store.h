@@ -24,6 +24,7 @@
 #include "schedule.h"
 
 #define STORE_CREATE	0x1	/* dqctl init: create the environment */
+#define STORE_LAZY	0x2	/* commits are not flushed: call store_sync() */
 
 #define ACCOUNT_NAME_MAX	64
 
@@ -32,6 +33,12 @@ struct store;
 int	store_open(struct store **, const struct dq_conf *, int flags,
 	    char *err, size_t errsz);
 void	store_close(struct store *);
+/*
+ * Flush the log to disk.  A STORE_LAZY process (the dispatcher) calls it
+ * every second: its own bookkeeping may then be lost for at most that long
+ * in a power cut, which only means some work is delivered again.
+ */
+enum dq_err store_sync(struct store *);
 /* Is the environment usable?  (healthz) */
 enum dq_err store_ping(struct store *);
 

@@ -84,7 +84,7 @@ main_setup(struct disp *d, struct dq_conf *c)
 	d->lease.margin_ms = DISP_LEASE_MARGIN_MS;
 	if (ids_random(&d->lease.owner, sizeof(d->lease.owner)) == -1)
 		d->lease.owner = (int64_t)getpid() << 32 | (dqtime_now_ms() & 0xffffffff);
-	if (store_open(&d->st, c, 0, err, sizeof(err)) == -1) {
+	if (store_open(&d->st, c, STORE_LAZY, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
 	}
@@ -145,6 +145,7 @@ main_loop(struct disp *d)
 	if (d->running > 0)
 		log_warnx("%d transfers still in flight at exit; they will be "
 		    "delivered again", d->running);
+	store_sync(d->st);
 }
 
 int

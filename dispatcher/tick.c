@@ -91,7 +91,8 @@ disp_tick(struct disp *d, int64_t now)
 
 	tick_wakeups(d);
 	if (now >= d->next_heartbeat) {
-		if (store_meta_put(d->st, "dispatcher_tick", now) != DQ_OK)
+		if (store_meta_put(d->st, "dispatcher_tick", now) != DQ_OK ||
+		    store_sync(d->st) != DQ_OK)
 			log_warnx("cannot write the heartbeat");
 		d->next_heartbeat = now + HEARTBEAT_MS;
 	}
