@@ -25,7 +25,7 @@ die() { say "quickstart: $*" >&2; exit 1; }
 PKGS="build-essential autoconf automake pkg-config libdb5.3-dev db5.3-util \
 libfcgi-dev libjansson-dev libcurl4-openssl-dev libssl-dev nginx-light \
 python3 tzdata curl ca-certificates"
-TEST_PKGS="valgrind"
+TEST_PKGS="valgrind apache2-bin mandoc"
 
 missing_packages() {
 	for p in "$@"; do

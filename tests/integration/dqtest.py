@@ -485,7 +485,7 @@ Include %s
 """ % (self.dir, loads, self.port, run, run, self.log("apache"), user, site_path)
 
     def start_apache(self):
-        check(os.access(APACHE, os.X_OK), "no %s: apt-get install apache2" % APACHE)
+        check(os.access(APACHE, os.X_OK), "no %s: apt-get install apache2-bin" % APACHE)
         path = os.path.join(self.dir, "apache.conf")
         with open(path, "w") as f:
             f.write(self.apache_conf())

@@ -150,5 +150,5 @@ def a_job_created_through_apache_is_delivered():
 if __name__ == "__main__":
     skip = None
     if not os.access(APACHE, os.X_OK):
-        skip = "no %s (apt-get install apache2)" % APACHE
+        skip = "no %s (apt-get install apache2-bin)" % APACHE
     raise SystemExit(run(setup, skip))
