@@ -12,20 +12,7 @@ set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
-N=0
-FAILS=0
-ok() { N=$((N + 1)); echo "ok $N - $*"; }
-not_ok() { N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $*"; }
-diag() { sed 's/^/# /'; }
-t() {
-	desc=$1; shift
-	if "$@" >"$W/out" 2>&1; then ok "$desc"; else not_ok "$desc"; tail -30 "$W/out" | diag; fi
-}
-must() {
-	before=$FAILS
-	t "$@"
-	if [ "$FAILS" -gt "$before" ]; then echo "Bail out! $1"; exit 1; fi
-}
+. "$TOP/tests/package/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (creates a throwaway user)"; exit 0; fi
 [ -e "$TOP/.git" ] || { echo "1..0 # SKIP not a git checkout"; exit 0; }
@@ -34,8 +21,6 @@ W=$(mktemp -d /tmp/dq-sh.XXXXXX)
 chmod 755 "$W"
 U=dqsh$$
 H=/home/$U
-PIDS=""
-export DEBIAN_FRONTEND=noninteractive
 
 # As the user, with the environment a login (or cron) would give.
 as_user() { runuser -u "$U" -- env -i HOME="$H" USER="$U" LOGNAME="$U" \
@@ -56,15 +41,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-apt_install() {
-	want=""
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || want="$want $p"
-	done
-	[ -z "$want" ] && return 0
-	apt-get update -q && apt-get install -y -q --no-install-recommends $want
-}
-# shellcheck disable=SC2086
 must "tools: compiler, libraries, apache2, mod_fcgid" apt_install \
 	build-essential autoconf automake pkg-config libdb5.3-dev libfcgi-dev \
 	libjansson-dev libcurl4-openssl-dev libssl-dev apache2-bin libapache2-mod-fcgid \
@@ -73,13 +49,8 @@ must "tools: compiler, libraries, apache2, mod_fcgid" apt_install \
 must "a throwaway user" useradd --create-home --shell /bin/sh "$U"
 
 # --- build and install as the user -------------------------------------------
-copy_source() (
-	mkdir "$H/src" && cd "$TOP" &&
-	git ls-files -z --cached --others --exclude-standard |
-		tar cf - --null -T - --ignore-failed-read | (cd "$H/src" && tar xf -) &&
-	chown -R "$U:" "$H/src"
-)
-must "copy the checkout into the user's home" copy_source
+copy_home() { copy_source "$H/src" && chown -R "$U:" "$H/src"; }
+must "copy the checkout into the user's home" copy_home
 must "./configure --prefix=\$HOME/dq && make && make install, as the user" \
 	as_user sh -c 'cd ~/src && ./autogen.sh && ./configure --prefix=$HOME/dq &&
 		make -j2 && make install'
@@ -139,7 +110,7 @@ DISP=$(dispatchers | head -1)
 [ -n "$DISP" ] && PIDS="$PIDS $DISP"
 
 # --- Apache with mod_fcgid, as the user -------------------------------------------
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 M=/usr/lib/apache2/modules
 as_user mkdir -p "$H/apache/run" "$H/apache/fcgid"
 # The host's part: a vhost whose document root is the user's web root, and
@@ -178,32 +149,9 @@ runuser -u "$U" -- /usr/sbin/apache2 -d "$H/apache" -f "$H/apache/apache.conf" -
 	</dev/null >"$W/apache-out.log" 2>&1 &
 PIDS="$PIDS $!"
 
-cat >"$W/target.py" <<'EOF'
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        with open(sys.argv[1], "a") as f:
-            f.write("%s %s %s\n" % (self.command, self.path, self.headers.get("X-DispatchQ-Job-Id")))
-        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
-        self.wfile.write(b"ok")
-    def log_message(self, *a): pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-open(sys.argv[2], "w").write(str(s.server_address[1]))
-s.serve_forever()
-EOF
-python3 "$W/target.py" "$W/hits" "$W/target.port" </dev/null >"$W/target.log" 2>&1 &
-PIDS="$PIDS $!"
+start_target
 
 URL=http://127.0.0.1:$PORT
-healthy() {
-	i=0
-	until curl -s "$URL/healthz" | grep -q '"alive":true'; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || { curl -si "$URL/healthz"; cat "$H/apache/error.log"; return 1; }
-		sleep 0.1
-	done
-}
 t "GET /healthz through Apache and mod_fcgid: dispatcher alive" healthy
 
 unauthorized() {
@@ -213,27 +161,7 @@ unauthorized() {
 }
 t "the key reaches dq (CGIPassAuth): 401 without it, 200 with it" unauthorized
 
-create_job() {
-	i=0
-	until [ -s "$W/target.port" ]; do i=$((i + 1)); [ $i -lt 50 ] || return 1; sleep 0.1; done
-	code=$(curl -s -o "$W/job.json" -w '%{http_code}' -X POST "$URL/v1/jobs" \
-		-H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
-		-d "{\"url\": \"http://127.0.0.1:$(cat "$W/target.port")/hook\", \"payload\": {\"from\": \"shared\"}}")
-	cat "$W/job.json"; echo
-	[ "$code" = 201 ]
-}
 t "POST /v1/jobs through Apache and mod_fcgid: 201" create_job
-JOB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$W/job.json" 2>/dev/null)
-
-delivered() {
-	i=0
-	until curl -s "$URL/v1/jobs/$JOB" -H "Authorization: Bearer $KEY" | grep -q '"status":"completed"'; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || { curl -s "$URL/v1/jobs/$JOB" -H "Authorization: Bearer $KEY"; return 1; }
-		sleep 0.1
-	done
-	grep -x "POST /hook $JOB" "$W/hits"
-}
 t "the job is delivered by the cron-started dispatcher" delivered
 
 big_body() {
@@ -257,5 +185,4 @@ spawned_by_apache() {
 }
 t "dq-fcgi runs as the user, started by mod_fcgid" spawned_by_apache
 
-echo "1..$N"
-[ "$FAILS" -eq 0 ]
+done_testing
