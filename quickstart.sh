@@ -27,7 +27,9 @@ libfcgi-dev libjansson-dev libcurl4-openssl-dev libssl-dev nginx-light \
 python3 tzdata curl ca-certificates"
 # The browser tests (tests/browser) drive Debian's chromium with
 # playwright-core from npm; nodejs from elsewhere may already bring npm.
-TEST_PKGS="valgrind chromium nodejs"
+# Apache (apache2-bin: the server without a service) is the second front end
+# the integration tests use; mandoc checks the man pages.
+TEST_PKGS="valgrind chromium nodejs apache2-bin mandoc"
 
 missing_packages() {
 	for p in "$@"; do

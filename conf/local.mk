@@ -1,1 +1,65 @@
-# conf
+# conf/: the samples and the systemd integration, installed by make install.
+#
+# dq.conf and the web server snippets go to $(sysconfdir)/dq, but never over
+# a file that is already there (an admin's edits survive a reinstall).
+# Units, the shared-hosting wrapper and crontab carry the install paths, so
+# they are made from .in files here, at make time (configure would leave
+# ${prefix} in them).
+dqconfdir = $(sysconfdir)/dq
+DQ_CONF_SAMPLES = conf/dq.conf conf/nginx-dq.conf conf/apache-dq.conf
+
+dqexamplesdir = $(docdir)/examples
+dist_dqexamples_DATA = conf/DB_CONFIG
+shexamplesdir = $(docdir)/examples/shared-hosting
+dist_shexamples_DATA = conf/shared-hosting/htaccess
+shexamples_DATA = conf/shared-hosting/crontab
+shexamples_SCRIPTS = conf/shared-hosting/dq.fcgi
+
+DQ_GENERATED = conf/dq-fcgi.service conf/dq-dispatcher.service \
+	conf/shared-hosting/dq.fcgi conf/shared-hosting/crontab
+if SYSTEMD_UNITS
+systemdsystemunit_DATA = conf/dq-fcgi.service conf/dq-dispatcher.service
+endif
+if TMPFILES
+tmpfiles_DATA = conf/tmpfiles.d/dq.conf
+endif
+if SYSUSERS
+sysusers_DATA = conf/sysusers.d/dq.conf
+endif
+
+EXTRA_DIST += $(DQ_CONF_SAMPLES) $(DQ_GENERATED:=.in) \
+	conf/tmpfiles.d/dq.conf conf/sysusers.d/dq.conf
+CLEANFILES += $(DQ_GENERATED)
+
+dq_subst = sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@localstatedir[@]|$(localstatedir)|g'
+
+$(DQ_GENERATED): Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
+	$(dq_subst) $(srcdir)/$@.in >$@.tmp && \
+	if test -x $(srcdir)/$@.in; then chmod +x $@.tmp; fi && mv $@.tmp $@
+conf/dq-fcgi.service: $(srcdir)/conf/dq-fcgi.service.in
+conf/dq-dispatcher.service: $(srcdir)/conf/dq-dispatcher.service.in
+conf/shared-hosting/dq.fcgi: $(srcdir)/conf/shared-hosting/dq.fcgi.in
+conf/shared-hosting/crontab: $(srcdir)/conf/shared-hosting/crontab.in
+
+install-data-local: install-dq-conf
+uninstall-local: uninstall-dq-conf
+.PHONY: install-dq-conf uninstall-dq-conf
+
+install-dq-conf:
+	$(MKDIR_P) '$(DESTDIR)$(dqconfdir)'
+	@for f in $(DQ_CONF_SAMPLES); do \
+	  t='$(DESTDIR)$(dqconfdir)'/`basename $$f`; \
+	  if test -f "$$t"; then echo "  keeping $$t"; \
+	  else echo " $(INSTALL_DATA) $$f '$$t'"; \
+	    $(INSTALL_DATA) $(srcdir)/$$f "$$t" || exit 1; fi; \
+	done
+
+uninstall-dq-conf:
+	@for f in $(DQ_CONF_SAMPLES); do \
+	  t='$(DESTDIR)$(dqconfdir)'/`basename $$f`; \
+	  echo " rm -f '$$t'"; rm -f "$$t"; \
+	done
+	-rmdir '$(DESTDIR)$(dqconfdir)' 2>/dev/null

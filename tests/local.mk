@@ -16,3 +16,4 @@ UNIT_LIBS = tests/unit/libtap.a $(DQ_COMMON_LIBS)
 include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/browser/local.mk
+include tests/package/local.mk

@@ -1,7 +1,9 @@
 """
-The integration harness: starts the real stack (nginx in front of dq-fcgi's
-pre-fork master, dq-dispatcher, a Berkeley DB environment in a temporary
-directory) and a target HTTP server on 127.0.0.1, and reports TAP.
+The integration harness: starts the real stack (nginx, or Apache with
+mod_proxy_fcgi, in front of dq-fcgi's pre-fork master, dq-dispatcher, a
+Berkeley DB environment in a temporary directory) and a target HTTP server
+on 127.0.0.1, and reports TAP.  The front end is Stack(frontend=...), else
+$DQ_FRONTEND, else nginx: DQ_FRONTEND=apache runs any suite through Apache.
 
 Every process is started by pid and stopped by pid, and dies with the
 harness (PR_SET_PDEATHSIG) even if the harness itself is killed.
@@ -29,6 +31,10 @@ BUILD = os.environ.get("DQ_BUILDDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 SRC = os.environ.get("DQ_SRCDIR") or BUILD
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+APACHE = os.environ.get("DQ_APACHE") or "/usr/sbin/apache2"
+APACHE_MODULES = "/usr/lib/apache2/modules"
+# What the shipped apache-dq.conf needs, and nothing else.
+APACHE_LOAD = ("mpm_event", "authz_core", "proxy", "proxy_fcgi", "setenvif", "headers")
 PR_SET_PDEATHSIG = 1
 
 
@@ -336,9 +342,10 @@ class Stack:
     self.key2 (account "other"); self.secret is the signing secret of "test".
     """
 
-    def __init__(self, conf=None, workers=2, dispatcher=True, env=None, frontend="nginx",
+    def __init__(self, conf=None, workers=2, dispatcher=True, env=None, frontend=None,
                  nginx_extra=""):
         self.nginx_extra = nginx_extra
+        self.frontend = frontend or os.environ.get("DQ_FRONTEND") or "nginx"
         self.dir = tempfile.mkdtemp(prefix="dq-it-")
         os.chmod(self.dir, 0o755)
         at_exit(self.destroy)
@@ -371,11 +378,10 @@ class Stack:
         self.key, self.secret = self.add_account("test")
         self.key2, self.secret2 = self.add_account("other")
         self.start_fcgi()
-        if frontend == "nginx":
-            self.start_nginx()
+        self.start_frontend()
         if dispatcher:
             self.start_dispatcher()
-            if frontend == "nginx":
+            if self.frontend != "none":
                 wait_for(lambda: self.req("GET", "/healthz", auth=False).status == 200,
                          timeout=15, what="a healthy stack")
 
@@ -401,7 +407,7 @@ class Stack:
 
     def logs(self):
         text = ""
-        for n in ("dq-fcgi", "dq-dispatcher", "nginx"):
+        for n in ("dq-fcgi", "dq-dispatcher", "nginx", "apache"):
             try:
                 with open(self.log(n), errors="replace") as f:
                     text += f.read()
@@ -457,6 +463,54 @@ http {
         wait_for(lambda: self._port_open() or not p.alive(), what="nginx")
         check(p.alive(), "nginx exited: " + self.logs()[-2000:])
 
+    def apache_conf(self):
+        """A minimal server of our own that Includes the shipped snippet."""
+        with open(os.path.join(SRC, "conf", "apache-dq.conf")) as f:
+            site = f.read().replace("unix:/run/dq/fcgi.sock", "unix:" + self.sock)
+        site_path = os.path.join(self.dir, "apache-dq.conf")
+        with open(site_path, "w") as f:
+            f.write(site)
+        run = os.path.join(self.dir, "apache-run")
+        os.makedirs(run, exist_ok=True)
+        loads = "".join("LoadModule %s_module %s/mod_%s.so\n" % (m, APACHE_MODULES, m)
+                        for m in APACHE_LOAD)
+        # Apache refuses to serve as root: its children become nobody, who
+        # can reach the socket (socket_mode 0666 here) and nothing else.
+        user = "User nobody\nGroup nogroup\n" if os.geteuid() == 0 else ""
+        return """ServerRoot %s
+%sServerName 127.0.0.1
+Listen 127.0.0.1:%d
+PidFile %s/apache.pid
+DefaultRuntimeDir %s
+ErrorLog %s
+LogLevel warn
+%sStartServers 1
+ServerLimit 2
+ThreadsPerChild 64
+MaxRequestWorkers 128
+KeepAlive On
+Include %s
+""" % (self.dir, loads, self.port, run, run, self.log("apache"), user, site_path)
+
+    def start_apache(self):
+        check(os.access(APACHE, os.X_OK), "no %s: apt-get install apache2-bin" % APACHE)
+        path = os.path.join(self.dir, "apache.conf")
+        with open(path, "w") as f:
+            f.write(self.apache_conf())
+        p = Proc("apache", [APACHE, "-d", self.dir, "-f", path, "-DFOREGROUND"],
+                 self.log("apache-out")).start()
+        self.procs["apache"] = p
+        wait_for(lambda: self._port_open() or not p.alive(), what="apache")
+        check(p.alive(), "apache exited: " + self.logs()[-2000:])
+
+    def start_frontend(self):
+        if self.frontend == "nginx":
+            self.start_nginx()
+        elif self.frontend == "apache":
+            self.start_apache()
+        elif self.frontend != "none":
+            raise AssertionError("unknown front end %r" % self.frontend)
+
     def _port_open(self):
         try:
             socket.create_connection(("127.0.0.1", self.port), 0.2).close()
@@ -479,15 +533,15 @@ http {
 
     def restart(self):
         """Stop every process and start them again on the same data dir."""
-        for name in ("dq-dispatcher", "nginx", "dq-fcgi"):
+        for name in ("dq-dispatcher", "nginx", "apache", "dq-fcgi"):
             self.stop(name)
         self.start_fcgi()
-        self.start_nginx()
+        self.start_frontend()
         if "dq-dispatcher" in self.procs:
             self.start_dispatcher()
 
     def destroy(self):
-        for name in ("dq-dispatcher", "nginx", "dq-fcgi"):
+        for name in ("dq-dispatcher", "nginx", "apache", "dq-fcgi"):
             if name in self.procs:
                 self.procs[name].stop(timeout=10)
         if os.environ.get("DQ_KEEP_TMP"):

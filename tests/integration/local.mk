@@ -1,8 +1,11 @@
-# Integration tests: Python scripts that start nginx, dq-fcgi, dq-dispatcher
-# and a target server on loopback and speak HTTP to them.
+# Integration tests: Python scripts that start nginx (or Apache: test_apache,
+# or DQ_FRONTEND=apache for any of them), dq-fcgi, dq-dispatcher and a target
+# server on loopback and speak HTTP to them.
 INTEGRATION_TESTS = \
 	tests/integration/test_admin.py \
+	tests/integration/test_apache.py \
 	tests/integration/test_api_conventions.py \
+	tests/integration/test_conf_samples.py \
 	tests/integration/test_crash.py \
 	tests/integration/test_delivery.py \
 	tests/integration/test_dispatcher.py \
