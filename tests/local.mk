@@ -17,3 +17,4 @@ include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/browser/local.mk
 include tests/package/local.mk
+include tests/bench/local.mk
