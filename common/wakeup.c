@@ -1,10 +1,15 @@
 /*
- * Wake-up datagrams over a unix socket.  Wire format: u8 kind | u32 account
- * | i64 due_ms | queue (no NUL), at most 78 bytes.
+ * Wake-up datagrams over a unix socket, and the shared table that makes
+ * most of them unnecessary (wakeup.h).  Wire format: u8 kind | u32 account
+ * | i64 due_ms | queue (no NUL), at most 78 bytes.  A table entry is one
+ * 64-bit word, read and written atomically: a 22-bit tag of the queue and
+ * the due time in 42 bits of milliseconds.  A tag collision can at worst
+ * delay a job to the next rescan, never lose it.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,12 +19,83 @@
 
 #include "log.h"
 #include "num.h"
+#include "shm.h"
 #include "wakeup.h"
 
 #define WAKEUP_MAX	(1 + 4 + 8 + JOB_QUEUE_MAX)
 
+#define WK_SLOTS	4096
+#define WK_DUE_BITS	42
+#define WK_DUE_MASK	((UINT64_C(1) << WK_DUE_BITS) - 1)
+
 static int			 wk_fd = -1;
 static struct sockaddr_un	 wk_addr;
+static _Atomic uint64_t		*wk_map;
+
+int
+wakeup_map_open(const char *data_dir)
+{
+	wk_map = shm_map(data_dir, "wakeup.map", sizeof(*wk_map) * WK_SLOTS);
+	return wk_map == NULL ? -1 : 0;
+}
+
+static uint64_t
+wakeup_hash(uint32_t account, const char *queue)
+{
+	uint64_t h = 1469598103934665603u ^ account;
+
+	for (; *queue; queue++)
+		h = (h ^ (unsigned char)*queue) * 1099511628211u;
+	return h;
+}
+
+static _Atomic uint64_t *
+wakeup_slot(uint32_t account, const char *queue, uint64_t *tag)
+{
+	uint64_t h = wakeup_hash(account, queue);
+
+	*tag = (h >> WK_DUE_BITS) | 1;		/* never 0: 0 means empty */
+	return &wk_map[h % WK_SLOTS];
+}
+
+/* Does the dispatcher already plan to look at this queue by due_ms? */
+static int
+wakeup_known(uint32_t account, const char *queue, int64_t due_ms)
+{
+	uint64_t tag, v;
+	_Atomic uint64_t *slot;
+
+	if (wk_map == NULL || due_ms <= 0)
+		return 0;
+	slot = wakeup_slot(account, queue, &tag);
+	v = atomic_load(slot);
+	return v != 0 && (v >> WK_DUE_BITS) == tag &&
+	    (int64_t)(v & WK_DUE_MASK) <= due_ms;
+}
+
+void
+wakeup_publish(uint32_t account, const char *queue, int64_t due_ms)
+{
+	uint64_t tag;
+	_Atomic uint64_t *slot;
+
+	if (wk_map == NULL)
+		return;
+	slot = wakeup_slot(account, queue, &tag);
+	if (due_ms <= 0 || (uint64_t)due_ms > WK_DUE_MASK)
+		atomic_store(slot, 0);
+	else
+		atomic_store(slot, tag << WK_DUE_BITS | (uint64_t)due_ms);
+}
+
+void
+wakeup_publish_reset(void)
+{
+	size_t i;
+
+	for (i = 0; wk_map != NULL && i < WK_SLOTS; i++)
+		atomic_store(&wk_map[i], 0);
+}
 
 static int
 wakeup_addr(const char *path, struct sockaddr_un *sun)
@@ -52,6 +128,8 @@ wakeup_send(enum wakeup_kind kind, uint32_t account, const char *queue,
 	size_t qn = queue ? strlen(queue) : 0;
 
 	if (wk_fd == -1 || qn > JOB_QUEUE_MAX)
+		return;
+	if (kind == WAKEUP_JOB && wakeup_known(account, queue, due_ms))
 		return;
 	m[0] = (unsigned char)kind;
 	num_be32_put(m + 1, account);

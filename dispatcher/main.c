@@ -95,6 +95,9 @@ main_setup(struct disp *d, struct dq_conf *c)
 	}
 	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)c->max_parallel);
 	metrics_open(c->data_dir);
+	/* What an earlier dispatcher published is not known to this one. */
+	if (wakeup_map_open(c->data_dir) == 0)
+		wakeup_publish_reset();
 	if ((d->wake_fd = wakeup_bind(c->wakeup_socket)) == -1)
 		log_warnx("no wake-up socket: new jobs are found by rescans only");
 	return 0;

@@ -7,7 +7,8 @@
  * next_due may be early (a job was cancelled since) but is never late:
  * every path that makes a job pending lowers it (wake-up datagrams from
  * dq-fcgi, our own retries), and a periodic resync from the store repairs
- * anything missed.
+ * anything missed.  Every change of it is published for dq-fcgi (wakeup.h),
+ * and a queue's entry is cleared while its due index is being read.
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 
 #include "disp.h"
 #include "log.h"
+#include "wakeup.h"
 
 struct acct {
 	uint32_t	  id;
@@ -185,25 +187,37 @@ queues_settings(struct dqueue *q, const struct queue_info *qi)
 	q->concurrency = qi->concurrency;
 }
 
+/* Read a queue's first due time from the store, and publish it. */
+static void
+queue_peek(struct disp *d, struct dqueue *q)
+{
+	int64_t next = 0;
+
+	wakeup_publish(q->account, q->name, 0);
+	if (store_queue_next_due(d->st, q->account, q->name, &next) == DQ_OK)
+		q->next_due = next;
+	wakeup_publish(q->account, q->name, q->next_due);
+}
+
 void
 queues_load(struct disp *d, struct dqueue *q)
 {
 	struct queue_info qi;
-	int64_t next = 0;
 
 	if (store_queue_get(d->st, q->account, q->name, &qi) == DQ_OK) {
 		queues_settings(q, &qi);
 		q->loaded = 1;
 	}
-	if (store_queue_next_due(d->st, q->account, q->name, &next) == DQ_OK)
-		q->next_due = next;
+	queue_peek(d, q);
 }
 
 void
 queues_note_due(struct dqueue *q, int64_t due)
 {
-	if (due > 0 && (q->next_due == 0 || due < q->next_due))
+	if (due > 0 && (q->next_due == 0 || due < q->next_due)) {
 		q->next_due = due;
+		wakeup_publish(q->account, q->name, due);
+	}
 }
 
 static void
@@ -248,6 +262,7 @@ queue_claim(struct disp *d, struct dqueue *q, int64_t now, int free_slots)
 		want = (int)(q->concurrency - q->active);
 	if (want <= 0)
 		return 0;
+	wakeup_publish(q->account, q->name, 0);
 	e = store_claim(d->st, q->account, q->name, now, want, q->concurrency,
 	    &d->lease, jobs, &n, &next);
 	if (e != DQ_OK) {
@@ -256,6 +271,7 @@ queue_claim(struct disp *d, struct dqueue *q, int64_t now, int free_slots)
 		return 0;
 	}
 	q->next_due = next;
+	wakeup_publish(q->account, q->name, next);
 	for (i = 0; i < n; i++) {
 		xfer_start_job(d, q, &jobs[i]);
 		job_free(&jobs[i]);
@@ -361,7 +377,6 @@ queues_resync(struct disp *d)
 {
 	struct resync r = { NULL, 0, 0 };
 	struct dqueue *q;
-	int64_t next;
 	enum dq_err e;
 	size_t i;
 
@@ -372,9 +387,7 @@ queues_resync(struct disp *d)
 			continue;
 		queues_settings(q, &r.qi[i]);
 		q->loaded = 1;
-		next = 0;
-		if (store_queue_next_due(d->st, q->account, q->name, &next) == DQ_OK)
-			q->next_due = next;
+		queue_peek(d, q);
 	}
 	free(r.qi);
 }

@@ -224,6 +224,7 @@ worker_run(int listen_fd, const struct dq_conf *c)
 	}
 	ratelimit_open(c->data_dir);
 	wakeup_sender_open(c->wakeup_socket);
+	wakeup_map_open(c->data_dir);
 	metrics_open(c->data_dir);
 	shm_epoch_open(c->data_dir);
 	if (FCGX_Init() != 0 ||
