@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "crypto.h"
 #include "ids.h"
@@ -14,8 +15,8 @@
 static const char ids_b62[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-int
-ids_random(void *buf, size_t n)
+static int
+ids_getrandom(void *buf, size_t n)
 {
 	unsigned char *p = buf;
 	ssize_t r;
@@ -29,6 +30,44 @@ ids_random(void *buf, size_t n)
 		}
 		p += r;
 		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Bytes from the OS CSPRNG, read a block at a time: two ids per request
+ * would otherwise be two system calls.  Each byte is handed out once; a
+ * forked child (a new pid) starts from a fresh block, never its parent's.
+ */
+#define IDS_POOL	4096
+
+int
+ids_random(void *buf, size_t n)
+{
+	static unsigned char pool[IDS_POOL];
+	static size_t left;
+	static pid_t owner;
+	unsigned char *p = buf;
+	size_t take;
+
+	if (n > IDS_POOL / 4)
+		return ids_getrandom(buf, n);
+	if (owner != getpid()) {
+		owner = getpid();
+		left = 0;
+	}
+	while (n > 0) {
+		if (left == 0) {
+			if (ids_getrandom(pool, sizeof(pool)) == -1)
+				return -1;
+			left = sizeof(pool);
+		}
+		take = n < left ? n : left;
+		memcpy(p, pool + sizeof(pool) - left, take);
+		explicit_bzero(pool + sizeof(pool) - left, take);
+		left -= take;
+		p += take;
+		n -= take;
 	}
 	return 0;
 }
