@@ -107,26 +107,6 @@ store_env_config(struct store *st, const struct dq_conf *c)
 	return ret;
 }
 
-/*
- * Databases read only by key (never in key order) are hash tables: their
- * keys are random ids or hashes, and a hash table takes random inserts
- * without B-tree page splits.  The rest are B-trees for their range scans.
- */
-static DBTYPE
-store_dbtype(int dbi)
-{
-	switch (dbi) {
-	case DBI_JOBS:
-	case DBI_KEYS:
-	case DBI_SCHEDULES:
-	case DBI_DEDUPE:
-	case DBI_IDEM:
-		return DB_HASH;
-	default:
-		return DB_BTREE;
-	}
-}
-
 static int
 store_open_dbs(struct store *st, int create)
 {
@@ -140,14 +120,15 @@ store_open_dbs(struct store *st, int create)
 		if (create && (ret = db->set_pagesize(db, STORE_PAGESIZE)) != 0)
 			return ret;
 		/*
-		 * The indexes grow at one end and shrink at the other, like
-		 * queues; coalescing pages as they empty only to split them
-		 * again costs more than the space it saves.
+		 * B-trees all: a hash table (tried) updates its metadata page on
+		 * every insert, which serialises concurrent creates.  The
+		 * indexes grow at one end and shrink at the other, like queues;
+		 * coalescing pages as they empty only to split them again costs
+		 * more than the space it saves.
 		 */
-		if (store_dbtype(i) == DB_BTREE &&
-		    (ret = db->set_flags(db, DB_REVSPLITOFF)) != 0)
+		if ((ret = db->set_flags(db, DB_REVSPLITOFF)) != 0)
 			return ret;
-		if ((ret = db->open(db, NULL, store_files[i], NULL, store_dbtype(i),
+		if ((ret = db->open(db, NULL, store_files[i], NULL, DB_BTREE,
 		    DB_AUTO_COMMIT | (create ? DB_CREATE : 0), 0600)) != 0)
 			return ret;
 	}

@@ -116,28 +116,40 @@ worker_params(struct req *q, FCGX_ParamArray env, char *pathbuf, size_t pn)
 	worker_request_id(q, FCGX_GetParam("HTTP_X_REQUEST_ID", env));
 }
 
-/* Read the body (content_length <= max_body was checked); 0 or -1. */
+/*
+ * Read the body: CONTENT_LENGTH bytes (already checked against max_body),
+ * or, when a front end streams a body without one, up to the end of the
+ * FastCGI stdin stream.  0, -1 (out of memory), or 1 (more than max_body).
+ */
 static int
-worker_body(struct req *q, FCGX_Stream *in)
+worker_body(struct req *q, FCGX_Stream *in, int64_t max_body)
 {
-	size_t want, got = 0;
+	size_t want, got = 0, cap;
+	char *nb;
 	int n;
 
-	if (q->content_length <= 0)
+	if (q->content_length == 0)
 		return 0;
-	want = (size_t)q->content_length;
-	if ((q->body = malloc(want + 1)) == NULL)
+	want = q->content_length > 0 ? (size_t)q->content_length : (size_t)max_body + 1;
+	cap = q->content_length > 0 ? want : 8192;
+	if ((q->body = malloc(cap + 1)) == NULL)
 		return -1;
 	while (got < want) {
-		n = FCGX_GetStr(q->body + got, (int)(want - got > 65536 ? 65536 :
-		    want - got), in);
+		if (got == cap) {
+			cap = cap * 2 < want ? cap * 2 : want;
+			if ((nb = realloc(q->body, cap + 1)) == NULL)
+				return -1;
+			q->body = nb;
+		}
+		n = FCGX_GetStr(q->body + got, (int)(cap - got > 65536 ? 65536 :
+		    cap - got), in);
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
 	q->body[got] = '\0';
 	q->body_len = got;
-	return 0;
+	return got > (size_t)max_body ? 1 : 0;
 }
 
 static void
@@ -177,6 +189,7 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 	struct req q;
 	struct resp r;
 	int64_t t0 = dqtime_mono_ms();
+	int rc = 0;
 
 	memset(&q, 0, sizeof(q));
 	resp_init(&r);
@@ -186,10 +199,11 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 	q.route = -1;
 	worker_params(&q, fr->envp, pathbuf, sizeof(pathbuf));
 	log_set_request(q.request_id);
-	if (q.content_length > c->max_body)
+	if (q.content_length > c->max_body ||
+	    (rc = worker_body(&q, fr->in, c->max_body)) == 1)
 		resp_error(&r, &q, 413, "payload_too_large", NULL,
 		    "request body is larger than %lld bytes", (long long)c->max_body);
-	else if (worker_body(&q, fr->in) == -1)
+	else if (rc == -1)
 		resp_dq_err(&r, &q, DQ_ERR_NOMEM, NULL);
 	else
 		router_dispatch(&q, &r);

@@ -186,6 +186,53 @@ def http_request(port, method, path, body=None, headers=None, host="127.0.0.1",
     return resp
 
 
+# --- FastCGI, spoken directly to dq-fcgi's socket -------------------------------
+
+def _fcgi_record(rtype, content, req_id=1):
+    import struct
+    pad = (8 - len(content) % 8) % 8
+    return struct.pack(">BBHHBB", 1, rtype, req_id, len(content), pad, 0) + content + b"\0" * pad
+
+
+def _fcgi_pair(name, value):
+    import struct
+    out = b""
+    for x in (name, value):
+        out += struct.pack(">B", len(x)) if len(x) < 128 else struct.pack(">I", len(x) | 1 << 31)
+    return out + name + value
+
+
+def fcgi_request(sock_path, params, body=b"", timeout=10):
+    """One FastCGI request (responder role); returns (status, headers, body).
+    params: dict of FastCGI parameters, exactly as given (no defaults)."""
+    import struct
+    begin = struct.pack(">HB5x", 1, 0)        # FCGI_RESPONDER, no keep-alive
+    pairs = b"".join(_fcgi_pair(k.encode(), v.encode()) for k, v in params.items())
+    msg = _fcgi_record(1, begin) + _fcgi_record(4, pairs) + _fcgi_record(4, b"")
+    for i in range(0, len(body), 32768):
+        msg += _fcgi_record(5, body[i:i + 32768])
+    msg += _fcgi_record(5, b"")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(sock_path)
+    s.sendall(msg)
+    data, out = b"", b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    while len(data) >= 8:
+        _, rtype, _, clen, plen, _ = struct.unpack(">BBHHBB", data[:8])
+        if rtype == 6:                          # FCGI_STDOUT
+            out += data[8:8 + clen]
+        data = data[8 + clen + plen:]
+    head, _, payload = out.partition(b"\r\n\r\n")
+    headers = dict(l.split(": ", 1) for l in head.decode().split("\r\n") if ": " in l)
+    return int(headers.get("Status", "200").split()[0]), headers, payload
+
+
 # --- the target server ----------------------------------------------------------
 
 class Target:
