@@ -28,7 +28,7 @@ const char *const store_files[DBI_COUNT] = {
 	"meta.db", "accounts.db", "acctnames.db", "keys.db", "jobs.db",
 	"jobidx.db", "counts.db", "due.db", "leases.db", "cbdue.db",
 	"finished.db", "dedupe.db", "idem.db", "expiry.db", "attempts.db",
-	"queues.db", "schedules.db", "scheddue.db"
+	"queues.db", "schedules.db", "scheddue.db", "jobids.db"
 };
 
 const char *

@@ -116,14 +116,20 @@ verify_walk(struct verify *v, int dbi, void (*fn)(struct verify *, const DBT *,
 static void
 walk_jobs(struct verify *v, const DBT *k, const DBT *d)
 {
-	struct job j;
+	unsigned char key[JOB_KEY_LEN];
+	struct job j, other;
 
 	if (job_decode(d->data, d->size, &j) == -1) {
 		vfail(v, "jobs.db: a record of %u bytes cannot be decoded", d->size);
 		return;
 	}
-	if (k->size != ID_JOB_LEN || memcmp(k->data, j.id, ID_JOB_LEN) != 0)
+	if (k->size != JOB_KEY_LEN || memcmp(k->data, key,
+	    key_job(key, j.created_at, j.id)) != 0)
 		vfail(v, "jobs.db: %s is stored under another key", j.id);
+	else if (store_job_read(v->st, NULL, j.id, 0, &other) != 0)
+		vfail(v, "jobids.db: %s cannot be found by its id", j.id);
+	else
+		job_free(&other);
 	verify_job(v, &j);
 	job_free(&j);
 }
@@ -161,6 +167,20 @@ dim_count(struct verify *v, const unsigned char *dim, size_t dl)
 	memcpy(v->dims[v->ndims].key, dim, dl);
 	v->dims[v->ndims].len = dl;
 	v->dims[v->ndims++].n = 1;
+}
+
+/* Every id entry leads to its record. */
+static void
+walk_jobids(struct verify *v, const DBT *k, const DBT *d)
+{
+	struct job j;
+
+	if (k->size != ID_JOB_LEN || d->size != 8) {
+		vfail(v, "jobids.db: a malformed entry");
+		return;
+	}
+	if (verify_target(v, "jobids.db", k->data, &j) == 0)
+		job_free(&j);
 }
 
 static void
@@ -337,6 +357,7 @@ store_verify(struct store *st, const char *data_dir, int structure,
 	v.arg = arg;
 	if ((structure && (ret = verify_structure(&v, data_dir)) != 0) ||
 	    (ret = verify_walk(&v, DBI_JOBS, walk_jobs)) != 0 ||
+	    (ret = verify_walk(&v, DBI_JOBIDS, walk_jobids)) != 0 ||
 	    (ret = verify_walk(&v, DBI_JOBIDX, walk_jobidx)) != 0 ||
 	    (ret = verify_walk(&v, DBI_DUE, walk_due)) != 0 ||
 	    (ret = verify_walk(&v, DBI_LEASES, walk_leases)) != 0 ||

@@ -427,7 +427,7 @@ retain_txn(struct store *st, DB_TXN *txn, void *arg)
 			return ret == DB_NOTFOUND ? 0 : ret;
 		if ((ret = store_job_apply(st, txn, &j, NULL)) == 0 &&
 		    (ret = store_attempts_delete(st, txn, j.id)) == 0)
-			ret = store_del(st, txn, DBI_JOBS, j.id, ID_JOB_LEN);
+			ret = store_job_remove(st, txn, &j);
 		job_free(&j);
 		if (ret != 0)
 			return ret;

@@ -7,7 +7,8 @@
  *   accounts   u32 id -> account record
  *   acctnames  name -> u32 id
  *   keys       SHA-256(api key) -> u32 id
- *   jobs       job id -> job record
+ *   jobs       created_at | job id -> job record (new jobs append)
+ *   jobids     job id -> created_at       finds a record by id
  *   jobidx     dim | ~created | id -> ""      listing, newest first
  *   counts     dim -> i64                     totals of listings by status
  *   due        qkey | due_at | id -> ""       pending jobs, per queue
@@ -37,7 +38,7 @@ enum store_dbi {
 	DBI_META = 0, DBI_ACCOUNTS, DBI_ACCTNAMES, DBI_KEYS, DBI_JOBS,
 	DBI_JOBIDX, DBI_COUNTS, DBI_DUE, DBI_LEASES, DBI_CBDUE, DBI_FINISHED,
 	DBI_DEDUPE, DBI_IDEM, DBI_EXPIRY, DBI_ATTEMPTS, DBI_QUEUES,
-	DBI_SCHEDULES, DBI_SCHEDDUE, DBI_COUNT
+	DBI_SCHEDULES, DBI_SCHEDDUE, DBI_JOBIDS, DBI_COUNT
 };
 
 /* The file of each database, in data_dir. */
@@ -119,7 +120,13 @@ int	store_job_apply(struct store *, DB_TXN *, const struct job *old,
 	    const struct job *new_);
 int	store_job_read(struct store *, DB_TXN *, const char *id, u_int32_t flags,
 	    struct job *out);
-int	store_job_write(struct store *, DB_TXN *, const struct job *);
+/* Store a new job's record (and its id's entry). */
+int	store_job_insert(struct store *, DB_TXN *, const struct job *);
+/* Remove a job's record (and its id's entry); its indexes are apply()'s. */
+int	store_job_remove(struct store *, DB_TXN *, const struct job *);
+/* The record key of a job: created_at | id. */
+#define JOB_KEY_LEN	(8 + ID_JOB_LEN)
+size_t	key_job(unsigned char *, int64_t created, const char *id);
 /* Write a job edited from old, with its indexes; copy: a decoded copy (or NULL). */
 int	store_job_rewrite(struct store *, DB_TXN *, const struct job *old,
 	    const struct job *j, struct job *copy);

@@ -154,7 +154,7 @@ create_insert(struct store *st, DB_TXN *txn, uint32_t account,
 	j->account = account;
 	if (j->id[0] == '\0' && ids_new_job(j->id) == -1)
 		return STORE_RET(DQ_ERR_INTERNAL);
-	if ((ret = store_job_write(st, txn, j)) != 0 ||
+	if ((ret = store_job_insert(st, txn, j)) != 0 ||
 	    (ret = store_job_apply(st, txn, NULL, j)) != 0)
 		return ret;
 	if (it->idem_hash != NULL && j->idempotency_key != NULL &&

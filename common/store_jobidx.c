@@ -151,33 +151,54 @@ store_job_apply(struct store *st, DB_TXN *txn, const struct job *old,
 	    j->id, "", 0);
 }
 
+/*
+ * Job records are keyed by creation time, then id: new jobs go to the end
+ * of the B-tree, which stays in the cache however many jobs are stored.
+ * The small jobids table finds a record from an id alone.
+ */
 int
 store_job_read(struct store *st, DB_TXN *txn, const char *id, u_int32_t flags,
     struct job *out)
 {
+	unsigned char k[JOB_KEY_LEN];
 	DBT d;
 	int ret;
 
 	if (strlen(id) != ID_JOB_LEN)
 		return DB_NOTFOUND;
-	if ((ret = store_get(st, txn, DBI_JOBS, id, ID_JOB_LEN, &d, flags)) != 0)
+	if ((ret = store_get(st, txn, DBI_JOBIDS, id, ID_JOB_LEN, &d, 0)) != 0)
+		return ret;
+	if (d.size != 8)
+		return STORE_RET(DQ_ERR_CORRUPT);
+	key_job(k, (int64_t)num_be64_get(d.data), id);
+	if ((ret = store_get(st, txn, DBI_JOBS, k, sizeof(k), &d, flags)) != 0)
 		return ret;
 	if (job_decode(d.data, d.size, out) == -1)
 		return STORE_RET(DQ_ERR_CORRUPT);
 	return 0;
 }
 
+static int
+store_job_put(struct store *st, DB_TXN *txn, const struct job *j, void **bufp,
+    size_t *lenp)
+{
+	unsigned char k[JOB_KEY_LEN];
+
+	if ((*bufp = job_encode(j, lenp)) == NULL)
+		return STORE_RET(DQ_ERR_NOMEM);
+	return store_put(st, txn, DBI_JOBS, k, key_job(k, j->created_at, j->id),
+	    *bufp, *lenp);
+}
+
 int
 store_job_rewrite(struct store *st, DB_TXN *txn, const struct job *old,
     const struct job *j, struct job *copy)
 {
-	void *buf;
+	void *buf = NULL;
 	size_t len;
 	int ret;
 
-	if ((buf = job_encode(j, &len)) == NULL)
-		return STORE_RET(DQ_ERR_NOMEM);
-	if ((ret = store_put(st, txn, DBI_JOBS, j->id, ID_JOB_LEN, buf, len)) == 0 &&
+	if ((ret = store_job_put(st, txn, j, &buf, &len)) == 0 &&
 	    (ret = store_job_apply(st, txn, old, j)) == 0 && copy != NULL &&
 	    job_decode(buf, len, copy) == -1)
 		ret = STORE_RET(DQ_ERR_NOMEM);
@@ -186,17 +207,30 @@ store_job_rewrite(struct store *st, DB_TXN *txn, const struct job *old,
 }
 
 int
-store_job_write(struct store *st, DB_TXN *txn, const struct job *j)
+store_job_insert(struct store *st, DB_TXN *txn, const struct job *j)
 {
-	void *buf;
+	unsigned char created[8];
+	void *buf = NULL;
 	size_t len;
 	int ret;
 
-	if ((buf = job_encode(j, &len)) == NULL)
-		return STORE_RET(DQ_ERR_NOMEM);
-	ret = store_put(st, txn, DBI_JOBS, j->id, ID_JOB_LEN, buf, len);
+	num_be64_put(created, (uint64_t)j->created_at);
+	if ((ret = store_job_put(st, txn, j, &buf, &len)) == 0)
+		ret = store_put(st, txn, DBI_JOBIDS, j->id, ID_JOB_LEN, created, 8);
 	free(buf);
 	return ret;
+}
+
+int
+store_job_remove(struct store *st, DB_TXN *txn, const struct job *j)
+{
+	unsigned char k[JOB_KEY_LEN];
+	int ret;
+
+	if ((ret = store_del(st, txn, DBI_JOBS, k, key_job(k, j->created_at,
+	    j->id))) != 0)
+		return ret;
+	return store_del(st, txn, DBI_JOBIDS, j->id, ID_JOB_LEN);
 }
 
 /* The number of jobs in a listing, from its counters. */

@@ -72,3 +72,9 @@ key_acct_str(unsigned char *k, uint32_t account, const char *s)
 	memcpy(k + 4, s, n);
 	return 4 + n;
 }
+
+size_t
+key_job(unsigned char *k, int64_t created, const char *id)
+{
+	return key_time_id(k, created, id, ID_JOB_LEN);
+}

@@ -247,7 +247,7 @@ fire_one(struct store *st, DB_TXN *txn, struct fire_arg *a, const char *id)
 		sched_free(&s);
 		return STORE_RET(DQ_ERR_INTERNAL);
 	}
-	if ((ret = store_job_write(st, txn, &j)) == 0 &&
+	if ((ret = store_job_insert(st, txn, &j)) == 0 &&
 	    (ret = store_job_apply(st, txn, NULL, &j)) == 0) {
 		s.last_run_at = s.next_run_at;
 		memcpy(s.last_job_id, j.id, sizeof(s.last_job_id));

@@ -25,6 +25,9 @@
 #include "disp.h"
 
 #define STOP_GRACE_MAX_MS	30000
+/* A loop turn this long is stuck (a mutex of a killed process): exit, and
+ * let the restart recover the environment (see fcgi/worker.c). */
+#define LOOP_WATCHDOG_S		120
 
 static volatile sig_atomic_t	 stop_requested;
 static CURLM			*main_multi;
@@ -39,6 +42,16 @@ usage(FILE *fp)
 	    "  -q       exit quietly (status 0) if a dispatcher already runs (cron)\n"
 	    "  -s       log to syslog instead of stderr\n"
 	    "  -V       print the version and exit\n", CONF_DEFAULT_PATH);
+}
+
+static void
+on_alarm(int sig)
+{
+	static const char msg[] = "dq-dispatcher: the loop is stuck; exiting so "
+	    "that the environment is recovered\n";
+
+	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(3);
 }
 
 static void
@@ -112,6 +125,8 @@ main_signals(void)
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -134,6 +149,7 @@ main_loop(struct disp *d)
 		}
 		if (d->stopping && (d->running == 0 || dqtime_mono_ms() >= stop_at))
 			break;
+		alarm(LOOP_WATCHDOG_S);
 		timeout = disp_tick(d, dqtime_now_ms());
 		if (d->stopping && timeout > 100)
 			timeout = 100;
@@ -144,6 +160,7 @@ main_loop(struct disp *d)
 		    (int)(timeout > 60000 ? 60000 : timeout), NULL);
 		curl_multi_perform(d->multi, &still);
 		xfer_reap(d);
+		alarm(0);
 	}
 	if (d->running > 0)
 		log_warnx("%d transfers still in flight at exit; they will be "

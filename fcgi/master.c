@@ -192,9 +192,17 @@ master_reap(int stopping)
 			log_warnx("worker %ld %s %d; restarting", (long)pid,
 			    WIFSIGNALED(status) ? "killed by signal" : "exited with",
 			    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-		/* A worker that dies young is restarted ever more slowly. */
-		s->backoff = now - s->started < 2000 ?
-		    (s->backoff ? s->backoff * 2 : 100) : 0;
+		/*
+		 * A killed worker is replaced at once: the replacement's open
+		 * of the store is what releases the dead one's locks.  One that
+		 * fails young by itself (bad configuration, no store) is
+		 * restarted ever more slowly.
+		 */
+		if (WIFSIGNALED(status) && now - s->started >= 100)
+			s->backoff = 0;
+		else
+			s->backoff = now - s->started < 2000 ?
+			    (s->backoff ? s->backoff * 2 : 100) : 0;
 		if (s->backoff > MASTER_BACKOFF_MAX_MS)
 			s->backoff = MASTER_BACKOFF_MAX_MS;
 		s->respawn_at = now + s->backoff;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -22,7 +23,25 @@
 #include "wakeup.h"
 #include "worker.h"
 
+/*
+ * A request that takes this long is stuck: most likely on a Berkeley DB
+ * mutex left held by a process that was killed.  Lock waits are bounded
+ * (store.c) far below this; a stuck worker exits, and its replacement's
+ * open of the environment recovers it.
+ */
+#define WORKER_WATCHDOG_S	20
+
 static volatile sig_atomic_t worker_stop;
+
+static void
+worker_on_alarm(int sig)
+{
+	static const char msg[] = "dq-fcgi: a request is stuck; exiting so that "
+	    "the environment is recovered\n";
+
+	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(3);
+}
 
 static void
 worker_on_term(int sig)
@@ -199,6 +218,7 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 	q.route = -1;
 	worker_params(&q, fr->envp, pathbuf, sizeof(pathbuf));
 	log_set_request(q.request_id);
+	alarm(WORKER_WATCHDOG_S);
 	if (q.content_length > c->max_body ||
 	    (rc = worker_body(&q, fr->in, c->max_body)) == 1)
 		resp_error(&r, &q, 413, "payload_too_large", NULL,
@@ -208,6 +228,7 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 	else
 		router_dispatch(&q, &r);
 	worker_write(fr, &q, &r);
+	alarm(0);
 	metrics_request(q.route, r.status, dqtime_mono_ms() - t0);
 	log_info("%s %s %d%s%s %lldms", q.method, log_escape(q.path, esc, sizeof(esc)),
 	    r.status, r.error_code ? " " : "", r.error_code ? r.error_code : "",
@@ -229,6 +250,8 @@ worker_run(int listen_fd, const struct dq_conf *c)
 	sa.sa_handler = worker_on_term;	/* no SA_RESTART: accept() must return */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = worker_on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
