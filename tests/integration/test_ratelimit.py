@@ -124,12 +124,6 @@ def burst_over_the_limit_gets_429():
         eq(h["RateLimit-Reset"], 1, "RateLimit-Reset on a 429")
 
 
-def drained(key):
-    """Right after a burst the bucket is empty; a token comes back every
-    20 ms, so a slow machine may see one: most of 5 quick requests are 429."""
-    return [S.req("GET", "/v1/jobs", key=key).status for _ in range(5)].count(429) >= 3
-
-
 @test
 def limit_is_per_key():
     refill()
@@ -143,16 +137,21 @@ def limit_is_per_key():
 
 @test
 def bucket_refills_over_time():
+    # Over any window, successes cannot exceed the bucket (LIMIT) plus the
+    # rate times the window, however slow the machine; and after a pause
+    # some requests succeed again.
     refill()
-    burst(100, 4, S.key)
-    check(drained(S.key), "empty bucket")
     t0 = time.time()
+    results, _ = burst(100, 4, S.key)
+    first = sum(1 for r in results if r[0] == 200)
+    check(any(r[0] == 429 for r in results), "the burst emptied the bucket")
     time.sleep(0.2)             # 50/s: about 10 tokens
     rs = [S.req("GET", "/v1/jobs").status for _ in range(25)]
     n = rs.count(200)
-    most = LIMIT * (time.time() - t0) + 2
-    check(8 <= n <= most, "about 10 tokens after 0.2 s, got %d (at most %.0f): %r" %
-          (n, most, rs))
+    most = LIMIT + LIMIT * (time.time() - t0) + 2
+    check(n >= 8, "about 10 tokens after 0.2 s, got %d: %r" % (n, rs))
+    check(first + n <= most, "%d successes in %.2f s: at most %.0f" % (
+        first + n, time.time() - t0, most))
     refill()
     r = S.req("GET", "/v1/jobs")
     eq(r.status, 200, "full again")
