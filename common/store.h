@@ -237,6 +237,9 @@ enum dq_err store_callbacks_claim(struct store *, int64_t now, int max,
 enum dq_err store_expire_keys(struct store *, int64_t now, int max, int *done);
 enum dq_err store_retain(struct store *, int64_t finished_before, int max, int *done);
 enum dq_err store_checkpoint(struct store *);
+/* Write dirty cache pages in the background until pct percent are clean,
+ * so that requests rarely have to write one out to make room. */
+enum dq_err store_trickle(struct store *, int pct);
 
 /* --- schedules -------------------------------------------------------------- */
 

@@ -451,3 +451,12 @@ store_checkpoint(struct store *st)
 
 	return ret == 0 ? DQ_OK : DQ_ERR_INTERNAL;
 }
+
+enum dq_err
+store_trickle(struct store *st, int pct)
+{
+	int written = 0;
+
+	return st->env->memp_trickle(st->env, pct, &written) == 0 ? DQ_OK :
+	    DQ_ERR_INTERNAL;
+}
