@@ -181,3 +181,13 @@ num_be32_get(const unsigned char *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
 	    ((uint32_t)p[2] << 8) | p[3];
 }
+
+uint64_t
+num_hash(uint32_t seed, const char *s)
+{
+	uint64_t h = 1469598103934665603u ^ seed;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}

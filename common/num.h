@@ -21,6 +21,10 @@ int	num_parse_delay_ms(const char *, size_t len, int64_t *out_ms);
 /* Format ms as the shortest exact delay-syntax string ("90s", "15m", "2h"). */
 void	num_format_delay(int64_t ms, char *buf, size_t n);
 
+/* FNV-1a (64-bit) of a string, seeded with a number: for in-memory tables
+ * keyed by an account's queue. */
+uint64_t	num_hash(uint32_t seed, const char *);
+
 /* Big-endian fixed-width encoding for keys that must sort numerically. */
 void		num_be64_put(unsigned char *, uint64_t);
 uint64_t	num_be64_get(const unsigned char *);

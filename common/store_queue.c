@@ -98,23 +98,13 @@ static struct {
 	char		name[JOB_QUEUE_MAX + 1];
 } qcache[QCACHE];
 
-static size_t
-qcache_slot(uint32_t account, const char *name)
-{
-	size_t h = 2166136261u ^ account;
-
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
-	return h % QCACHE;
-}
-
 int
 store_queue_ensure(struct store *st, DB_TXN *txn, uint32_t account,
     const char *queue)
 {
 	unsigned char k[KEY_MAX];
 	struct queue_info q;
-	size_t slot = qcache_slot(account, queue);
+	size_t slot = num_hash(account, queue) % QCACHE;
 	DBT d;
 	int ret;
 

@@ -39,20 +39,10 @@ wakeup_map_open(const char *data_dir)
 	return wk_map == NULL ? -1 : 0;
 }
 
-static uint64_t
-wakeup_hash(uint32_t account, const char *queue)
-{
-	uint64_t h = 1469598103934665603u ^ account;
-
-	for (; *queue; queue++)
-		h = (h ^ (unsigned char)*queue) * 1099511628211u;
-	return h;
-}
-
 static _Atomic uint64_t *
 wakeup_slot(uint32_t account, const char *queue, uint64_t *tag)
 {
-	uint64_t h = wakeup_hash(account, queue);
+	uint64_t h = num_hash(account, queue);
 
 	*tag = (h >> WK_DUE_BITS) | 1;		/* never 0: 0 means empty */
 	return &wk_map[h % WK_SLOTS];

@@ -18,6 +18,7 @@
 
 #include "disp.h"
 #include "log.h"
+#include "num.h"
 #include "wakeup.h"
 
 struct acct {
@@ -65,20 +66,10 @@ queues_free(struct queues *qs)
 	free(qs);
 }
 
-static size_t
-queues_hash(uint32_t account, const char *name)
-{
-	size_t h = 2166136261u ^ account;
-
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
-	return h;
-}
-
 static struct dqueue **
 queues_slot(struct dqueue **tab, size_t tabsz, uint32_t account, const char *name)
 {
-	size_t i = queues_hash(account, name) & (tabsz - 1);
+	size_t i = num_hash(account, name) & (tabsz - 1);
 
 	while (tab[i] != NULL && (tab[i]->account != account ||
 	    strcmp(tab[i]->name, name) != 0))
