@@ -195,8 +195,10 @@ main(int argc, char **argv)
 		return 1;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	main_signals();
+	alarm(LOOP_WATCHDOG_S);		/* opening may wait on a dead process */
 	if (main_setup(&d, &c) == -1)
 		return 1;
+	alarm(0);
 	log_info("dispatching from %s (max_parallel %lld)", c.data_dir,
 	    (long long)c.max_parallel);
 	main_loop(&d);

@@ -43,11 +43,13 @@ worker_on_alarm(int sig)
 	_exit(3);
 }
 
+/* Finish the request in flight, but not forever (see the watchdog). */
 static void
 worker_on_term(int sig)
 {
 	worker_stop = 1;
 	FCGX_ShutdownPending();
+	alarm(WORKER_WATCHDOG_S);
 }
 
 static const char *
@@ -255,10 +257,12 @@ worker_run(int listen_fd, const struct dq_conf *c)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	alarm(WORKER_WATCHDOG_S);	/* opening may wait on a dead process */
 	if (store_open(&st, c, 0, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
 	}
+	alarm(0);
 	ratelimit_open(c->data_dir);
 	wakeup_sender_open(c->wakeup_socket);
 	wakeup_map_open(c->data_dir);
