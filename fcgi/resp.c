@@ -58,6 +58,9 @@ resp_json(struct resp *r, int status, json_t *json)
 	r->json = json;
 }
 
+static json_t	*resp_error_vobject(const struct req *, const char *, json_t *,
+		    const char *, va_list) __attribute__((format(printf, 4, 0)));
+
 static json_t *
 resp_error_vobject(const struct req *q, const char *code, json_t *details,
     const char *fmt, va_list ap)
