@@ -25,3 +25,4 @@ UNIT_LIBS = tests/unit/libtap.a $(DQ_COMMON_LIBS)
 
 include tests/unit/local.mk
 include tests/integration/local.mk
+include tests/fuzz/local.mk
