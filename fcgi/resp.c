@@ -69,6 +69,7 @@ resp_error_vobject(const struct req *q, const char *code, json_t *details,
 	json_t *err;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	verr_utf8_fix(msg);
 	err = json_pack("{s:s, s:s, s:s}", "code", code, "message", msg,
 	    "request_id", q->request_id);
 	if (err != NULL && details != NULL)
