@@ -421,6 +421,8 @@ class Stack:
             self.start_nginx()
         if dispatcher:
             self.start_dispatcher()
+            if frontend == "nginx":
+                self.wait_healthy()
 
     # -- processes
     def bin(self, name):
@@ -499,6 +501,12 @@ http {
         self.procs["nginx"] = p
         wait_for(lambda: self._port_open() or not p.alive(), what="nginx")
         check(p.alive(), "nginx exited: " + self.logs()[-2000:])
+
+    def wait_healthy(self, timeout=15):
+        """Until /healthz says ok: the dispatcher has written its first heartbeat
+        (slow to come in a sanitizer build on a busy machine)."""
+        wait_for(lambda: http_request(self.port, "GET", "/healthz").status == 200,
+                 timeout, 0.05, "/healthz 200 (the dispatcher's first heartbeat)")
 
     def _port_open(self):
         try:
