@@ -22,4 +22,6 @@ if cmp -s "$OUT/config.h.new" "$OUT/config.h"; then
 else
 	mv "$OUT/config.h.new" "$OUT/config.h"
 fi
+# Called from make fuzz: none of the outer make's settings (CC=...) apply.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 exec make -s -f "$SRC/tests/fuzz/fuzz.mk" -j"$(nproc)" SRC="$SRC" OUT="$OUT"

@@ -13,7 +13,8 @@
  * "$SCHED" for the last job and schedule this process created, so that
  * seeds reach past authentication and into the routes that take an id.
  * Every answer must be a known status with a JSON body (the error envelope
- * carrying the request id for errors), and never 500.
+ * carrying the request id for errors), and never 500.  FUZZ_TRACE=1 in the
+ * environment prints each request's status, to see what a seed reaches.
  */
 #include "config.h"
 
@@ -33,13 +34,14 @@
 #include "store.h"
 #include "wakeup.h"
 
-#define LINE_MAX_	4096
+#define FR_LINE_MAX	4096
 
 static struct dq_conf	 conf;
 static struct store	*st;
 static char		 key1[ID_KEY_LEN + 1], key2[ID_KEY_LEN + 1];
 static char		 last_job[ID_JOB_LEN + 1] = "job_0000000000000000";
 static char		 last_sched[ID_SCHED_LEN + 1] = "sch_0000000000000000";
+static int		 trace;
 
 static void
 add_account(const char *name, char *key)
@@ -56,6 +58,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char err[512];
 
+	trace = getenv("FUZZ_TRACE") != NULL;
 	log_init("fuzz_router", 0);
 	log_set_level(LOG_LVL_WARN);
 	unsetenv("RATE_LIMIT_PER_SECOND");
@@ -129,10 +132,10 @@ next_line(char **p)
 
 struct fuzz_req {
 	char	method[64];
-	char	target[LINE_MAX_];
-	char	auth[LINE_MAX_];
-	char	ctype[LINE_MAX_];
-	char	idem[LINE_MAX_];
+	char	target[FR_LINE_MAX];
+	char	auth[FR_LINE_MAX];
+	char	ctype[FR_LINE_MAX];
+	char	idem[FR_LINE_MAX];
 	int	has_auth, has_ctype, has_idem;
 };
 
@@ -240,6 +243,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q.conf = &conf;
 
 	router_dispatch(&q, &r);
+	if (trace)
+		fprintf(stderr, "%d %s %s\n", r.status, q.method, q.path);
 	check_resp(&q, &r);
 	remember(&r);
 	resp_free(&r);
