@@ -59,6 +59,11 @@ log_set_request(const char *request_id)
 		log_escape(request_id, log_req, sizeof(log_req));
 }
 
+static void	log_vemit(enum log_level, const char *, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
+static void	log_errno(enum log_level, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vemit(enum log_level lvl, const char *suffix, const char *fmt, va_list ap)
 {

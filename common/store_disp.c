@@ -46,7 +46,8 @@ store_scan_due(struct store *st, DB_TXN *txn, int dbi, const unsigned char *pref
 	d.flags = DB_DBT_PARTIAL;	/* keys only */
 	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
 	    ret = c->get(c, &k, &d, DB_NEXT)) {
-		if (k.size != pl + 8 + ID_JOB_LEN || memcmp(kbuf, prefix, pl) != 0)
+		if (k.size != pl + 8 + ID_JOB_LEN ||
+		    (pl > 0 && memcmp(kbuf, prefix, pl) != 0))
 			break;
 		t = (int64_t)num_be64_get(kbuf + pl);
 		if (t > now || *n == max) {

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "verr.h"
 
 void
@@ -31,6 +33,22 @@ verr_add(struct verr *e, enum verr_code code, const char *field,
 	va_start(ap, fmt);
 	vsnprintf(it->message, sizeof(it->message), fmt, ap);
 	va_end(ap);
+	verr_utf8_fix(it->field);
+	verr_utf8_fix(it->message);
+}
+
+void
+verr_utf8_fix(char *s)
+{
+	json_t *valid = json_string(s);
+
+	if (valid != NULL) {
+		json_decref(valid);
+		return;
+	}
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			*s = '?';
 }
 
 const char *

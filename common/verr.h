@@ -27,6 +27,12 @@ struct verr {
 };
 
 void	verr_init(struct verr *);
+/*
+ * Make s valid UTF-8 in place, as a JSON string must be: when it is not
+ * (bytes echoed from a request, or a character cut by truncation), its
+ * non-ASCII bytes become '?'.  verr_add() does this to every item.
+ */
+void	verr_utf8_fix(char *s);
 void	verr_add(struct verr *, enum verr_code, const char *field,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const char *verr_code_name(enum verr_code);

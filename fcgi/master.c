@@ -109,6 +109,11 @@ listen_tcp(const char *hostport)
 int
 master_listen(const struct dq_conf *c)
 {
+	/* "listen none" suits a process manager that passes the socket on fd 0. */
+	if (c->listen == NULL) {
+		log_warnx("listen is none: want unix:PATH or HOST:PORT");
+		return -1;
+	}
 	if (strncmp(c->listen, "unix:", 5) == 0)
 		return listen_unix(c->listen + 5, (int)c->socket_mode);
 	return listen_tcp(c->listen);

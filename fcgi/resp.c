@@ -60,6 +60,9 @@ resp_json(struct resp *r, int status, json_t *json)
 	r->json = json;
 }
 
+static json_t	*resp_error_vobject(const struct req *, const char *, json_t *,
+		    const char *, va_list) __attribute__((format(printf, 4, 0)));
+
 void
 resp_jw(struct resp *r, const struct req *q, int status, struct jw *w)
 {
@@ -94,6 +97,7 @@ resp_error_vobject(const struct req *q, const char *code, json_t *details,
 	json_t *err;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	verr_utf8_fix(msg);
 	err = json_pack("{s:s, s:s, s:s}", "code", code, "message", msg,
 	    "request_id", q->request_id);
 	if (err != NULL && details != NULL)

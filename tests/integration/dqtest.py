@@ -17,6 +17,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -68,6 +69,43 @@ def wait_for(cond, timeout=10.0, step=0.02, what="condition"):
             return v
         time.sleep(step)
     raise AssertionError("timed out waiting for %s" % what)
+
+
+# --- sanitizer reports -----------------------------------------------------------
+# In a --enable-sanitizers build, every process this script starts (daemons,
+# dqctl, whatever the environment it is given is derived from) writes its
+# AddressSanitizer or UndefinedBehaviorSanitizer report to a file under
+# SAN_DIR; gcc's UBSan ignores log_path and writes to stderr, which for the
+# daemons is their log, so Stack.destroy() searches the logs too.  run()
+# fails the script when any report turned up, even if every test passed: a
+# report must not go unnoticed.  Leaks are not checked here: the daemons are
+# stopped by signals and keep their configuration to the end; the unit tests
+# and the router fuzzer check for leaks instead.
+
+SAN_DIR = tempfile.mkdtemp(prefix="dq-san-")
+SAN_RE = re.compile(r"ERROR: \w*Sanitizer|runtime error:|SUMMARY: \w*Sanitizer")
+_san_found = []
+
+os.environ["ASAN_OPTIONS"] = ":".join(filter(None, (
+    os.environ.get("ASAN_OPTIONS"), "detect_leaks=0")))
+for _var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+    os.environ[_var] = ":".join(filter(None, (
+        os.environ.get(_var), "log_path=" + os.path.join(SAN_DIR, "report"))))
+
+
+def san_scan(text, where):
+    """Remember the sanitizer report lines in text, if any."""
+    lines = [l for l in text.splitlines() if SAN_RE.search(l)]
+    if lines:
+        _san_found.append("%s:\n%s" % (where, "\n".join(lines[:20])))
+
+
+def _san_reports():
+    for name in sorted(os.listdir(SAN_DIR)):
+        with open(os.path.join(SAN_DIR, name), errors="replace") as f:
+            _san_found.append("%s:\n%s" % (name, "".join(f.readlines()[:60])))
+    shutil.rmtree(SAN_DIR, ignore_errors=True)
+    return _san_found
 
 
 # --- TAP ---------------------------------------------------------------------
@@ -124,6 +162,8 @@ def run(setup=None, skip=None):
         for line in traceback.format_exc().splitlines():
             print("# " + line)
         _cleanup()
+        for line in "\n".join(_san_reports()).splitlines():
+            print("# " + line)
         return 1
     for fn in _tests:
         n += 1
@@ -138,8 +178,15 @@ def run(setup=None, skip=None):
             for line in traceback.format_exc().splitlines():
                 print("# " + line)
         sys.stdout.flush()
-    print("1..%d" % n)
     _cleanup()
+    reports = _san_reports()
+    if reports:
+        n += 1
+        fails += 1
+        print("not ok %d - sanitizer reports from the processes under test" % n)
+        for line in "\n\n".join(reports).splitlines():
+            print("# " + line)
+    print("1..%d" % n)
     return 1 if fails else 0
 
 
@@ -429,8 +476,7 @@ class Stack:
         if dispatcher:
             self.start_dispatcher()
             if self.frontend != "none":
-                wait_for(lambda: self.req("GET", "/healthz", auth=False).status == 200,
-                         timeout=15, what="a healthy stack")
+                self.wait_healthy()
 
     # -- processes
     def bin(self, name):
@@ -440,6 +486,7 @@ class Stack:
     def ctl(self, *args):
         r = subprocess.run([self.bin("dqctl"), "-c", self.conf_path] + list(args),
                            capture_output=True, text=True, env=self.env, timeout=60)
+        san_scan(r.stderr, "dqctl " + " ".join(args))
         if r.returncode != 0:
             raise AssertionError("dqctl %s: %s %s" % (" ".join(args), r.stdout, r.stderr))
         return r.stdout
@@ -558,6 +605,12 @@ Include %s
         elif self.frontend != "none":
             raise AssertionError("unknown front end %r" % self.frontend)
 
+    def wait_healthy(self, timeout=15):
+        """Until /healthz says ok: the dispatcher has written its first heartbeat
+        (slow to come in a sanitizer build on a busy machine)."""
+        wait_for(lambda: http_request(self.port, "GET", "/healthz").status == 200,
+                 timeout, 0.05, "/healthz 200 (the dispatcher's first heartbeat)")
+
     def _port_open(self):
         try:
             socket.create_connection(("127.0.0.1", self.port), 0.2).close()
@@ -591,6 +644,12 @@ Include %s
         for name in ("dq-dispatcher", "nginx", "apache", "dq-fcgi"):
             if name in self.procs:
                 self.procs[name].stop(timeout=10)
+        for name in ("dq-fcgi", "dq-dispatcher"):
+            try:
+                with open(self.log(name), errors="replace") as f:
+                    san_scan(f.read(), self.log(name))
+            except OSError:
+                pass
         if os.environ.get("DQ_KEEP_TMP"):
             sys.stderr.write("kept %s\n" % self.dir)
             return

@@ -163,5 +163,18 @@ def sighup_reloads_without_dropping_a_request():
     s.destroy()
 
 
+@test
+def fcgi_with_listen_none_says_why_it_cannot_start():
+    with open(S.conf_path) as f:
+        conf = [l for l in f if not l.startswith("listen ")]
+    path = os.path.join(S.dir, "nolisten.conf")
+    with open(path, "w") as f:
+        f.write("".join(conf) + "listen none\n")
+    r = subprocess.run([S.bin("dq-fcgi"), "-c", path], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=30)
+    eq(r.returncode, 1, "exit status: " + r.stderr)
+    check("listen is none" in r.stderr, r.stderr)
+
+
 if __name__ == "__main__":
     raise SystemExit(run(setup))

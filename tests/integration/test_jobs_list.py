@@ -266,6 +266,14 @@ def bad_parameters_are_invalid_query():
 
 
 @test
+def parameters_that_are_not_utf8_still_get_the_envelope():
+    # The error echoes the decoded name: bytes that are not UTF-8 become '?'.
+    r = check_error(api("GET", "/v1/jobs?%FF%FE=1"), 400, "invalid_query", "??")
+    check(r.error["message"].startswith("?? "), r)
+    check_error(api("GET", "/v1/jobs?caf%C3%A9=1"), 400, "invalid_query", "caf\u00e9")
+
+
+@test
 def other_account_never_listed_or_counted():
     mine = lst(limit=100)["total"]
     j = lst(key=S.key2, limit=100)

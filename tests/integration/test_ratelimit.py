@@ -47,7 +47,7 @@ def ratelimit_headers_on_v1_answers():
              ("GET", "/v1/jobs/job_AAAAAAAAAAAAAAAA", None, 404),
              ("DELETE", "/v1/jobs", None, 405), ("GET", "/v1/nope", None, 404),
              ("GET", "/v1/jobs?limit=0", None, 400)]
-    remaining = []
+    remaining, t0 = [], time.monotonic()
     for method, path, body, want in cases:
         r = check_conventions(S.req(method, path, body))
         eq(r.status, want, "%s %s: %r" % (method, path, r))
@@ -56,9 +56,12 @@ def ratelimit_headers_on_v1_answers():
         check(0 <= h["RateLimit-Remaining"] < LIMIT, "Remaining %r" % h)
         check(0 <= h["RateLimit-Reset"] <= 1, "Reset within a second: %r" % h)
         remaining.append(h["RateLimit-Remaining"])
+    # Each request takes a token; the bucket refills meanwhile (a lot when
+    # every request is slow, as in the sanitizer build).
+    refilled = int((time.monotonic() - t0) * LIMIT) + 1
     eq(remaining[0], LIMIT - 1, "a full bucket less this request")
-    check(remaining == sorted(remaining, reverse=True) and remaining[-1] <= LIMIT - 3,
-          "Remaining goes down: %r" % remaining)
+    check(remaining[-1] <= LIMIT - len(cases) + refilled,
+          "Remaining goes down (%d refilled meanwhile): %r" % (refilled, remaining))
     # healthz is not under /v1 and not limited
     r = S.req("GET", "/healthz", auth=False)
     check(r.status != 429, "healthz not limited")

@@ -221,6 +221,7 @@ decode_refused(const void *buf, size_t len, const char *what, int line)
 #define OFF_STATUS	25
 #define OFF_METHOD	26
 #define OFF_CB_STATUS	145
+#define OFF_ATTEMPTS	28	/* then max_attempts and attempt_seq, 4 bytes each */
 
 static void
 test_truncated_and_padded(void)
@@ -267,6 +268,8 @@ test_garbled(void)
 	CHECK_INT(buf[OFF_STATUS], JOB_ACTIVE);
 	CHECK_INT(buf[OFF_METHOD], JOB_PATCH);
 	CHECK_INT(buf[OFF_CB_STATUS], JOB_CB_DELIVERED);
+	CHECK_INT(buf[OFF_ATTEMPTS + 3], 2);
+	CHECK_INT(buf[OFF_ATTEMPTS + 7], 7);
 	save = buf[0];
 	buf[0] = 2;
 	decode_refused(buf, len, "version 2", __LINE__);
@@ -284,6 +287,13 @@ test_garbled(void)
 	buf[OFF_CB_STATUS] = JOB_CB_FAILED + 1;
 	decode_refused(buf, len, "callback status out of range", __LINE__);
 	buf[OFF_CB_STATUS] = JOB_CB_DELIVERED;
+	/* counts above INT_MAX would be negative in an int */
+	for (i = OFF_ATTEMPTS; i < OFF_ATTEMPTS + 12; i += 4) {
+		save = buf[i];
+		buf[i] = 0x80;
+		decode_refused(buf, len, "a count over INT_MAX", __LINE__);
+		buf[i] = save;
+	}
 	/* a string without its terminator, and one with a NUL inside */
 	p = memmem(buf, len, a.url, strlen(a.url));
 	CHECK(p != NULL);

@@ -1081,10 +1081,21 @@ test_verr(void)
 	longf[sizeof(longf) - 1] = '\0';
 	verr_add(&e, VERR_VALIDATION, longf, "long");
 	CHECK_INT(strlen(e.item[2].field), sizeof(e.item[2].field) - 1);
+	/* items go into JSON: invalid UTF-8 from a request is masked, valid kept */
+	verr_add(&e, VERR_INVALID_QUERY, "\xff\xc3", "is %s", "caf\xc3\xa9");
+	CHECK_STR(e.item[3].field, "??");
+	CHECK_STR(e.item[3].message, "is caf\xc3\xa9");
+	memset(longf, 'f', sizeof(longf));
+	for (i = 60; i < 80; i += 2)
+		memcpy(longf + i, "\xc3\xa9", 2);	/* the cut falls in a character */
+	longf[sizeof(longf) - 1] = '\0';
+	verr_add(&e, VERR_VALIDATION, longf, "long");
+	CHECK_INT(strlen(e.item[4].field), sizeof(e.item[4].field) - 1);
+	CHECK(e.item[4].field[70] == '?');
 	for (i = 0; i < 40; i++)
 		verr_add(&e, VERR_VALIDATION, "more", "m%d", i);
 	CHECK_INT(e.n, VERR_MAX);
-	CHECK_STR(e.item[3].message, "m0");
+	CHECK_STR(e.item[5].message, "m0");
 }
 
 int

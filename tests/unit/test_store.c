@@ -3,7 +3,7 @@
  * environment in each test's own temporary directory: accounts and keys
  * (kept only as hashes), job create with Idempotency-Key and dedupe_key,
  * batches, account isolation, listing and paging, counters, queues and
- * purge, and meta values.
+ * purge, retention, and meta values.
  */
 #include "config.h"
 
@@ -1358,6 +1358,37 @@ done:
 	store_down();
 }
 
+/* --- housekeeping ------------------------------------------------------------------------ */
+
+/* Finished jobs go once they are old enough; others stay. */
+static void
+test_retain(void)
+{
+	char ids[3][ID_JOB_LEN + 1];
+	struct job g;
+	int done = -1, i;
+	uint32_t a;
+
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+		goto done;
+	for (i = 0; i < 3; i++)
+		newjob(a, "q", T0 + i, ids[i]);
+	CHECK_INT(set_status(a, ids[0], JOB_COMPLETED), DQ_OK);	/* finished T0 + 1 */
+	CHECK_INT(set_status(a, ids[1], JOB_FAILED), DQ_OK);	/* finished T0 + 2 */
+	CHECK_INT(store_retain(st, T0 + 1, 10, &done), DQ_OK);
+	CHECK_INT(done, 1);
+	CHECK_INT(store_job_get(st, a, ids[0], &g), DQ_ERR_NOTFOUND);
+	CHECK_INT(store_retain(st, T0 + HOUR, 10, &done), DQ_OK);
+	CHECK_INT(done, 1);
+	CHECK_INT(store_job_get(st, a, ids[1], &g), DQ_ERR_NOTFOUND);
+	CHECK_INT(store_job_get(st, a, ids[2], &g), DQ_OK);
+	job_free(&g);
+	CHECK_INT(count_of(a, NULL, JOB_COMPLETED), 0);
+	CHECK_INT(count_of(a, NULL, JOB_PENDING), 1);
+done:
+	store_down();
+}
+
 /* --- meta ------------------------------------------------------------------------------- */
 
 static void
@@ -1407,6 +1438,7 @@ main(void)
 	TAP_RUN(test_queues);
 	TAP_RUN(test_purge);
 	TAP_RUN(test_purge_many);
+	TAP_RUN(test_retain);
 	TAP_RUN(test_meta);
 	return tap_done();
 }

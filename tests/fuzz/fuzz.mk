@@ -1,0 +1,37 @@
+# The libFuzzer harnesses, built with clang whatever compiler ./configure
+# chose (a plain GNU make file, run by build.sh; not part of automake's
+# build).  common/ and the FastCGI-free part of fcgi/ are compiled with the
+# sanitizers and fuzzer instrumentation; each harness links what it uses.
+SRC ?= ../..
+OUT ?= build-fuzz
+CC = clang
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer $(SAN) -fsanitize=fuzzer-no-link \
+	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wno-unused-parameter -Werror
+CPPFLAGS = -I$(OUT) -I$(SRC)/common -I$(SRC)/fcgi -I$(SRC)/tests/fuzz \
+	$(shell pkg-config --cflags jansson) -MMD -MP
+LDFLAGS = $(SAN) -fsanitize=fuzzer
+LIBS = $(shell pkg-config --libs jansson libcrypto) -ldb-5.3 -lpthread -lm
+
+HARNESSES = jobreq query cron tz num conf router
+FCGI = h_health h_jobact h_jobs h_queues h_schedules query ratelimit resp router
+
+LIB_OBJS = $(patsubst $(SRC)/%.c,$(OUT)/obj/%.o,$(wildcard $(SRC)/common/*.c)) \
+	$(patsubst %,$(OUT)/obj/fcgi/%.o,$(FCGI)) $(OUT)/obj/tests/fuzz/fuzz.o
+
+all: $(patsubst %,$(OUT)/fuzz_%,$(HARNESSES))
+
+$(OUT)/libdqfuzz.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(OUT)/fuzz_%: $(OUT)/obj/tests/fuzz/fuzz_%.o $(OUT)/libdqfuzz.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(OUT)/obj/%.o: $(SRC)/%.c $(OUT)/config.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+.PRECIOUS: $(OUT)/obj/%.o
+-include $(LIB_OBJS:.o=.d) $(patsubst %,$(OUT)/obj/tests/fuzz/fuzz_%.d,$(HARNESSES))
