@@ -56,11 +56,18 @@ store_msgcall(const DB_ENV *env, const char *msg)
 	log_info("store: %s", msg);
 }
 
-/* A panic means the environment must be recovered: leave, be restarted. */
+/*
+ * A panic means the environment must be recovered: a process using it
+ * leaves, to be restarted.  Not while it is opening it, though: that open
+ * (DB_REGISTER | DB_RECOVER) is what runs the recovery.
+ */
+static int store_is_open;
+
 static void
 store_event(DB_ENV *env, u_int32_t event, void *info)
 {
-	if (event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) {
+	if ((event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) &&
+	    store_is_open) {
 		log_warnx("store: environment panic; exiting for recovery");
 		_exit(3);
 	}
@@ -198,6 +205,7 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 		goto fail;
 	}
 	*stp = st;
+	store_is_open = 1;
 	return 0;
 fail:
 	store_close(st);
@@ -261,13 +269,24 @@ store_backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
+static unsigned store_watchdog_s;
+
+void
+store_set_watchdog(unsigned seconds)
+{
+	store_watchdog_s = seconds;
+}
+
 enum dq_err
 store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 {
 	DB_TXN *txn;
+	unsigned outer;
 	int ret, tries;
 
 	for (tries = 0; tries < STORE_TRIES; tries++) {
+		/* an outer alarm (the dispatcher's loop) comes back after */
+		outer = store_watchdog_s ? alarm(store_watchdog_s) : 0;
 		txn = NULL;
 		ret = st->env->txn_begin(st->env, NULL, &txn,
 		    (flags & STORE_TXN_READ) ? DB_READ_COMMITTED : 0);
@@ -283,6 +302,8 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 		}
 		if (txn != NULL)
 			txn->abort(txn);
+		if (store_watchdog_s)
+			alarm(outer);
 		if (ret == DB_RUNRECOVERY) {
 			log_warnx("store: %s; exiting for recovery", db_strerror(ret));
 			exit(3);
@@ -299,6 +320,26 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 	if (ret == ENOSPC || ret == EDQUOT)
 		log_warnx("store: out of disk space");
 	return store_map(ret);
+}
+
+enum dq_err
+store_failchk(struct store *st)
+{
+	int ret = st->env->failchk(st->env, 0);
+
+	if (ret == DB_RUNRECOVERY) {
+		log_warnx("store: a process died inside the store; exiting for recovery");
+		exit(3);
+	}
+	return store_map(ret);
+}
+
+enum dq_err
+store_expire_locks(struct store *st)
+{
+	int rejected = 0;
+
+	return store_map(st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE, &rejected));
 }
 
 enum dq_err
@@ -390,8 +431,8 @@ store_count_get(struct store *st, DB_TXN *txn, const void *dim, size_t dl,
 }
 
 /* Write one counter now: read, add, write. */
-static int
-store_count_write(struct store *st, DB_TXN *txn, const void *dim, size_t dl,
+int
+store_count_write_now(struct store *st, DB_TXN *txn, const void *dim, size_t dl,
     int64_t delta)
 {
 	unsigned char v[8];
@@ -416,7 +457,7 @@ store_count_add(struct store *st, DB_TXN *txn, const void *dim, size_t dl,
 
 	if (pend == NULL) {
 		if (st->ndeltas == STORE_DELTAS || dl > STORE_DIM_MAX)
-			return store_count_write(st, txn, dim, dl, delta);
+			return store_count_write_now(st, txn, dim, dl, delta);
 		pend = &st->deltas[st->ndeltas++];
 		memcpy(pend->dim, dim, dl);
 		pend->len = dl;
@@ -443,7 +484,7 @@ store_count_flush(struct store *st, DB_TXN *txn)
 
 	qsort(st->deltas, (size_t)st->ndeltas, sizeof(st->deltas[0]), store_delta_cmp);
 	for (i = 0; i < st->ndeltas; i++) {
-		if (st->deltas[i].delta != 0 && (ret = store_count_write(st, txn,
+		if (st->deltas[i].delta != 0 && (ret = store_count_write_now(st, txn,
 		    st->deltas[i].dim, st->deltas[i].len, st->deltas[i].delta)) != 0)
 			return ret;
 	}

@@ -34,6 +34,24 @@ int	store_open(struct store **, const struct dq_conf *, int flags,
 	    char *err, size_t errsz);
 void	store_close(struct store *);
 /*
+ * A transaction attempt that takes this many seconds is stuck, most likely
+ * on a mutex of a process that was killed: the process's SIGALRM handler is
+ * expected to end it, so that its successor's open recovers the
+ * environment.  0 (the default): no watchdog.
+ */
+void	store_set_watchdog(unsigned seconds);
+/*
+ * Clean up after processes that died in the store: their transactions are
+ * aborted and their locks released.  One process (the dispatcher) calls it
+ * every second.  If a dead process held one of the environment's internal
+ * mutexes, nothing can be cleaned up in place: the environment is marked
+ * for recovery and every process exits to be restarted.
+ */
+enum dq_err store_failchk(struct store *);
+/* Expire lock waits past their timeout (Berkeley DB checks them only when
+ * asked): a wait behind a dead process's lock then fails instead of hanging. */
+enum dq_err store_expire_locks(struct store *);
+/*
  * Flush the log to disk.  A STORE_LAZY process (the dispatcher) calls it
  * every second: its own bookkeeping may then be lost for at most that long
  * in a power cut, which only means some work is delivered again.

@@ -89,6 +89,9 @@ int	store_del(struct store *, DB_TXN *, int dbi, const void *k, size_t kl);
 /* Counters (add is applied at commit; get sees this transaction's adds). */
 int	store_count_add(struct store *, DB_TXN *, const void *dim, size_t dl, int64_t delta);
 int	store_count_flush(struct store *, DB_TXN *);
+/* Write a counter at once, not at commit (tests that need its lock now). */
+int	store_count_write_now(struct store *, DB_TXN *, const void *dim, size_t dl,
+	    int64_t delta);
 int	store_count_get(struct store *, DB_TXN *, const void *dim, size_t dl, int64_t *out);
 
 /* Keys (store_keys.c). */

@@ -47,6 +47,7 @@ struct disp {
 	int64_t			 cb_next_due;	/* 0: none known */
 	int64_t			 sched_next_due;	/* schedule clock; 0: none */
 	int64_t			 next_heartbeat;
+	int64_t			 next_lock_expire;
 	int64_t			 next_leases;
 	int64_t			 next_resync;
 	int64_t			 next_housekeep;

@@ -28,6 +28,7 @@
 /* A loop turn this long is stuck (a mutex of a killed process): exit, and
  * let the restart recover the environment (see fcgi/worker.c). */
 #define LOOP_WATCHDOG_S		120
+#define STORE_WATCHDOG_S	30	/* one store transaction */
 
 static volatile sig_atomic_t	 stop_requested;
 static CURLM			*main_multi;
@@ -199,6 +200,7 @@ main(int argc, char **argv)
 	if (main_setup(&d, &c) == -1)
 		return 1;
 	alarm(0);
+	store_set_watchdog(STORE_WATCHDOG_S);
 	log_info("dispatching from %s (max_parallel %lld)", c.data_dir,
 	    (long long)c.max_parallel);
 	main_loop(&d);

@@ -24,19 +24,19 @@
 #include "worker.h"
 
 /*
- * A request that takes this long is stuck: most likely on a Berkeley DB
- * mutex left held by a process that was killed.  Lock waits are bounded
- * (store.c) far below this; a stuck worker exits, and its replacement's
- * open of the environment recovers it.
+ * A store transaction (or the store's opening) that takes this long is
+ * stuck: most likely on a Berkeley DB mutex or lock left by a process that
+ * was killed.  The worker exits, and its replacement's open of the
+ * environment cleans up after the dead one.
  */
-#define WORKER_WATCHDOG_S	20
+#define WORKER_WATCHDOG_S	10
 
 static volatile sig_atomic_t worker_stop;
 
 static void
 worker_on_alarm(int sig)
 {
-	static const char msg[] = "dq-fcgi: a request is stuck; exiting so that "
+	static const char msg[] = "dq-fcgi: stuck in the store; exiting so that "
 	    "the environment is recovered\n";
 
 	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
@@ -220,7 +220,6 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 	q.route = -1;
 	worker_params(&q, fr->envp, pathbuf, sizeof(pathbuf));
 	log_set_request(q.request_id);
-	alarm(WORKER_WATCHDOG_S);
 	if (q.content_length > c->max_body ||
 	    (rc = worker_body(&q, fr->in, c->max_body)) == 1)
 		resp_error(&r, &q, 413, "payload_too_large", NULL,
@@ -230,7 +229,6 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 	else
 		router_dispatch(&q, &r);
 	worker_write(fr, &q, &r);
-	alarm(0);
 	metrics_request(q.route, r.status, dqtime_mono_ms() - t0);
 	log_info("%s %s %d%s%s %lldms", q.method, log_escape(q.path, esc, sizeof(esc)),
 	    r.status, r.error_code ? " " : "", r.error_code ? r.error_code : "",
@@ -263,6 +261,7 @@ worker_run(int listen_fd, const struct dq_conf *c)
 		return -1;
 	}
 	alarm(0);
+	store_set_watchdog(WORKER_WATCHDOG_S);
 	ratelimit_open(c->data_dir);
 	wakeup_sender_open(c->wakeup_socket);
 	wakeup_map_open(c->data_dir);

@@ -15,7 +15,12 @@ INTEGRATION_TESTS = \
 	tests/integration/test_jobs_list.py \
 	tests/integration/test_queues.py \
 	tests/integration/test_ratelimit.py \
-	tests/integration/test_schedules.py
+	tests/integration/test_schedules.py \
+	tests/integration/test_stuck.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py \
 	tests/integration/apicommon.py
+
+# A helper for test_stuck.py: a process that dies holding store locks.
+check_PROGRAMS += tests/integration/lockholder
+tests_integration_lockholder_LDADD = $(DQ_COMMON_LIBS)

@@ -128,7 +128,9 @@ def two_dispatchers_on_one_store_deliver_each_job_once():
     eq(max(counts.values()), 1, "no job delivered twice")
     check("dispatching" in open(s.log("dq-dispatcher-2")).read(), "the second one ran")
     limited = [h for h in T.hits("/shared") if h["headers"]["x-dispatchq-job-id"] in ids[200:]]
-    overlap = max(sum(1 for o in limited if o["time"] <= h["time"] < o["done"])
+    # "done" is taken after the answer is written, so allow the 10 ms by
+    # which the next request may overtake it (as test_queues.py does)
+    overlap = max(sum(1 for o in limited if o["time"] <= h["time"] < o["done"] - 0.01)
                   for h in limited)
     check(overlap <= 3, "concurrency 3 held across both dispatchers (saw %d)" % overlap)
     s.destroy()
