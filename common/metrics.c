@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mapfile.h"
 #include "metrics.h"
 
 #define MET_VERSION	0x64710001u
@@ -64,7 +65,8 @@ metrics_open(const char *data_dir)
 		return -1;
 	}
 	if (fstat(fd, &sb) == -1 || ((size_t)sb.st_size < sizeof(*met) &&
-	    ftruncate(fd, (off_t)sizeof(*met)) == -1)) {
+	    ftruncate(fd, (off_t)sizeof(*met)) == -1) ||
+	    mapfile_reserve(fd, (off_t)sizeof(*met)) == -1) {
 		log_warn("%s", path);
 		close(fd);
 		return -1;

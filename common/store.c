@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mapfile.h"
 #include "num.h"
 #include "store_int.h"
 
@@ -179,6 +180,8 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 		    ret == ENOENT ? " (run dqctl init)" : "");
 		goto fail;
 	}
+	/* Best effort: reads still work without it, on a disk already full. */
+	(void)mapfile_reserve_regions(c->data_dir);
 	if ((ret = store_schema(st, create, err, errsz)) != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errsz, "%s: %s", c->data_dir, db_strerror(ret));

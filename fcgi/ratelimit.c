@@ -17,6 +17,7 @@
 
 #include "dqtime.h"
 #include "log.h"
+#include "mapfile.h"
 #include "ratelimit.h"
 
 #define RL_SLOTS	4096
@@ -44,7 +45,8 @@ ratelimit_open(const char *data_dir)
 		return -1;
 	}
 	if (fstat(fd, &sb) == -1 || ((size_t)sb.st_size < size &&
-	    ftruncate(fd, (off_t)size) == -1)) {
+	    ftruncate(fd, (off_t)size) == -1) ||
+	    mapfile_reserve(fd, (off_t)size) == -1) {
 		log_warn("%s", path);
 		close(fd);
 		return -1;
