@@ -6,6 +6,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_crash.py \
 	tests/integration/test_delivery.py \
 	tests/integration/test_dispatcher.py \
+	tests/integration/test_disk_full.py \
 	tests/integration/test_jobs_actions.py \
 	tests/integration/test_jobs_create.py \
 	tests/integration/test_jobs_list.py \
