@@ -3,6 +3,7 @@
 INTEGRATION_TESTS = \
 	tests/integration/test_admin.py \
 	tests/integration/test_api_conventions.py \
+	tests/integration/test_bad_input.py \
 	tests/integration/test_crash.py \
 	tests/integration/test_delivery.py \
 	tests/integration/test_dispatcher.py \
