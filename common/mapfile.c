@@ -75,3 +75,26 @@ mapfile_reserve_regions(const char *dir)
 	fclose(maps);
 	return ret;
 }
+
+int
+mapfile_maps_env(pid_t pid, const char *dir)
+{
+	char real[PATH_MAX], want[PATH_MAX + 16], line[PATH_MAX + 256];
+	size_t wl;
+	FILE *maps;
+	int found = 0;
+
+	if (realpath(dir, real) == NULL)
+		return 0;
+	snprintf(want, sizeof(want), "%s/__db.001", real);
+	wl = strlen(want);
+	snprintf(line, sizeof(line), "/proc/%ld/maps", (long)pid);
+	if ((maps = fopen(line, "re")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), maps) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		found = strlen(line) >= wl && strcmp(line + strlen(line) - wl, want) == 0;
+	}
+	fclose(maps);
+	return found;
+}
