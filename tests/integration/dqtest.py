@@ -7,6 +7,7 @@ Every process is started by pid and stopped by pid, and dies with the
 harness (PR_SET_PDEATHSIG) even if the harness itself is killed.
 """
 import atexit
+import collections
 import ctypes
 import hashlib
 import hmac
@@ -191,6 +192,7 @@ class Target:
 
     def __init__(self):
         self.requests = []
+        self.counts = collections.Counter()     # requests per path, for behaviour
         self.behaviour = {}
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
@@ -214,7 +216,8 @@ class Target:
                     target.max_active[base] = max(target.max_active.get(base, 0),
                                                   target.active)
                     answers = target.behaviour.get(base) or [(200, {}, '{"ok":true}', 0)]
-                    count = sum(1 for r in target.requests if r["path"].split("?")[0] == base)
+                    count = target.counts[base]
+                    target.counts[base] += 1
                     ans = answers[min(count, len(answers) - 1)]
                     rec = {"method": self.command, "path": path,
                            "headers": {k.lower(): v for k, v in self.headers.items()},
@@ -481,10 +484,29 @@ http {
         if "dq-dispatcher" in self.procs:
             self.start_dispatcher()
 
+    def leftovers(self):
+        """Pids of processes still running with this stack's dq.conf (a worker
+        orphaned by a master that was killed, say)."""
+        me = self.conf_path.encode()
+        pids = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    if me in f.read().split(b"\0"):
+                        pids.append(int(pid))
+            except OSError:
+                pass
+        return pids
+
     def destroy(self):
         for name in ("dq-dispatcher", "nginx", "dq-fcgi"):
             if name in self.procs:
                 self.procs[name].stop(timeout=10)
+        for pid in self.leftovers():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
         if os.environ.get("DQ_KEEP_TMP"):
             sys.stderr.write("kept %s\n" % self.dir)
             return

@@ -8,7 +8,6 @@ Needs root (mount -t tmpfs); skipped otherwise.
 """
 import collections
 import os
-import signal
 import subprocess
 import tempfile
 import time
@@ -16,7 +15,6 @@ import time
 from dqtest import Stack, Target, at_exit, check, eq, http_request, run, test, wait_for
 
 T = MNT = None
-CONFS = []      # the conf path of every stack started here
 # Big enough for Berkeley DB's regions at their maximum size (they are
 # reserved up front) with a 4 MiB cache, the first log file and some jobs.
 TMPFS_SIZE = "512m"
@@ -38,24 +36,7 @@ def mount_tmpfs():
     return None
 
 
-def kill_leftovers():
-    """A worker hung on a store mutex survives its master and keeps the tmpfs
-    busy: kill the processes started with one of this test's conf files."""
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if any(c.encode() in argv for c in CONFS):
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except OSError:
-                pass
-
-
 def unmount():
-    kill_leftovers()
     if subprocess.run(["umount", MNT], capture_output=True).returncode != 0:
         subprocess.run(["umount", "-l", MNT], capture_output=True)
     os.rmdir(MNT)
@@ -92,7 +73,6 @@ def free_bytes():
 
 def new_stack(name):
     s = Stack(conf={"data_dir": os.path.join(MNT, name), "cache_size": "4m"})
-    CONFS.append(s.conf_path)
     return s
 
 
