@@ -15,3 +15,4 @@ UNIT_LIBS = tests/unit/libtap.a $(DQ_COMMON_LIBS)
 
 include tests/unit/local.mk
 include tests/integration/local.mk
+include tests/soak/local.mk
