@@ -84,11 +84,17 @@ store_kill_straggler(pid_t pid)
 	(void)kill(pid, SIGKILL);
 }
 
-/* A panic means the environment must be recovered: leave, be restarted. */
+/*
+ * A panic means the environment must be recovered: leave, be restarted, and
+ * the next open (DB_REGISTER finds this process's slot abandoned) recovers.
+ * Except during an open: there the panic is how DB_REGISTER tells the
+ * opener to go on and recover, and leaving would leave the environment
+ * panicked for every later open too.
+ */
 static void
 store_event(DB_ENV *env, u_int32_t event, void *info)
 {
-	if (event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) {
+	if ((event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) && !store_opening) {
 		log_warnx("store: environment panic; exiting for recovery");
 		_exit(3);
 	}
