@@ -8,6 +8,7 @@ UNIT_TESTS = \
 	tests/unit/test_job \
 	tests/unit/test_jobreq \
 	tests/unit/test_num \
+	tests/unit/test_recover \
 	tests/unit/test_store
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -20,3 +21,4 @@ tests_unit_test_jobreq_LDADD = $(UNIT_LIBS)
 tests_unit_test_num_LDADD = $(UNIT_LIBS)
 tests_unit_test_store_LDADD = $(UNIT_LIBS)
 tests_unit_test_addr_LDADD = $(UNIT_LIBS)
+tests_unit_test_recover_LDADD = $(UNIT_LIBS)
