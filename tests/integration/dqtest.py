@@ -254,6 +254,11 @@ class Target:
         class Server(http.server.ThreadingHTTPServer):
             request_queue_size = 1024
 
+            def handle_error(self, request, client_address):
+                # a dispatcher killed mid-request resets its connections
+                if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+                    super().handle_error(request, client_address)
+
         self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]

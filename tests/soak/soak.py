@@ -98,9 +98,10 @@ def soak():
         if time.time() >= next_report:
             next_report += 60
             mem = sample(s)
-            print("# %4.0fs: %d requests, %d jobs acknowledged, dispatcher RSS %s kB" % (
-                time.time() - t_start, load.requests, len(load.acked),
-                mem["dq-dispatcher"][1] and mem["dq-dispatcher"][1][0]))
+            print("# %4.0fs: %d requests, %d jobs acknowledged; RssAnon kB: %s" % (
+                time.time() - t_start, load.requests, len(load.acked), ", ".join(
+                    "%s %s" % (role.replace("dq-", ""), m[1][1] if m[1] else "-")
+                    for role, m in sorted(mem.items()) if role.startswith("dq-"))))
             sys.stdout.flush()
     if chaos:
         chaos.stop()
