@@ -3,7 +3,7 @@
 # adds a kill -9 every SOAK_CHAOS_EVERY seconds), then the long variant of the
 # crash test (tests/integration/test_chaos.py with a kill -9 storm of
 # SOAK_CHAOS_SECONDS, 300 by default).  Each prints its figures as TAP.
-EXTRA_DIST += tests/soak/soak.py
+EXTRA_DIST += tests/soak/soak.py tests/RELIABILITY.md
 SOAK_ENV = DQ_BUILDDIR='$(abs_top_builddir)' DQ_SRCDIR='$(abs_top_srcdir)' \
 	PYTHONDONTWRITEBYTECODE=1
 
