@@ -44,8 +44,8 @@ def kill9_storm_under_load_loses_nothing():
               STORM_S, chaos.workers_killed, chaos.dispatchers_killed, load.requests,
               load.conn_errors, load.summary(), time.time() - t0))
     eq(load.failures, [], "answers other than 2xx/4xx/503 unavailable")
-    check(chaos.workers_killed >= 5 and chaos.dispatchers_killed >= 3,
-          "the storm killed something")
+    check(chaos.workers_killed >= 1 and chaos.dispatchers_killed >= 1 and
+          chaos.faults >= STORM_S / 2, "the storm killed enough")
     check(len(load.acked) >= 100, "only %d creates were acknowledged" % len(load.acked))
 
     # recovered on its own: the last dispatcher started by the storm is all
