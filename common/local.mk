@@ -14,6 +14,7 @@ common_libdqcommon_a_SOURCES = \
 	common/jobreq.c common/jobreq.h \
 	common/jsonw.c common/jsonw.h \
 	common/log.c common/log.h \
+	common/mapfile.c common/mapfile.h \
 	common/metrics.c common/metrics.h \
 	common/num.c common/num.h \
 	common/rec.c common/rec.h \

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mapfile.h"
 #include "shm.h"
 
 void *
@@ -26,8 +27,10 @@ shm_map(const char *data_dir, const char *name, size_t size)
 		log_warn("%s", path);
 		return NULL;
 	}
+	/* mapfile.h: own the blocks now, or a full disk is SIGBUS later */
 	if (fstat(fd, &sb) == -1 || ((size_t)sb.st_size < size &&
-	    ftruncate(fd, (off_t)size) == -1)) {
+	    ftruncate(fd, (off_t)size) == -1) ||
+	    mapfile_reserve(fd, (off_t)size) == -1) {
 		log_warn("%s", path);
 		close(fd);
 		return NULL;

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mapfile.h"
 #include "num.h"
 #include "store_int.h"
 
@@ -23,6 +25,14 @@
 #define STORE_LOCK_TIMEOUT_US	500000
 #define STORE_THREADS		1024
 #define STORE_PAGESIZE		8192	/* measured: 4-16k within 3%; 8k best */
+#define STORE_OPEN_TIMEOUT_S	15
+/* Left by an open that hung; the next open recovers without trying failchk. */
+#define STORE_WEDGED_FILE	"wedged"
+
+/* One environment per process: where it is, and whether it is being opened. */
+static char			store_home[4096];
+static char			store_wedged_path[4096];
+static volatile sig_atomic_t	store_opening;
 
 const char *const store_files[DBI_COUNT] = {
 	"meta.db", "accounts.db", "acctnames.db", "keys.db", "jobs.db",
@@ -57,20 +67,94 @@ store_msgcall(const DB_ENV *env, const char *msg)
 }
 
 /*
- * A panic means the environment must be recovered: a process using it
- * leaves, to be restarted.  Not while it is opening it, though: that open
- * (DB_REGISTER | DB_RECOVER) is what runs the recovery.
+ * DB_REGISTER recovery is about to run, and pid still has the old
+ * environment open.  A process killed inside Berkeley DB may have died
+ * holding a mutex or a lock, and a process waiting on it never sees the
+ * panic that tells it to leave: it would wait forever in the discarded
+ * environment.  So it is killed, and its process manager starts it again.
+ * Only a process that has this data_dir's regions mapped is killed, so a
+ * stale registry slot whose pid was reused cannot hit a stranger.
  */
-static int store_is_open;
+static void
+store_kill_straggler(pid_t pid)
+{
+	if (pid <= 0 || pid == getpid() || !mapfile_maps_env(pid, store_home))
+		return;
+	log_warnx("store: recovering; killing process %ld, still in the old "
+	    "environment", (long)pid);
+	(void)kill(pid, SIGKILL);
+}
 
+/*
+ * A panic means the environment must be recovered: leave, be restarted, and
+ * the next open (DB_REGISTER finds this process's slot abandoned) recovers.
+ * Except during an open: there the panic is how DB_REGISTER tells the
+ * opener to go on and recover, and leaving would leave the environment
+ * panicked for every later open too.
+ */
 static void
 store_event(DB_ENV *env, u_int32_t event, void *info)
 {
-	if ((event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) &&
-	    store_is_open) {
+	if ((event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) && !store_opening) {
 		log_warnx("store: environment panic; exiting for recovery");
 		_exit(3);
 	}
+	if (event == DB_EVENT_REG_ALIVE && info != NULL)
+		store_kill_straggler(*(pid_t *)info);
+}
+
+/*
+ * DB_REGISTER with DB_FAILCHK attaches to the environment before failchk
+ * runs, and the attach waits forever on a mutex that a killed process held.
+ * When an open makes no progress for this long, it leaves a note and exits;
+ * the next open then goes straight to full recovery, which does not wait on
+ * old mutexes.  Recovery reports its progress, which restarts the clock, so
+ * a long recovery is never cut short.
+ */
+static void
+store_open_progress(DB_ENV *env, int opcode, int percent)
+{
+	if (store_opening)
+		alarm(STORE_OPEN_TIMEOUT_S);
+}
+
+static void
+store_open_timeout(int sig)
+{
+	int fd;
+
+	fd = open(store_wedged_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd != -1)
+		close(fd);
+	_exit(3);
+}
+
+static int
+store_env_open(struct store *st, const struct dq_conf *c)
+{
+	struct sigaction sa, old;
+	int ret, wedged;
+
+	snprintf(store_home, sizeof(store_home), "%s", c->data_dir);
+	snprintf(store_wedged_path, sizeof(store_wedged_path), "%s/%s",
+	    c->data_dir, STORE_WEDGED_FILE);
+	wedged = access(store_wedged_path, F_OK) == 0;
+	if (wedged)
+		log_warnx("store: an earlier open hung; recovering the environment");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = store_open_timeout;
+	sigaction(SIGALRM, &sa, &old);
+	store_opening = 1;
+	alarm(STORE_OPEN_TIMEOUT_S);
+	ret = st->env->open(st->env, c->data_dir, DB_CREATE | DB_INIT_TXN |
+	    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
+	    DB_RECOVER | (wedged ? 0 : DB_FAILCHK), 0600);
+	alarm(0);
+	store_opening = 0;
+	sigaction(SIGALRM, &old, NULL);
+	if (ret == 0 && wedged)
+		(void)unlink(store_wedged_path);
+	return ret;
 }
 
 static int
@@ -88,6 +172,7 @@ store_env_config(struct store *st, const struct dq_conf *c)
 	env->set_errcall(env, store_errcall);
 	env->set_msgcall(env, store_msgcall);
 	if ((ret = env->set_event_notify(env, store_event)) != 0 ||
+	    (ret = env->set_feedback(env, store_open_progress)) != 0 ||
 	    (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0 ||
 	    (ret = env->set_timeout(env, STORE_LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT)) != 0 ||
 	    (ret = env->set_flags(env, DB_TIME_NOTGRANTED, 1)) != 0 ||
@@ -191,21 +276,20 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 	}
 	if ((ret = db_env_create(&st->env, 0)) != 0 ||
 	    (ret = store_env_config(st, c)) != 0 ||
-	    (ret = st->env->open(st->env, c->data_dir, DB_CREATE | DB_INIT_TXN |
-	    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
-	    DB_RECOVER | DB_FAILCHK, 0600)) != 0 ||
+	    (ret = store_env_open(st, c)) != 0 ||
 	    (ret = store_open_dbs(st, create)) != 0) {
 		snprintf(err, errsz, "%s: %s%s", c->data_dir, db_strerror(ret),
 		    ret == ENOENT ? " (run dqctl init)" : "");
 		goto fail;
 	}
+	/* Best effort: reads still work without it, on a disk already full. */
+	(void)mapfile_reserve_regions(c->data_dir);
 	if ((ret = store_schema(st, create, err, errsz)) != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errsz, "%s: %s", c->data_dir, db_strerror(ret));
 		goto fail;
 	}
 	*stp = st;
-	store_is_open = 1;
 	return 0;
 fail:
 	store_close(st);

@@ -10,6 +10,7 @@
 
 #include "dqtime.h"
 #include "log.h"
+#include "mapfile.h"
 #include "ratelimit.h"
 #include "shm.h"
 

@@ -29,3 +29,4 @@ include tests/browser/local.mk
 include tests/package/local.mk
 include tests/bench/local.mk
 include tests/fuzz/local.mk
+include tests/soak/local.mk

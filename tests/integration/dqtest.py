@@ -9,6 +9,7 @@ Every process is started by pid and stopped by pid, and dies with the
 harness (PR_SET_PDEATHSIG) even if the harness itself is killed.
 """
 import atexit
+import collections
 import ctypes
 import hashlib
 import hmac
@@ -291,6 +292,7 @@ class Target:
 
     def __init__(self):
         self.requests = []
+        self.counts = collections.Counter()     # requests per path, for behaviour
         self.behaviour = {}
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
@@ -314,7 +316,8 @@ class Target:
                     target.max_active[base] = max(target.max_active.get(base, 0),
                                                   target.active)
                     answers = target.behaviour.get(base) or [(200, {}, '{"ok":true}', 0)]
-                    count = sum(1 for r in target.requests if r["path"].split("?")[0] == base)
+                    count = target.counts[base]
+                    target.counts[base] += 1
                     ans = answers[min(count, len(answers) - 1)]
                     rec = {"method": self.command, "path": path,
                            "peer": self.client_address,
@@ -351,6 +354,11 @@ class Target:
 
         class Server(http.server.ThreadingHTTPServer):
             request_queue_size = 1024
+
+            def handle_error(self, request, client_address):
+                # a dispatcher killed mid-request resets its connections
+                if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+                    super().handle_error(request, client_address)
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -640,10 +648,29 @@ Include %s
         if "dq-dispatcher" in self.procs:
             self.start_dispatcher()
 
+    def leftovers(self):
+        """Pids of processes still running with this stack's dq.conf (a worker
+        orphaned by a master that was killed, say)."""
+        me = self.conf_path.encode()
+        pids = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    if me in f.read().split(b"\0"):
+                        pids.append(int(pid))
+            except OSError:
+                pass
+        return pids
+
     def destroy(self):
         for name in ("dq-dispatcher", "nginx", "apache", "dq-fcgi"):
             if name in self.procs:
                 self.procs[name].stop(timeout=10)
+        for pid in self.leftovers():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
         for name in ("dq-fcgi", "dq-dispatcher"):
             try:
                 with open(self.log(name), errors="replace") as f:

@@ -1,5 +1,6 @@
 # Unit tests: one program per module of common/.
 UNIT_TESTS = \
+	tests/unit/test_addr \
 	tests/unit/test_conf \
 	tests/unit/test_cron \
 	tests/unit/test_crypto \
@@ -7,6 +8,7 @@ UNIT_TESTS = \
 	tests/unit/test_job \
 	tests/unit/test_jobreq \
 	tests/unit/test_num \
+	tests/unit/test_recover \
 	tests/unit/test_store
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -18,3 +20,5 @@ tests_unit_test_job_LDADD = $(UNIT_LIBS)
 tests_unit_test_jobreq_LDADD = $(UNIT_LIBS)
 tests_unit_test_num_LDADD = $(UNIT_LIBS)
 tests_unit_test_store_LDADD = $(UNIT_LIBS)
+tests_unit_test_addr_LDADD = $(UNIT_LIBS)
+tests_unit_test_recover_LDADD = $(UNIT_LIBS)
