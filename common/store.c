@@ -331,10 +331,13 @@ store_map(int ret)
 		return DQ_ERR_NOMEM;
 	case ENOSPC:
 	case EDQUOT:
+	case EIO:	/* no clean buffer: every eviction write failed (disk full) */
 	case DB_LOCK_DEADLOCK:
 	case DB_LOCK_NOTGRANTED:
 		return DQ_ERR_BUSY;
 	default:
+		log_warnx("store: unexpected error %d: %s", ret,
+		    ret > 0 ? strerror(ret) : db_strerror(ret));
 		return DQ_ERR_INTERNAL;
 	}
 }
@@ -403,6 +406,8 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 		log_debug("store: %s", ret > 0 ? strerror(ret) : db_strerror(ret));
 	if (ret == ENOSPC || ret == EDQUOT)
 		log_warnx("store: out of disk space");
+	else if (ret == EIO)
+		log_warnx("store: I/O error (is the disk full?)");
 	return store_map(ret);
 }
 

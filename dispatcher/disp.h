@@ -48,6 +48,7 @@ struct disp {
 	int64_t			 sched_next_due;	/* schedule clock; 0: none */
 	int64_t			 next_heartbeat;
 	int64_t			 next_lock_expire;
+	int64_t			 disk_trouble_until;	/* no page writing before */
 	int64_t			 next_leases;
 	int64_t			 next_resync;
 	int64_t			 next_housekeep;
@@ -88,6 +89,8 @@ int64_t	sched_deadline(struct disp *, int64_t now);
 /* housekeep.c */
 void	housekeep_leases(struct disp *, int64_t now);
 void	housekeep_run(struct disp *, int64_t now);
+/* Write cache pages out (trickle, checkpoint), unless the disk just failed. */
+void	housekeep_pages(struct disp *, int64_t now);
 
 /* accounts.c: signing keys, cached briefly (a rotated key applies within seconds). */
 int	accounts_get(struct disp *, uint32_t id, struct account *out);

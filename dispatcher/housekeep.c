@@ -19,6 +19,8 @@
 #define HK_BATCH	256
 #define HK_BUDGET_MS	50
 #define CHECKPOINT_MS	60000
+#define TRICKLE_CLEAN_PCT	20	/* of the cache kept clean, every second */
+#define DISK_TROUBLE_BACKOFF_MS	30000
 
 struct stale {
 	struct disp	*d;
@@ -104,9 +106,29 @@ housekeep_run(struct disp *d, int64_t now)
 	} while (done == HK_BATCH && dqtime_mono_ms() < until);
 	if (total > 0)
 		log_debug("housekeeping removed %d expired entries", total);
-	if (now >= d->next_checkpoint) {
-		if (store_checkpoint(d->st) != DQ_OK)
-			log_warnx("checkpoint failed");
-		d->next_checkpoint = now + CHECKPOINT_MS;
+}
+
+/*
+ * Keep a fifth of the cache clean (so requests rarely write pages out
+ * themselves) and checkpoint every minute.  When the disk refuses writes
+ * (full), every dirty page would fail in turn, for as long as that takes:
+ * back off instead, and try again later.
+ */
+void
+housekeep_pages(struct disp *d, int64_t now)
+{
+	enum dq_err e;
+
+	if (now < d->disk_trouble_until)
+		return;
+	e = store_trickle(d->st, TRICKLE_CLEAN_PCT);
+	if (e == DQ_OK && now >= d->next_checkpoint) {
+		if ((e = store_checkpoint(d->st)) == DQ_OK)
+			d->next_checkpoint = now + CHECKPOINT_MS;
+	}
+	if (e != DQ_OK) {
+		log_warnx("cannot write cache pages to disk (full?); trying again "
+		    "in %d s", DISK_TROUBLE_BACKOFF_MS / 1000);
+		d->disk_trouble_until = now + DISK_TROUBLE_BACKOFF_MS;
 	}
 }

@@ -27,8 +27,8 @@
 #define STOP_GRACE_MAX_MS	30000
 /* A loop turn this long is stuck (a mutex of a killed process): exit, and
  * let the restart recover the environment (see fcgi/worker.c). */
-#define LOOP_WATCHDOG_S		120
-#define STORE_WATCHDOG_S	30	/* one store transaction */
+#define LOOP_WATCHDOG_S		300
+#define STORE_WATCHDOG_S	120	/* one store transaction; a full disk makes them slow */
 
 static volatile sig_atomic_t	 stop_requested;
 static CURLM			*main_multi;
@@ -196,10 +196,8 @@ main(int argc, char **argv)
 		return 1;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	main_signals();
-	alarm(LOOP_WATCHDOG_S);		/* opening may wait on a dead process */
 	if (main_setup(&d, &c) == -1)
 		return 1;
-	alarm(0);
 	store_set_watchdog(STORE_WATCHDOG_S);
 	log_info("dispatching from %s (max_parallel %lld)", c.data_dir,
 	    (long long)c.max_parallel);

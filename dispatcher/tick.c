@@ -17,7 +17,6 @@
 #define RESYNC_MS	5000
 #define HOUSEKEEP_MS	10000
 #define CALLBACK_BATCH	64
-#define TRICKLE_CLEAN_PCT	20	/* of the cache kept clean, every heartbeat */
 
 void
 disp_note_callback(struct disp *d, int64_t due)
@@ -100,7 +99,7 @@ disp_tick(struct disp *d, int64_t now)
 		if (store_meta_put(d->st, "dispatcher_tick", now) != DQ_OK ||
 		    store_sync(d->st) != DQ_OK)
 			log_warnx("cannot write the heartbeat");
-		(void)store_trickle(d->st, TRICKLE_CLEAN_PCT);
+		housekeep_pages(d, now);
 		(void)store_failchk(d->st);
 		d->next_heartbeat = now + HEARTBEAT_MS;
 	}

@@ -255,12 +255,10 @@ worker_run(int listen_fd, const struct dq_conf *c)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	alarm(WORKER_WATCHDOG_S);	/* opening may wait on a dead process */
 	if (store_open(&st, c, 0, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
 	}
-	alarm(0);
 	store_set_watchdog(WORKER_WATCHDOG_S);
 	ratelimit_open(c->data_dir);
 	wakeup_sender_open(c->wakeup_socket);
