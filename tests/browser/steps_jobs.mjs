@@ -189,11 +189,11 @@ export async function jobsList(t) {
 export async function apiError(t) {
   const { page } = t;
   const missing = `job_${'A'.repeat(16)}`;
-  // The view refreshes itself, so the same URL may be asked more than once:
-  // the id shown must be the id of one of those answers.
+  // The view refreshes itself and also asks for the job's attempts, so more
+  // than one request about the job may fail: the id shown must be one of theirs.
   const seen = [];
   const record = (r) => {
-    if (r.url().endsWith(`/v1/jobs/${missing}`)) seen.push(r);
+    if (r.url().includes(`/v1/jobs/${missing}`)) seen.push(r);
   };
   page.on('response', record);
   const [resp] = await Promise.all([
