@@ -47,10 +47,4 @@ void	deliver_callback_apply(struct job *, int ok,
 void	deliver_interrupted(struct job *, int64_t now, struct attempt *,
 	    char *msg, size_t msgsz);
 
-/*
- * Make text safe to keep and show: invalid UTF-8 and NUL bytes become
- * U+FFFD.  Returns a new string (NULL on out of memory).
- */
-char	*deliver_text(const char *, size_t);
-
 #endif

@@ -8,8 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "utf8.h"
 #include "verr.h"
 
 void
@@ -40,12 +39,8 @@ verr_add(struct verr *e, enum verr_code code, const char *field,
 void
 verr_utf8_fix(char *s)
 {
-	json_t *valid = json_string(s);
-
-	if (valid != NULL) {
-		json_decref(valid);
+	if (utf8_valid(s))
 		return;
-	}
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s >= 0x80)
 			*s = '?';

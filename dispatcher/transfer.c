@@ -19,6 +19,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "sign.h"
+#include "utf8.h"
 #include "xfer.h"
 
 #define XFER_CONNECT_MAX_MS	10000
@@ -346,7 +347,7 @@ xfer_result(struct xfer *x, CURLcode code, struct delivery *dv, char **text)
 		dv->response_code = (int)status;
 		if ((status == 429 || status == 503) && x->retry_after_ms > 0)
 			dv->retry_after_ms = x->retry_after_ms;
-		if (x->resp_len > 0 && (*text = deliver_text(x->resp, x->resp_len)) != NULL) {
+		if (x->resp_len > 0 && (*text = utf8_text(x->resp, x->resp_len)) != NULL) {
 			dv->body = *text;
 			dv->body_is_json = !x->truncated &&
 			    strstr(x->content_type, "json") != NULL &&

@@ -13,6 +13,7 @@
 #include "jobreq.h"
 #include "jsonw.h"
 #include "query.h"
+#include "utf8.h"
 #include "wakeup.h"
 
 #define BATCH_MAX	100
@@ -46,11 +47,11 @@ jobs_idem_header(const struct req *q, struct resp *r)
 
 	if (k == NULL)
 		return 0;
-	if (*k != '\0' && strlen(k) <= JOB_KEY_MAX)
+	if (*k != '\0' && strlen(k) <= JOB_KEY_MAX && utf8_valid(k))
 		return 0;
 	verr_init(&e);
 	verr_add(&e, VERR_VALIDATION, "Idempotency-Key",
-	    "header must be 1 to 255 characters");
+	    "header must be 1 to 255 bytes of UTF-8 text");
 	resp_verr(r, q, &e);
 	return -1;
 }

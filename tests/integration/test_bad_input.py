@@ -164,6 +164,23 @@ def invalid_utf8_is_refused():
 
 
 @test
+def invalid_utf8_idempotency_key_is_refused():
+    """The key is echoed in the job as JSON text, so it must be UTF-8."""
+    before = total()
+    body = b'{"url": "http://127.0.0.1/", "delay": "1h"}'
+    for key in (b"inv-4\xaf2", b"\xff", b"caf\xe9", b"\xed\xa0\x80"):
+        hdrs = [b"Content-Type: application/json", b"Idempotency-Key: " + key]
+        r = refused(raw(request_bytes("POST", b"/v1/jobs", hdrs, body)),
+                    "Idempotency-Key %r" % key, {"validation_error"})
+        eq(r.status, 400, "Idempotency-Key %r" % key)
+    hdrs = [b"Content-Type: application/json", "Idempotency-Key: caf\u00e9-\u2713".encode()]
+    r = raw(request_bytes("POST", b"/v1/jobs", hdrs, body))
+    eq(r.status, 201, "a UTF-8 key is fine: %r" % r)
+    eq(json.loads(r.body)["idempotency_key"], "caf\u00e9-\u2713", "echoed as sent")
+    eq(total(), before + 1, "only the valid key created a job")
+
+
+@test
 def nul_bytes_escaped_and_raw_are_refused():
     before = total()
     bodies = [b'{"url": "http://127.0.0.1/\\u0000"}',

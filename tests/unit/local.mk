@@ -9,7 +9,8 @@ UNIT_TESTS = \
 	tests/unit/test_jobreq \
 	tests/unit/test_num \
 	tests/unit/test_recover \
-	tests/unit/test_store
+	tests/unit/test_store \
+	tests/unit/test_utf8
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 tests_unit_test_conf_LDADD = $(UNIT_LIBS)
@@ -22,3 +23,4 @@ tests_unit_test_num_LDADD = $(UNIT_LIBS)
 tests_unit_test_store_LDADD = $(UNIT_LIBS)
 tests_unit_test_addr_LDADD = $(UNIT_LIBS)
 tests_unit_test_recover_LDADD = $(UNIT_LIBS)
+tests_unit_test_utf8_LDADD = $(UNIT_LIBS)
