@@ -399,6 +399,9 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 			break;
 		store_backoff(tries);
 	}
+	if (ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED)
+		log_warnx("store: gave up after %d tries: %s", STORE_TRIES,
+		    db_strerror(ret));
 	if (ret == 0 && st->sync == CONF_SYNC_FULL && !st->lazy &&
 	    !(flags & STORE_TXN_READ))
 		ret = st->env->log_flush(st->env, NULL);
