@@ -342,17 +342,27 @@ store_map(int ret)
 	}
 }
 
-/* Short, growing, jittered pauses between retries of a deadlocked txn. */
+/*
+ * Pauses between retries of a deadlocked txn: doubling from 250 us to at
+ * most 100 ms, each a random half to whole of that: the retries of one txn
+ * wait a quarter to a third of a second in all, long enough for a lock
+ * holder the scheduler has set aside on a busy machine, short against a
+ * client's patience.
+ */
 static void
 store_backoff(int attempt)
 {
 	struct timespec ts;
 	unsigned char r;
+	long us = 250L << (attempt < 9 ? attempt : 9);
 
+	if (us > 100000)
+		us = 100000;
 	if (ids_random(&r, 1) == -1)
 		r = 0;
+	us = us / 2 + us / 2 * r / 255;
 	ts.tv_sec = 0;
-	ts.tv_nsec = (long)(attempt * 200 + r * 4) * 1000;
+	ts.tv_nsec = us * 1000;
 	nanosleep(&ts, NULL);
 }
 
