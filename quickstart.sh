@@ -30,6 +30,9 @@ python3 tzdata curl ca-certificates"
 # Apache (apache2-bin: the server without a service) is the second front end
 # the integration tests use; mandoc checks the man pages.
 TEST_PKGS="valgrind chromium nodejs apache2-bin mandoc"
+# The benchmarks (make bench, tests/bench/run) load with wrk and compare with
+# beanstalkd; installed by the test set-up so that they run right after it.
+BENCH_PKGS="wrk beanstalkd"
 
 missing_packages() {
 	for p in "$@"; do
@@ -49,6 +52,17 @@ install_packages() {
 	apt-get update -q >/dev/null
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $want >/dev/null
+}
+
+# beanstalkd's package starts its own service: stop and disable it again
+# when this set-up is what installed it (the benchmark starts its own).
+bench_deps() {
+	fresh=$(missing_packages beanstalkd)
+	# shellcheck disable=SC2086
+	install_packages $BENCH_PKGS
+	if [ -n "$fresh" ] && command -v systemctl >/dev/null 2>&1; then
+		systemctl disable --now beanstalkd.service beanstalkd.socket >/dev/null 2>&1 || true
+	fi
 }
 
 # --- build -------------------------------------------------------------------
@@ -188,6 +202,7 @@ run)
 	;;
 test)
 	install_packages $PKGS $TEST_PKGS
+	bench_deps
 	build
 	browser_deps
 	run_tests

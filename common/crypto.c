@@ -16,7 +16,12 @@
 void
 crypto_sha256(const void *p, size_t n, unsigned char out[CRYPTO_SHA256_LEN])
 {
-	SHA256((const unsigned char *)p, n, out);
+	SHA256_CTX ctx;
+
+	/* not SHA256(): in OpenSSL 3 it looks the digest up on every call */
+	SHA256_Init(&ctx);
+	SHA256_Update(&ctx, p, n);
+	SHA256_Final(out, &ctx);
 }
 
 static void
