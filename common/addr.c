@@ -68,6 +68,15 @@ addr_v6(const unsigned char *b)
 	}
 	if (memcmp(b, zero, 12) == 0)
 		return "an IPv4-compatible (deprecated) address";
+	if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
+	    b[4] == 0x00 && b[5] == 0x01)
+		return "a local-use NAT64 (64:ff9b:1::/48) address";
+	if (b[0] == 0x01 && memcmp(b + 1, zero, 7) == 0)
+		return "a discard-only (100::/64) address";
+	/* Teredo: the client's IPv4 address, inverted, in the last 32 bits */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)
+		return addr_v4(~((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
+		    (uint32_t)b[14] << 8 | b[15]));
 	if ((b[0] & 0xfe) == 0xfc)
 		return "a unique local (fc00::/7) address";
 	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)

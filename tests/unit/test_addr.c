@@ -171,6 +171,20 @@ test_v6_embedded_v4(void)
 	REFUSED("2002:7f00:1::1", "loopback");
 	REFUSED("2002:c0a8:101::1", "private");
 	ALLOWED("2002:808:808::1");
+	/* Teredo: the client's address inverted (~10.0.0.1 = f5ff:fffe) */
+	REFUSED("2001:0:4136:e378:8000:63bf:f5ff:fffe", "private");
+	REFUSED("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback");
+	ALLOWED("2001:0:4136:e378:8000:63bf:f7f7:f7f7");	/* 8.8.8.8 */
+}
+
+/* Prefixes that are local by definition, whatever follows. */
+static void
+test_v6_local_prefixes(void)
+{
+	REFUSED("64:ff9b:1::808:808", "local-use NAT64");
+	REFUSED("64:ff9b:1:ffff::1", "local-use NAT64");
+	REFUSED("100::1", "discard-only");
+	ALLOWED("100:0:0:1::1");
 }
 
 static void
@@ -227,6 +241,7 @@ main(void)
 	TAP_RUN(test_v4_public);
 	TAP_RUN(test_v6_special);
 	TAP_RUN(test_v6_embedded_v4);
+	TAP_RUN(test_v6_local_prefixes);
 	TAP_RUN(test_v6_public);
 	TAP_RUN(test_other_families);
 	TAP_RUN(test_text);
