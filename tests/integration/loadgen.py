@@ -22,6 +22,8 @@ from dqtest import check, eq, wait_for
 # flight), and flaky ones (one per job) that answer 500 once, then 200.
 FAST, SLOW, FLAKY = "/load-fast", "/load-slow", "/load-flaky"
 
+SCHEDULES_MAX = 40      # every one fires each minute, all at the same second
+
 
 def prepare_target(target):
     target.on(FAST, (200, {}, '{"ok":true}', 0))
@@ -176,7 +178,8 @@ class Load:
     def _schedule(self, c):
         with self.lock:
             have = list(self.schedules)
-        if len(have) < 5 or self.rng.random() < 0.2:
+        # a steady set: between 5 and SCHEDULES_MAX, all firing each minute
+        if len(have) < 5 or (len(have) < SCHEDULES_MAX and self.rng.random() < 0.2):
             status, doc = c.req("POST", "/v1/schedules", {
                 "cron": "* * * * *", "url": self.t.url(FAST), "max_attempts": 10,
                 "timeout": "5s", "queue": "cron"})

@@ -2,8 +2,9 @@
 The soak (make soak): a bounded mixed load against the real stack for
 SOAK_SECONDS (default 600): creates (half with an Idempotency-Key), reads,
 lists, queue reads and schedule changes from client threads; deliveries to
-a target with fast, slow and flaky (500, then 200: a retry) paths; a few
-`* * * * *` schedules firing every minute.  With SOAK_CHAOS=1 a random
+a target with fast, slow and flaky (500, then 200: a retry) paths; up to
+40 `* * * * *` schedules firing every minute (a steady load, so that memory
+can be judged flat).  With SOAK_CHAOS=1 a random
 dq-fcgi worker or the dispatcher is also killed with SIGKILL every
 SOAK_CHAOS_EVERY seconds (default 10; the dispatcher is started again as a
 process manager would).
