@@ -213,13 +213,14 @@ store_open_dbs(struct store *st, int create)
 			return ret;
 		/*
 		 * B-trees all: a hash table (tried) updates its metadata page on
-		 * every insert, which serialises concurrent creates.  The
-		 * indexes grow at one end and shrink at the other, like queues;
-		 * coalescing pages as they empty only to split them again costs
-		 * more than the space it saves.
+		 * every insert, which serialises concurrent creates.  Not
+		 * DB_REVSPLITOFF: with it, creates from several processes at
+		 * the end of the time-ordered jobs.db left a key above its
+		 * parent's separator (db_verify: "last item on page sorted
+		 * greater than parent entry"), so the job could not be found by
+		 * its key, in about one in fifteen runs of 50,000 concurrent
+		 * batch creates; without it, none in 65 runs.
 		 */
-		if ((ret = db->set_flags(db, DB_REVSPLITOFF)) != 0)
-			return ret;
 		if ((ret = db->open(db, NULL, store_files[i], NULL, DB_BTREE,
 		    DB_AUTO_COMMIT | (create ? DB_CREATE : 0), 0600)) != 0)
 			return ret;

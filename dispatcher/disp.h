@@ -18,7 +18,6 @@
 
 #define DISP_QUANTUM		32	/* jobs claimed from one queue per turn */
 #define DISP_LEASE_MARGIN_MS	15000
-#define DISP_EASY_POOL		256	/* idle curl handles kept for reuse */
 
 struct dqueue {
 	uint32_t	 account;
@@ -39,8 +38,6 @@ struct disp {
 	struct dq_conf		*conf;
 	struct store		*st;
 	CURLM			*multi;
-	CURL			*easy_pool[DISP_EASY_POOL];	/* idle, reset */
-	int			 neasy_pool;
 	int			 wake_fd;
 	struct store_lease	 lease;
 	struct deliver_policy	 policy;
@@ -81,8 +78,6 @@ void		 queues_resync(struct disp *);
 int	xfer_start_job(struct disp *, struct dqueue *, const struct job *);
 int	xfer_start_callback(struct disp *, const struct job *);
 void	xfer_reap(struct disp *);
-/* Clean up the idle curl handles (at exit). */
-void	xfer_pool_free(struct disp *);
 
 /* schedules.c */
 int64_t	sched_clock(struct disp *, int64_t now);

@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -107,8 +106,6 @@ housekeep_run(struct disp *d, int64_t now)
 	} while (done == HK_BATCH && dqtime_mono_ms() < until);
 	if (total > 0)
 		log_debug("housekeeping removed %d expired entries", total);
-	/* give free heap pages back: a long-running process's heap fragments */
-	malloc_trim(0);
 }
 
 /*

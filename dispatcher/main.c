@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,13 +190,6 @@ main(int argc, char **argv)
 		}
 	}
 	log_init("dq-dispatcher", use_syslog);
-	/*
-	 * A daemon that runs for months: large short-lived blocks (batches of
-	 * claimed jobs and results) get their own mappings, returned on free,
-	 * instead of leaving holes in the heap that long-lived small blocks
-	 * then pin (glibc would otherwise raise this threshold as it goes).
-	 */
-	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	if ((rc = conf_start(&c, "dq-dispatcher", path, check)) != 0)
 		return rc == 1 ? 0 : 1;
 	if (!multi && main_lock(c.data_dir, quiet) == -1)
@@ -210,7 +202,6 @@ main(int argc, char **argv)
 	log_info("dispatching from %s (max_parallel %lld)", c.data_dir,
 	    (long long)c.max_parallel);
 	main_loop(&d);
-	xfer_pool_free(&d);
 	curl_multi_cleanup(d.multi);
 	queues_free(d.queues);
 	store_close(d.st);

@@ -24,45 +24,13 @@
 
 #define XFER_CONNECT_MAX_MS	10000
 
-/*
- * Finished transfers leave their curl handle in a pool for the next one:
- * each handle owns buffers of some 20 KB, and making and freeing them for
- * every delivery, between allocations that live on (connections), slowly
- * fragments the heap.  A reset handle keeps nothing of its last transfer
- * but the shared connection and DNS caches.
- */
-static CURL *
-xfer_easy_get(struct disp *d)
-{
-	if (d->neasy_pool > 0)
-		return d->easy_pool[--d->neasy_pool];
-	return curl_easy_init();
-}
-
-static void
-xfer_easy_put(struct disp *d, CURL *e)
-{
-	if (d->neasy_pool < DISP_EASY_POOL) {
-		curl_easy_reset(e);
-		d->easy_pool[d->neasy_pool++] = e;
-	} else
-		curl_easy_cleanup(e);
-}
-
-void
-xfer_pool_free(struct disp *d)
-{
-	while (d->neasy_pool > 0)
-		curl_easy_cleanup(d->easy_pool[--d->neasy_pool]);
-}
-
 static void
 xfer_free(struct xfer *x)
 {
 	if (x == NULL)
 		return;
 	if (x->easy != NULL)
-		xfer_easy_put(x->d, x->easy);
+		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
 	free(x->body);
 	free(x->resp);
@@ -230,7 +198,7 @@ xfer_easy(struct xfer *x, const char *url, enum job_method m, int64_t timeout_ms
 {
 	CURL *e;
 
-	if ((e = x->easy = xfer_easy_get(x->d)) == NULL)
+	if ((e = x->easy = curl_easy_init()) == NULL)
 		return -1;
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);

@@ -2,8 +2,10 @@
 # (tests/soak/soak.py: SOAK_SECONDS of mixed load, 600 by default; SOAK_CHAOS=1
 # adds a kill -9 every SOAK_CHAOS_EVERY seconds), then the long variant of the
 # crash test (tests/integration/test_chaos.py with a kill -9 storm of
-# SOAK_CHAOS_SECONDS, 300 by default).  Each prints its figures as TAP.
-EXTRA_DIST += tests/soak/soak.py tests/RELIABILITY.md
+# SOAK_CHAOS_SECONDS, 300 by default), then concurrent batch creates checked
+# by dqctl verify (tests/soak/concurrent_creates.py, ROUNDS of 50,000 jobs,
+# 20 by default).  Each prints its figures as TAP.
+EXTRA_DIST += tests/soak/soak.py tests/soak/concurrent_creates.py tests/RELIABILITY.md
 SOAK_ENV = DQ_BUILDDIR='$(abs_top_builddir)' DQ_SRCDIR='$(abs_top_srcdir)' \
 	PYTHONDONTWRITEBYTECODE=1
 
@@ -11,4 +13,5 @@ soak: all
 	$(SOAK_ENV) $(PYTHON3) $(abs_top_srcdir)/tests/soak/soak.py
 	$(SOAK_ENV) DQ_CHAOS_SECONDS=$${SOAK_CHAOS_SECONDS:-300} \
 	    $(PYTHON3) $(abs_top_srcdir)/tests/integration/test_chaos.py
+	$(SOAK_ENV) $(PYTHON3) $(abs_top_srcdir)/tests/soak/concurrent_creates.py
 .PHONY: soak
