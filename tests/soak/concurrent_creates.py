@@ -2,9 +2,9 @@
 Concurrent creates, then a structural check: ROUNDS (default 20) times,
 start the real stack (sync full, 4 workers, no dispatcher), create 50,000
 due jobs through POST /v1/jobs/batch, 8 batches of 100 at a time, stop it
-and run `dqctl verify`.  This is how the DB_REVSPLITOFF corruption of
-jobs.db was found and bisected (3 bad stores in 43 rounds with the flag,
-none in 65 without); it runs minutes, so it is part of `make soak`, not of
+and run `dqctl verify`.  It reproduces the open jobs.db corruption of
+tests/RELIABILITY.md (3 bad stores in 43 rounds with DB_REVSPLITOFF, 1 in
+105 without); it runs minutes, so it is part of `make soak`, not of
 `make check`.
 
     python3 tests/soak/concurrent_creates.py     (DQ_BUILDDIR, DQ_SRCDIR as for make soak)
