@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "num.h"
+#include "log.h"
 #include "store_int.h"
 
 #define CLAIM_MAX	256
@@ -71,11 +72,23 @@ static int
 disp_take(struct store *st, DB_TXN *txn, char (*ids)[ID_JOB_LEN + 1], int found,
     disp_take_fn take, const void *arg, struct job *out, int *n)
 {
+	static char unreadable[ID_JOB_LEN + 1];	/* last one logged */
 	struct job j, old;
 	int i, ret = 0;
 
 	for (i = 0; i < found && ret == 0; i++) {
-		if ((ret = store_job_read(st, txn, ids[i], DB_RMW, &j)) != 0)
+		ret = store_job_read(st, txn, ids[i], DB_RMW, &j);
+		if (ret == DB_NOTFOUND) {
+			/* an index names a job that cannot be read (a damaged
+			 * store: dqctl verify); the rest must still flow */
+			if (strcmp(unreadable, ids[i]) != 0)
+				log_warnx("store: %s is indexed but cannot be "
+				    "read; skipped (run dqctl verify)", ids[i]);
+			memcpy(unreadable, ids[i], sizeof(unreadable));
+			ret = 0;
+			continue;
+		}
+		if (ret != 0)
 			return ret;
 		old = j;
 		if (take(&j, arg) && (ret = store_job_rewrite(st, txn, &old, &j,
