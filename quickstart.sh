@@ -87,13 +87,7 @@ run_tests() {
 	set +e
 	make -j"$(nproc)" check 2>&1 | tee "$TOP/check.out" | grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )'
 	set -e
-	summary=$(grep -E '^# (PASS|FAIL|SKIP|XFAIL|XPASS|ERROR): ' "$TOP/check.out" |
-		awk '{ n[$2] = $3 } END {
-			p = n["PASS:"] + n["XFAIL:"]; f = n["FAIL:"] + n["XPASS:"] + n["ERROR:"]
-			s = n["SKIP:"]
-			printf "%d passed, %d failed", p, f
-			if (s > 0) printf ", %d skipped", s
-			printf "\n" }')
+	summary=$("$TOP/tests/check-summary" "$TOP/check.out")
 	[ -n "$summary" ] || summary="0 passed, 1 failed"
 	case "$summary" in
 	*" 0 failed"*) ;;

@@ -44,13 +44,7 @@ ci_say "sanitizers: built with $CC -fsanitize=address,undefined in $B"
 
 make -j"$(nproc)" check >check.out 2>&1
 grep -E '^(FAIL|ERROR|XPASS|# )' check.out
-summary=$(grep -E '^# (PASS|FAIL|SKIP|XFAIL|XPASS|ERROR): ' check.out |
-	awk '{ n[$2] = $3 } END {
-		p = n["PASS:"] + n["XFAIL:"]; f = n["FAIL:"] + n["XPASS:"] + n["ERROR:"]
-		s = n["SKIP:"]
-		printf "%d passed, %d failed", p, f
-		if (s > 0) printf ", %d skipped", s
-		printf "\n" }')
+summary=$("$SRC/tests/check-summary" check.out)
 [ -n "$summary" ] || { tail -40 check.out; ci_abort "sanitizers: make check gave no totals"; }
 for f in $(grep -lE '^(FAIL|ERROR)' tests/unit/*.log tests/integration/*.log 2>/dev/null); do
 	ci_say "--- $B/$f"

@@ -235,18 +235,38 @@ class Load:
         return dict(by_code)
 
 
-class Supervisor:
+class Background:
+    """A loop of _run() on a daemon thread until stop(); an exception it
+    stored in self.error is raised by stop()."""
+
+    def __init__(self):
+        self.stop_ev = threading.Event()
+        self.thread = None
+        self.error = None
+
+    def start(self):
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stop_ev.set()
+        self.thread.join(30)
+        if self.error:
+            raise self.error
+
+
+class Supervisor(Background):
     """What a process manager (systemd's Restart=always) does for the
     dispatcher: start it again whenever it is found dead.  dq-fcgi's master
     does the same for its workers by itself."""
 
     def __init__(self, stack, every=0.2):
+        super().__init__()
         self.s = stack
         self.every = every
         self.lock = threading.Lock()
-        self.stop_ev = threading.Event()
         self.restarts = 0           # after it exited or was killed by dq itself
-        self.thread = None
 
     def restart(self, kill=False):
         """Start the dispatcher again (after kill -9 if kill); under the lock,
@@ -265,32 +285,21 @@ class Supervisor:
             if self.restart():
                 self.restarts += 1
 
-    def start(self):
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        return self
 
-    def stop(self):
-        self.stop_ev.set()
-        self.thread.join(30)
-
-
-class Chaos:
+class Chaos(Background):
     """kill -9 of a random dq-fcgi worker, or of the dispatcher (started again
     at once), every `every` seconds (jittered) until stopped."""
 
     def __init__(self, stack, supervisor, every=(0.3, 0.9), dispatcher_share=0.35,
                  seed=None):
+        super().__init__()
         self.s = stack
         self.sup = supervisor
         self.every = every
         self.share = dispatcher_share
         self.rng = random.Random(seed)
-        self.stop_ev = threading.Event()
         self.workers_killed = 0
         self.dispatchers_killed = 0
-        self.thread = None
-        self.error = None
 
     def kill_worker(self):
         pids = self.s.fcgi_workers()
@@ -315,17 +324,6 @@ class Chaos:
                     self.kill_worker()
         except Exception as e:  # noqa: BLE001 - reported by stop()
             self.error = e
-
-    def start(self):
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.stop_ev.set()
-        self.thread.join(30)
-        if self.error:
-            raise self.error
 
     @property
     def faults(self):

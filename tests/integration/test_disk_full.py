@@ -13,6 +13,7 @@ import tempfile
 import time
 
 from dqtest import Stack, Target, at_exit, check, eq, http_request, run, test, wait_for
+from loadgen import dqctl_verify
 
 T = MNT = None
 # Big enough for Berkeley DB's regions at their maximum size (they are
@@ -115,14 +116,6 @@ def check_503(r, what):
     check(r.error.get("request_id") == r.header("X-Request-Id"), "error envelope")
 
 
-def verify(s):
-    for name in ("dq-dispatcher", "nginx", "dq-fcgi"):
-        s.stop(name)
-    r = subprocess.run([s.bin("dqctl"), "-c", s.conf_path, "verify"], capture_output=True,
-                       text=True, timeout=60, env=s.env)
-    eq(r.returncode, 0, "dqctl verify: %s %s" % (r.stdout, r.stderr))
-
-
 @test
 def full_disk_creates_are_503_reads_work_and_it_recovers():
     s = new_stack("a")
@@ -151,7 +144,7 @@ def full_disk_creates_are_503_reads_work_and_it_recovers():
     wait_for(lambda: s.req("GET", "/healthz", auth=False).status == 200, timeout=10,
              what="/healthz 200 again")
     eq(pids(s), before, "still the same processes")
-    verify(s)
+    dqctl_verify(s)
 
 
 def refused_while_full(s, keyed, total, ids, before):
@@ -203,7 +196,7 @@ def creates_until_full_then_freed():
                                    "payload": {"pad": pad}})), timeout=10,
         what="creates to succeed again")
     eq(s.req("GET", "/v1/jobs?limit=1").json["total"], len(acked) + 1)
-    verify(s)
+    dqctl_verify(s)
 
 
 def fill_with_creates(s, pad):

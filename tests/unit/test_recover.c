@@ -73,9 +73,9 @@ open_store(int flags)
 	return st;
 }
 
-/* Create the store with one account, and die without closing it. */
-static int
-child_create_and_die(void)
+/* Create the store with the account "survivor"; NULL on failure. */
+static struct store *
+create_with_survivor(void)
 {
 	char key[ID_KEY_LEN + 1], secret[ID_SECRET_LEN + 1];
 	struct account a;
@@ -83,6 +83,15 @@ child_create_and_die(void)
 
 	if ((st = open_store(STORE_CREATE)) == NULL ||
 	    store_account_add(st, "survivor", 0, key, secret, &a) != DQ_OK)
+		return NULL;
+	return st;
+}
+
+/* Create the store with one account, and die without closing it. */
+static int
+child_create_and_die(void)
+{
+	if (create_with_survivor() == NULL)
 		return 10;
 	_exit(0);
 }
@@ -100,12 +109,9 @@ child_open_and_die(void)
 static int
 child_create_panic_and_die(void)
 {
-	char key[ID_KEY_LEN + 1], secret[ID_SECRET_LEN + 1];
-	struct account a;
 	struct store *st;
 
-	if ((st = open_store(STORE_CREATE)) == NULL ||
-	    store_account_add(st, "survivor", 0, key, secret, &a) != DQ_OK)
+	if ((st = create_with_survivor()) == NULL)
 		return 10;
 	st->env->set_flags(st->env, DB_PANIC_ENVIRONMENT, 1);
 	return 11;		/* not reached: the panic makes the process leave */
