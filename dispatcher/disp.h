@@ -8,6 +8,7 @@
 #define DQ_DISP_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <curl/curl.h>
 
@@ -47,12 +48,12 @@ struct disp {
 	int64_t			 cb_next_due;	/* 0: none known */
 	int64_t			 sched_next_due;	/* schedule clock; 0: none */
 	int64_t			 next_heartbeat;
-	int64_t			 next_lock_expire;
 	int64_t			 disk_trouble_until;	/* no page writing before */
 	int64_t			 next_leases;
 	int64_t			 next_resync;
 	int64_t			 next_housekeep;
 	int64_t			 next_checkpoint;
+	pid_t			 janitor;	/* 0: none running */
 };
 
 /* tick.c: do everything that is due; return ms until the next deadline. */
@@ -73,6 +74,11 @@ void		 queues_dispatch(struct disp *, int64_t now);
 int64_t		 queues_next_deadline(struct queues *, int64_t now);
 /* Reload every queue's settings and first due time from the store. */
 void		 queues_resync(struct disp *);
+
+/* janitor.c: the child that ends expired lock waits and runs failchk. */
+void	janitor_start(struct disp *);
+void	janitor_watch(struct disp *);	/* start another if it ended */
+void	janitor_stop(struct disp *);
 
 /* transfer.c */
 int	xfer_start_job(struct disp *, struct dqueue *, const struct job *);

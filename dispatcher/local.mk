@@ -4,6 +4,7 @@ dispatcher_dq_dispatcher_SOURCES = \
 	dispatcher/accounts.c \
 	dispatcher/disp.h \
 	dispatcher/housekeep.c \
+	dispatcher/janitor.c \
 	dispatcher/main.c \
 	dispatcher/queues.c \
 	dispatcher/results.c \

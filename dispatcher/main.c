@@ -98,6 +98,7 @@ main_setup(struct disp *d, struct dq_conf *c)
 	d->lease.margin_ms = DISP_LEASE_MARGIN_MS;
 	if (ids_random(&d->lease.owner, sizeof(d->lease.owner)) == -1)
 		d->lease.owner = (int64_t)getpid() << 32 | (dqtime_now_ms() & 0xffffffff);
+	janitor_start(d);		/* before this process opens the store */
 	if (store_open(&d->st, c, STORE_LAZY, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
@@ -202,6 +203,7 @@ main(int argc, char **argv)
 	log_info("dispatching from %s (max_parallel %lld)", c.data_dir,
 	    (long long)c.max_parallel);
 	main_loop(&d);
+	janitor_stop(&d);
 	curl_multi_cleanup(d.multi);
 	queues_free(d.queues);
 	store_close(d.st);

@@ -12,7 +12,6 @@
 #include "disp.h"
 
 #define HEARTBEAT_MS	1000
-#define LOCK_EXPIRE_MS	500
 #define LEASES_MS	5000
 #define RESYNC_MS	5000
 #define HOUSEKEEP_MS	10000
@@ -91,16 +90,12 @@ disp_tick(struct disp *d, int64_t now)
 	int64_t next = 0, wait;
 
 	tick_wakeups(d);
-	if (now >= d->next_lock_expire) {
-		(void)store_expire_locks(d->st);
-		d->next_lock_expire = now + LOCK_EXPIRE_MS;
-	}
 	if (now >= d->next_heartbeat) {
 		if (store_meta_put(d->st, "dispatcher_tick", now) != DQ_OK ||
 		    store_sync(d->st) != DQ_OK)
 			log_warnx("cannot write the heartbeat");
 		housekeep_pages(d, now);
-		(void)store_failchk(d->st);
+		janitor_watch(d);
 		d->next_heartbeat = now + HEARTBEAT_MS;
 	}
 	if (now >= d->next_leases) {
@@ -126,7 +121,6 @@ disp_tick(struct disp *d, int64_t now)
 		tick_min(&next, sched_deadline(d, now));
 	}
 	tick_min(&next, d->next_heartbeat);
-	tick_min(&next, d->next_lock_expire);
 	tick_min(&next, d->next_leases);
 	tick_min(&next, d->next_resync);
 	tick_min(&next, d->next_housekeep);

@@ -148,7 +148,9 @@ export async function retry(t) {
   await page.getByRole('button', { name: 'Show jobs' }).click();
   await until(() => page.url().includes('status=failed'), 'the filter in the address');
   await page.getByRole('link', { name: j.id }).waitFor();
-  eq(await page.locator('tbody tr').count(), 1, 'only the failed job is listed');
+  // the live refresh may be redrawing the table: wait for it to settle
+  await until(async () => (await page.locator('tbody tr').count()) === 1,
+    'only the failed job listed');
   await t.shot('jobs-failed');
   await page.getByRole('link', { name: j.id }).click();
   await until(async () => (await statusOf(t)).includes('failed'), 'the detail to show failed');

@@ -76,6 +76,47 @@ def a_process_killed_holding_locks_does_not_hang_dq():
     eq(S.req("GET", "/healthz", auth=False).status, 200)
 
 
+def janitor(stack):
+    """The dispatcher's child process (its janitor), or None."""
+    pid = stack.procs["dq-dispatcher"].pid
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kids = [int(x) for x in f.read().split()]
+    except OSError:
+        return None
+    return kids[0] if len(kids) == 1 else None
+
+
+def gone(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ")[1][0] in "ZX"
+    except OSError:
+        return True
+
+
+@test
+def the_janitor_is_replaced_when_killed_and_leaves_with_the_dispatcher():
+    # The janitor ends expired lock waits and cleans up after dead
+    # processes: every writer, the dispatcher too, may be waiting.
+    s = Stack(workers=2)
+    first = janitor(s)
+    check(first is not None, "the dispatcher has a janitor")
+    os.kill(first, signal.SIGKILL)
+    wait_for(lambda: janitor(s) not in (None, first), timeout=5, what="a new janitor")
+    kill_a_lock_holder(s)
+    recovers(s, 10)
+    second = janitor(s)
+    s.procs["dq-dispatcher"].kill9()
+    wait_for(lambda: gone(second), timeout=5, what="the janitor gone with the dispatcher")
+    s.start_dispatcher()
+    wait_for(lambda: janitor(s) is not None, timeout=5, what="a janitor for the new dispatcher")
+    third = janitor(s)
+    s.stop("dq-dispatcher")
+    check(gone(third), "a stopped dispatcher has waited for its janitor")
+    s.destroy()
+
+
 @test
 def without_a_dispatcher_the_workers_recover_by_themselves():
     # Nobody runs failchk: a worker stuck behind the dead locks exits after

@@ -4,14 +4,16 @@
 # crash test (tests/integration/test_chaos.py with a kill -9 storm of
 # SOAK_CHAOS_SECONDS, 300 by default), then concurrent batch creates checked
 # by dqctl verify (tests/soak/concurrent_creates.py, ROUNDS of 50,000 jobs,
-# 20 by default).  Each prints its figures as TAP.
+# 20 by default), then the store's concurrency test of make check for
+# longer (STRESS_ROUNDS, 60 by default).  Each prints its figures as TAP.
 EXTRA_DIST += tests/soak/soak.py tests/soak/concurrent_creates.py tests/RELIABILITY.md
 SOAK_ENV = DQ_BUILDDIR='$(abs_top_builddir)' DQ_SRCDIR='$(abs_top_srcdir)' \
 	PYTHONDONTWRITEBYTECODE=1
 
-soak: all
+soak: all tests/unit/test_store_concurrency
 	$(SOAK_ENV) $(PYTHON3) $(abs_top_srcdir)/tests/soak/soak.py
 	$(SOAK_ENV) DQ_CHAOS_SECONDS=$${SOAK_CHAOS_SECONDS:-300} \
 	    $(PYTHON3) $(abs_top_srcdir)/tests/integration/test_chaos.py
 	$(SOAK_ENV) $(PYTHON3) $(abs_top_srcdir)/tests/soak/concurrent_creates.py
+	STRESS_ROUNDS=$${STRESS_ROUNDS:-60} tests/unit/test_store_concurrency
 .PHONY: soak
