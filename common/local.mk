@@ -33,6 +33,7 @@ common_libdqcommon_a_SOURCES = \
 	common/store_queue.c \
 	common/store_schedule.c \
 	common/tz.c common/tz.h \
+	common/sig.c common/sig.h \
 	common/utf8.c common/utf8.h \
 	common/verr.c common/verr.h \
 	common/wakeup.c common/wakeup.h

@@ -42,14 +42,15 @@ void	store_close(struct store *);
 void	store_set_watchdog(unsigned seconds);
 /*
  * Clean up after processes that died in the store: their transactions are
- * aborted and their locks released.  One process (the dispatcher) calls it
- * every second.  If a dead process held one of the environment's internal
+ * aborted and their locks released.  One process (the dispatcher's janitor)
+ * calls it every second.  If a dead process held one of the environment's internal
  * mutexes, nothing can be cleaned up in place: the environment is marked
  * for recovery and every process exits to be restarted.
  */
 enum dq_err store_failchk(struct store *);
 /* Expire lock waits past their timeout (Berkeley DB checks them only when
- * asked): a wait behind a dead process's lock then fails instead of hanging. */
+ * asked): a wait behind a dead process's lock then fails instead of hanging.
+ * The dispatcher's janitor calls it ten times a second. */
 enum dq_err store_expire_locks(struct store *);
 /*
  * Flush the log to disk.  A STORE_LAZY process (the dispatcher) calls it

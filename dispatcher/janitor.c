@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sig.h"
 #include "disp.h"
 
 #define JANITOR_EXPIRE_MS	100
@@ -36,22 +37,6 @@ janitor_on_term(int sig)
 }
 
 static void
-janitor_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = janitor_on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGALRM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
-static void
 janitor_run(const struct dq_conf *c, pid_t parent)
 {
 	struct timespec pause = { 0, JANITOR_EXPIRE_MS * 1000000L };
@@ -59,7 +44,7 @@ janitor_run(const struct dq_conf *c, pid_t parent)
 	char err[512];
 	int n;
 
-	janitor_signals();
+	sig_daemon(janitor_on_term, SIG_DFL);
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* the parent's descriptors (its store, sockets, lock file) stay its own */
 	(void)close_range(3, ~0U, 0);

@@ -21,6 +21,7 @@
 #include "ids.h"
 #include "log.h"
 #include "metrics.h"
+#include "sig.h"
 #include "wakeup.h"
 #include "disp.h"
 
@@ -119,22 +120,6 @@ main_setup(struct disp *d, struct dq_conf *c)
 }
 
 static void
-main_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-static void
 main_loop(struct disp *d)
 {
 	struct curl_waitfd wfd;
@@ -196,7 +181,7 @@ main(int argc, char **argv)
 	if (!multi && main_lock(c.data_dir, quiet) == -1)
 		return 1;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	main_signals();
+	sig_daemon(on_stop, on_alarm);
 	if (main_setup(&d, &c) == -1)
 		return 1;
 	store_set_watchdog(STORE_WATCHDOG_S);

@@ -20,6 +20,7 @@
 #include "ratelimit.h"
 #include "router.h"
 #include "shm.h"
+#include "sig.h"
 #include "wakeup.h"
 #include "worker.h"
 
@@ -241,20 +242,11 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 int
 worker_run(int listen_fd, const struct dq_conf *c)
 {
-	struct sigaction sa;
 	FCGX_Request fr;
 	struct store *st = NULL;
 	char err[512];
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = worker_on_term;	/* no SA_RESTART: accept() must return */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = worker_on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sig_daemon(worker_on_term, worker_on_alarm);	/* accept() must return */
 	if (store_open(&st, c, 0, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;

@@ -2,10 +2,11 @@
 Concurrent creates, then a structural check: ROUNDS (default 20) times,
 start the real stack (sync full, 4 workers, no dispatcher), create 50,000
 due jobs through POST /v1/jobs/batch, 8 batches of 100 at a time, stop it
-and run `dqctl verify`.  It reproduces the open jobs.db corruption of
-tests/RELIABILITY.md (3 bad stores in 43 rounds with DB_REVSPLITOFF, 1 in
-105 without); it runs minutes, so it is part of `make soak`, not of
-`make check`.
+and run `dqctl verify`.  It found the jobs.db corruption of
+tests/RELIABILITY.md (1 bad store in about 100 rounds before the store
+allowed one writer at a time); it runs minutes, so it is part of `make
+soak`, not of `make check` (tests/unit/test_store_concurrency is its quick
+store-level relative there).
 
     python3 tests/soak/concurrent_creates.py     (DQ_BUILDDIR, DQ_SRCDIR as for make soak)
 """

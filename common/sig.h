@@ -1,0 +1,14 @@
+/*
+ * Signal handling shared by dq's long-running processes.
+ */
+#ifndef DQ_SIG_H
+#define DQ_SIG_H
+
+/*
+ * SIGTERM and SIGINT call on_stop, SIGALRM calls on_alarm (SIG_DFL: the
+ * process ends), SIGPIPE and SIGHUP are ignored.  Without SA_RESTART, so
+ * that a blocking call (accept, poll) returns and the loop sees the stop.
+ */
+void	sig_daemon(void (*on_stop)(int), void (*on_alarm)(int));
+
+#endif
