@@ -27,6 +27,7 @@
 #define JANITOR_EXPIRE_MS	100
 #define JANITOR_FAILCHK_EVERY	10	/* expiry rounds per failchk */
 #define JANITOR_WATCHDOG_S	60	/* a round this long is stuck: exit */
+#define JANITOR_STOP_TICKS	150	/* of 10 ms: how long a stop waits */
 
 static volatile sig_atomic_t	janitor_stopping;
 
@@ -95,13 +96,26 @@ janitor_watch(struct disp *d)
 		janitor_start(d);
 }
 
+/* SIGTERM, and SIGKILL if it has not left within a second or so (stuck
+ * inside the store, it would not see the first). */
 void
 janitor_stop(struct disp *d)
 {
+	struct timespec tick = { 0, 10 * 1000000L };
+	int i;
+
 	if (d->janitor <= 0)
 		return;
 	(void)kill(d->janitor, SIGTERM);
-	while (waitpid(d->janitor, NULL, 0) == -1 && errno == EINTR)
-		;
+	for (i = 0; i < JANITOR_STOP_TICKS; i++) {
+		if (waitpid(d->janitor, NULL, WNOHANG) != 0)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	if (i == JANITOR_STOP_TICKS) {
+		(void)kill(d->janitor, SIGKILL);
+		while (waitpid(d->janitor, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
 	d->janitor = 0;
 }
