@@ -46,6 +46,7 @@ janitor_run(const struct dq_conf *c, pid_t parent)
 	int n;
 
 	sig_daemon(janitor_on_term, SIG_DFL);
+	(void)prctl(PR_SET_NAME, "dq-janitor");	/* ps -o comm, top */
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* the parent's descriptors (its store, sockets, lock file) stay its own */
 	(void)close_range(3, ~0U, 0);
