@@ -30,6 +30,14 @@ log_init(const char *progname, int use_syslog)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+int
+log_close(void)
+{
+	if (log_syslog)
+		closelog();
+	return log_syslog;
+}
+
 void
 log_set_level(enum log_level lvl)
 {

@@ -20,6 +20,9 @@ enum log_level {
 };
 
 void	log_init(const char *progname, int use_syslog);
+/* Close the syslog connection (before closing inherited descriptors);
+ * returns use_syslog, for the log_init() after. */
+int	log_close(void);
 void	log_set_level(enum log_level);
 int	log_level_parse(const char *, enum log_level *);
 void	log_set_request(const char *request_id);

@@ -6,8 +6,10 @@
 
 /*
  * SIGTERM and SIGINT call on_stop, SIGALRM calls on_alarm (SIG_DFL: the
- * process ends), SIGPIPE and SIGHUP are ignored.  Without SA_RESTART, so
- * that a blocking call (accept, poll) returns and the loop sees the stop.
+ * process ends), SIGPIPE and SIGHUP are ignored, and SIGCHLD has its
+ * default (a parent that ignored it would leave children unwaitable).
+ * Without SA_RESTART, so that a blocking call (accept, poll) returns and
+ * the loop sees the stop.
  */
 void	sig_daemon(void (*on_stop)(int), void (*on_alarm)(int));
 

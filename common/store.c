@@ -379,7 +379,7 @@ store_backoff(int attempt)
  * (STORE_TXN_READ) do not take it; commits flush the log after releasing
  * it, so writers still share fsyncs.
  */
-static int
+int
 store_writer_lock(struct store *st, DB_TXN *txn)
 {
 	DB_LOCK lock;

@@ -42,8 +42,8 @@ void	store_close(struct store *);
 void	store_set_watchdog(unsigned seconds);
 /*
  * Clean up after processes that died in the store: their transactions are
- * aborted and their locks released.  One process (the dispatcher's janitor)
- * calls it every second.  If a dead process held one of the environment's internal
+ * aborted and their locks released.  The dispatcher's janitor calls it
+ * every second.  If a dead process held one of the environment's internal
  * mutexes, nothing can be cleaned up in place: the environment is marked
  * for recovery and every process exits to be restarted.
  */

@@ -82,6 +82,8 @@ int	store_ret_err(int ret);			/* the dq_err of a STORE_RET */
 void	store_dbt(DBT *, const void *, size_t);
 int	store_get(struct store *, DB_TXN *, int dbi, const void *k, size_t kl,
 	    DBT *data, u_int32_t flags);
+/* The lock every write txn takes first (store_txn() does; see store.c). */
+int	store_writer_lock(struct store *, DB_TXN *);
 int	store_put(struct store *, DB_TXN *, int dbi, const void *k, size_t kl,
 	    const void *d, size_t dl);
 int	store_del(struct store *, DB_TXN *, int dbi, const void *k, size_t kl);

@@ -54,6 +54,7 @@ struct disp {
 	int64_t			 next_housekeep;
 	int64_t			 next_checkpoint;
 	pid_t			 janitor;	/* 0: none running */
+	int64_t			 janitor_retry_at;	/* monotonic ms */
 };
 
 /* tick.c: do everything that is due; return ms until the next deadline. */
@@ -76,9 +77,9 @@ int64_t		 queues_next_deadline(struct queues *, int64_t now);
 void		 queues_resync(struct disp *);
 
 /* janitor.c: the child that ends expired lock waits and runs failchk. */
-void	janitor_start(struct disp *);
-void	janitor_watch(struct disp *);	/* start another if it ended */
-void	janitor_stop(struct disp *);
+void		 janitor_start(struct disp *);
+void		 janitor_watch(struct disp *);	/* another if it ended */
+void		 janitor_stop(struct disp *);
 
 /* transfer.c */
 int	xfer_start_job(struct disp *, struct dqueue *, const struct job *);

@@ -89,13 +89,13 @@ disp_tick(struct disp *d, int64_t now)
 {
 	int64_t next = 0, wait;
 
+	janitor_watch(d);	/* first: every store call below may wait */
 	tick_wakeups(d);
 	if (now >= d->next_heartbeat) {
 		if (store_meta_put(d->st, "dispatcher_tick", now) != DQ_OK ||
 		    store_sync(d->st) != DQ_OK)
 			log_warnx("cannot write the heartbeat");
 		housekeep_pages(d, now);
-		janitor_watch(d);
 		d->next_heartbeat = now + HEARTBEAT_MS;
 	}
 	if (now >= d->next_leases) {

@@ -1,7 +1,8 @@
 /*
- * A test helper: open the store, take write locks that every create needs
- * (the newest end of the job table and a counter) in a transaction that
- * never ends, say "holding", and wait to be killed.  test_stuck.py kills it
+ * A test helper: open the store, take the locks that every create needs
+ * (the writer lock, as store_txn() takes it, then the newest end of the job
+ * table and a counter) in a transaction that never ends, say "holding",
+ * and wait to be killed.  test_stuck.py kills it
  * with SIGKILL, as if a dq process died in the middle of a transaction.
  */
 #include "config.h"
@@ -32,7 +33,8 @@ main(int argc, char **argv)
 		return 1;
 	memset(key, 0xff, sizeof(key));		/* after every real job */
 	dl = key_dim(dim, 1, DIM_STATUS, NULL, NULL, JOB_PENDING);
-	if (store_put(st, txn, DBI_JOBS, key, sizeof(key), "x", 1) != 0 ||
+	if (store_writer_lock(st, txn) != 0 ||
+	    store_put(st, txn, DBI_JOBS, key, sizeof(key), "x", 1) != 0 ||
 	    store_count_write_now(st, txn, dim, dl, 0) != 0)
 		return 1;
 	printf("holding\n");

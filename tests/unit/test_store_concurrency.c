@@ -116,15 +116,16 @@ round_init(void)
 
 /*
  * Batches refused as busy are reported, not failures: the API answers them
- * 503 and clients retry.  Every created job must be in a store that
- * verifies clean.
+ * 503 and clients retry.  Every created job, and no other, must be in a
+ * store that verifies clean (and so counts its records right).
  */
 static void
 test_concurrent_creates(void)
 {
 	struct store *st;
 	uint32_t account;
-	int64_t problems = 0, t0;
+	int64_t counts[JOB_NSTATUS], problems = 0, stored = 0, t0;
+	int batches = (jobs / procs + batch - 1) / batch;
 	int busy = 0, i, shown = 0, status;
 	pid_t pid;
 
@@ -154,6 +155,10 @@ test_concurrent_creates(void)
 		return;
 	CHECK_INT(store_verify(st, tap_dir(), 1, verify_report, &shown, &problems), DQ_OK);
 	CHECK_INT(problems, 0);
+	CHECK_INT(store_jobs_count(st, account, NULL, counts), DQ_OK);
+	for (i = 0; i < JOB_NSTATUS; i++)
+		stored += counts[i];
+	CHECK_INT(stored, (int64_t)(procs * batches - busy) * batch);
 	store_close(st);
 }
 
