@@ -84,6 +84,9 @@ def wait_for(cond, timeout=10.0, step=0.02, what="condition"):
 # and the router fuzzer check for leaks instead.
 
 SAN_DIR = tempfile.mkdtemp(prefix="dq-san-")
+# run() reads and removes it; this covers the scripts that only import
+# this module (the benchmarks, the soak) and those that end early.
+atexit.register(shutil.rmtree, SAN_DIR, True)
 SAN_RE = re.compile(r"ERROR: \w*Sanitizer|runtime error:|SUMMARY: \w*Sanitizer")
 _san_found = []
 
