@@ -374,7 +374,7 @@ store_backoff(int attempt)
  * greater than parent entry"), where no search finds it again.  Appends
  * from several processes at the end of the time-ordered jobs.db made it
  * happen about once in twenty runs of 50,000 concurrent creates
- * (tests/soak/concurrent_creates.py and store_stress).  With one writer,
+ * (tests/unit/test_store_concurrency reproduces it).  With one writer,
  * no page can change between a split and the search after it.  Readers
  * (STORE_TXN_READ) do not take it; commits flush the log after releasing
  * it, so writers still share fsyncs.

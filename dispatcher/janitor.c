@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dqtime.h"
@@ -40,14 +39,6 @@ static void
 janitor_on_term(int sig)
 {
 	janitor_stopping = 1;
-}
-
-static void
-janitor_sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /* The parent's descriptors (its store, sockets, lock file) are its own. */
@@ -95,7 +86,7 @@ janitor_run(const struct dq_conf *c, pid_t parent)
 		if (n % JANITOR_FAILCHK_EVERY == 0)
 			(void)store_failchk(st);
 		alarm(0);
-		janitor_sleep_ms(JANITOR_EXPIRE_MS);
+		dqtime_sleep_ms(JANITOR_EXPIRE_MS);
 	}
 	store_close(st);
 	_exit(0);
@@ -154,7 +145,7 @@ janitor_stop(struct disp *d)
 	for (i = 0; i < JANITOR_STOP_STEPS; i++) {
 		if (waitpid(d->janitor, NULL, WNOHANG) != 0)
 			break;
-		janitor_sleep_ms(JANITOR_STOP_STEP_MS);
+		dqtime_sleep_ms(JANITOR_STOP_STEP_MS);
 	}
 	if (i == JANITOR_STOP_STEPS) {
 		(void)kill(d->janitor, SIGKILL);

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "dqtime.h"
 #include "log.h"
@@ -92,14 +91,13 @@ result_metrics(const struct xfer *x, const struct delivery *dv)
 static enum dq_err
 results_write(struct disp *d, struct store_update *u, int n)
 {
-	struct timespec ts = { 0, 50 * 1000000 };
 	enum dq_err e;
 	int tries;
 
 	for (tries = 0; tries < RESULTS_TRIES; tries++) {
 		if ((e = store_jobs_update(d->st, u, (size_t)n)) != DQ_ERR_BUSY)
 			break;
-		nanosleep(&ts, NULL);
+		dqtime_sleep_ms(50);
 	}
 	return e;
 }
