@@ -1,42 +1,47 @@
-# libdqcommon: everything the programs share (no FastCGI, no curl).
+# libdqcommon: everything the programs share (no FastCGI, no curl),
+# grouped by concern; each group's headers are on the include path.
 noinst_LIBRARIES += common/libdqcommon.a
 common_libdqcommon_a_SOURCES = \
-	common/addr.c common/addr.h \
-	common/conf.c common/conf.h \
-	common/cron.c common/cron.h \
-	common/crypto.c common/crypto.h \
-	common/deliver.c common/deliver.h \
-	common/dqerr.h \
-	common/dqtime.c common/dqtime.h \
-	common/ids.c common/ids.h \
-	common/job.c common/job.h \
-	common/jobact.c \
-	common/jobreq.c common/jobreq.h \
-	common/jsonw.c common/jsonw.h \
-	common/log.c common/log.h \
-	common/mapfile.c common/mapfile.h \
-	common/metrics.c common/metrics.h \
-	common/num.c common/num.h \
-	common/rec.c common/rec.h \
-	common/schedule.c common/schedule.h \
-	common/shm.c common/shm.h \
-	common/sign.c common/sign.h \
-	common/store.c common/store.h common/store_int.h \
-	common/store_account.c \
-	common/store_admin.c \
-	common/store_attempt.c \
-	common/store_disp.c \
-	common/store_job.c \
-	common/store_jobidx.c \
-	common/store_keys.c \
-	common/store_meta.c \
-	common/store_queue.c \
-	common/store_schedule.c \
-	common/tz.c common/tz.h \
-	common/sig.c common/sig.h \
-	common/utf8.c common/utf8.h \
-	common/verr.c common/verr.h \
-	common/wakeup.c common/wakeup.h
+	common/base/conf.c common/base/conf.h \
+	common/base/crypto.c common/base/crypto.h \
+	common/base/dqerr.h \
+	common/base/dqtime.c common/base/dqtime.h \
+	common/base/ids.c common/base/ids.h \
+	common/base/log.c common/base/log.h \
+	common/base/num.c common/base/num.h \
+	common/base/sig.c common/base/sig.h \
+	common/base/utf8.c common/base/utf8.h \
+	common/base/verr.c common/base/verr.h \
+	common/model/cron.c common/model/cron.h \
+	common/model/job.c common/model/job.h \
+	common/model/jobact.c \
+	common/model/jobreq.c common/model/jobreq.h \
+	common/model/jsonw.c common/model/jsonw.h \
+	common/model/rec.c common/model/rec.h \
+	common/model/schedreq.c common/model/schedreq.h \
+	common/model/schedule.c common/model/schedule.h \
+	common/model/tz.c common/model/tz.h \
+	common/delivery/addr.c common/delivery/addr.h \
+	common/delivery/deliver.c common/delivery/deliver.h \
+	common/delivery/sign.c common/delivery/sign.h \
+	common/ipc/mapfile.c common/ipc/mapfile.h \
+	common/ipc/metrics.c common/ipc/metrics.h \
+	common/ipc/shm.c common/ipc/shm.h \
+	common/ipc/wakeup.c common/ipc/wakeup.h \
+	common/store/store.c common/store/store.h \
+	common/store/store_account.c \
+	common/store/store_admin.c \
+	common/store/store_attempt.c \
+	common/store/store_disp.c \
+	common/store/store_int.h \
+	common/store/store_job.c \
+	common/store/store_jobidx.c \
+	common/store/store_keys.c \
+	common/store/store_meta.c \
+	common/store/store_queue.c \
+	common/store/store_schedule.c
+
+DQ_COMMON_INCLUDES = -I$(top_srcdir)/common/base -I$(top_srcdir)/common/model -I$(top_srcdir)/common/delivery -I$(top_srcdir)/common/ipc -I$(top_srcdir)/common/store
 
 # What a program linking libdqcommon needs.
 DQ_COMMON_LIBS = common/libdqcommon.a $(JANSSON_LIBS) $(CRYPTO_LIBS) \

@@ -4,7 +4,7 @@
  * timeout only when some process runs the lock detector, and releases the
  * locks of a process that died in the store only when some process runs
  * failchk.  Every writer, the dispatcher included, may be waiting for the
- * store's writer lock (common/store.c), so the process that does both must
+ * store's writer lock (common/store/store.c), so the process that does both must
  * hold no locks itself: the janitor, ten times a second for timeouts and
  * once a second for the dead.  The dispatcher starts it before opening the
  * store and, at the start of every tick, starts another if it has ended;

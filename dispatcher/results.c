@@ -1,6 +1,6 @@
 /*
  * Writing finished transfers back: each outcome is applied to its job by
- * the delivery rules (common/deliver.c) in one transaction per batch, with
+ * the delivery rules (common/delivery/deliver.c) in one transaction per batch, with
  * the attempt appended to the history.  A result for a job this dispatcher
  * no longer holds (its lease was reclaimed) is dropped.
  */

@@ -9,7 +9,7 @@
 
 #include "handlers.h"
 #include "query.h"
-#include "schedule.h"
+#include "schedreq.h"
 #include "wakeup.h"
 
 static void

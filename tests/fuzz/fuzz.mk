@@ -9,7 +9,7 @@ SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer $(SAN) -fsanitize=fuzzer-no-link \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wno-unused-parameter -Werror
-CPPFLAGS = -I$(OUT) -I$(SRC)/common -I$(SRC)/fcgi -I$(SRC)/tests/fuzz \
+CPPFLAGS = -I$(OUT) $(patsubst %,-I%,$(wildcard $(SRC)/common/*/)) -I$(SRC)/fcgi -I$(SRC)/tests/fuzz \
 	$(shell pkg-config --cflags jansson) -MMD -MP
 LDFLAGS = $(SAN) -fsanitize=fuzzer
 LIBS = $(shell pkg-config --libs jansson libcrypto) -ldb-5.3 -lpthread -lm
@@ -19,7 +19,7 @@ HARNESSES = jobreq query cron tz num conf router
 # module is linked without a change here.
 FCGI = $(filter-out main master worker,$(basename $(notdir $(wildcard $(SRC)/fcgi/*.c))))
 
-LIB_OBJS = $(patsubst $(SRC)/%.c,$(OUT)/obj/%.o,$(wildcard $(SRC)/common/*.c)) \
+LIB_OBJS = $(patsubst $(SRC)/%.c,$(OUT)/obj/%.o,$(wildcard $(SRC)/common/*/*.c)) \
 	$(patsubst %,$(OUT)/obj/fcgi/%.o,$(FCGI)) $(OUT)/obj/tests/fuzz/fuzz.o
 
 all: $(patsubst %,$(OUT)/fuzz_%,$(HARNESSES))

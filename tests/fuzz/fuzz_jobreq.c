@@ -15,7 +15,7 @@
 #include "fuzz.h"
 #include "job.h"
 #include "jobreq.h"
-#include "schedule.h"
+#include "schedreq.h"
 
 #define NOW	INT64_C(1790000000000)		/* 2026-09-21 */
 

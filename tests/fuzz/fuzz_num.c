@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the number, duration, size and delay parsers of common/num.c
+ * Fuzz target: the number, duration, size and delay parsers of common/base/num.c
  * and RFC 3339 times (dqtime_parse), all on the same input.  Values they
  * accept are in range, and a delay or a time written back out by dq reads
  * back as the same value.

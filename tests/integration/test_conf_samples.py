@@ -29,7 +29,7 @@ def bin(name):
 
 def table():
     """{key: default} from conf.c, the one table every program reads."""
-    with open(src("common", "conf.c")) as f:
+    with open(src("common", "base", "conf.c")) as f:
         text = f.read()
     return dict(re.findall(r'\{ "(\w+)", CT_\w+, F\(\w+\),[^"]*"([^"]*)" \}', text))
 

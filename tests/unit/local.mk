@@ -1,4 +1,5 @@
-# Unit tests: one program per module of common/.
+# Unit tests: one program per module of common/ (by folder: base, model,
+# delivery, ipc, store).
 UNIT_TESTS = \
 	tests/unit/test_addr \
 	tests/unit/test_conf \
@@ -26,3 +27,8 @@ tests_unit_test_store_concurrency_LDADD = $(UNIT_LIBS)
 tests_unit_test_addr_LDADD = $(UNIT_LIBS)
 tests_unit_test_recover_LDADD = $(UNIT_LIBS)
 tests_unit_test_utf8_LDADD = $(UNIT_LIBS)
+
+# The layout rule of the store (Berkeley DB only in common/store/), checked
+# on the sources.
+TESTS += tests/unit/test_layout.py
+EXTRA_DIST += tests/unit/test_layout.py

@@ -1,5 +1,5 @@
 /*
- * Unit tests for common/addr.c, the SSRF guard's address classifier: every
+ * Unit tests for common/delivery/addr.c, the SSRF guard's address classifier: every
  * special-purpose range is refused, public addresses are not, and IPv6
  * forms that embed an IPv4 address (mapped, NAT64, 6to4) are judged by the
  * address they embed.  addr_refusal() is a pure function of a sockaddr: the

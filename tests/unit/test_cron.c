@@ -1,5 +1,5 @@
 /*
- * Unit tests for common/cron.c and common/tz.c: the cron grammar and its
+ * Unit tests for common/model/cron.c and common/model/tz.c: the cron grammar and its
  * error messages, the next firing in UTC and across the DST changes of
  * Europe/Berlin, America/New_York and Australia/Lord_Howe, and the TZif
  * reader on system zones and on hand-made files.  Every expected instant

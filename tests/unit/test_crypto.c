@@ -1,5 +1,5 @@
 /*
- * Unit tests for common/crypto.c: SHA-256 (FIPS 180 examples), HMAC-SHA256
+ * Unit tests for common/base/crypto.c: SHA-256 (FIPS 180 examples), HMAC-SHA256
  * from precomputed key states against RFC 4231 and against libcrypto's own
  * HMAC() for every key length around the block size and messages given in
  * parts, the Standard Webhooks example signature, base64 (RFC 4648) and hex.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for common/ids.c: the formats of job, schedule and request
+ * Unit tests for common/base/ids.c: the formats of job, schedule and request
  * ids, API keys and signing secrets (API.md 1, 2 and 5), ids_valid(), and
  * that ids are unique and drawn evenly from the base62 alphabet.
  */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for common/job.c and common/jobact.c: the record codec (round
+ * Unit tests for common/model/job.c and jobact.c: the record codec (round
  * trips, and refusal of truncated, padded or garbled records), the API's job
  * object of API.md 4.2 (exact key set, nulls, actions, retries_remaining,
  * next_retry_in_seconds, response_body), and the lifecycle actions of 4.5.
@@ -8,6 +8,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "dqtime.h"
 #include "job.h"

@@ -1,5 +1,5 @@
 /*
- * Unit tests for common/jobreq.c (and verr.c): every rule of API.md 4.1 for
+ * Unit tests for common/model/jobreq.c (and verr.c): every rule of API.md 4.1 for
  * a job create body, the error code and field each refusal reports, and the
  * job a valid body becomes (defaults from the context, status, delay_until,
  * due_at).  Bodies are written with ' for " to keep them readable.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for common/num.c and common/dqtime.c: checked parsing of
+ * Unit tests for common/base/num.c and common/base/dqtime.c: checked parsing of
  * numbers, durations, sizes and the API's delay syntax; RFC 3339 both ways.
  */
 #include "config.h"

@@ -1,6 +1,6 @@
 /*
  * Unit tests for the store's recovery after a process dies inside it
- * (common/store.c): the next open recovers an environment that a dead
+ * (common/store/store.c): the next open recovers an environment that a dead
  * process left panicked, honours the note an open that hung leaves behind,
  * and kills a process still waiting in the environment it replaces.  Every
  * open happens in a child process (one environment per process, as

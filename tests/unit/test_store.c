@@ -1,5 +1,5 @@
 /*
- * Unit tests for the store (common/store*.c) against a real Berkeley DB
+ * Unit tests for the store (common/store/store*.c) against a real Berkeley DB
  * environment in each test's own temporary directory: accounts and keys
  * (kept only as hashes), job create with Idempotency-Key and dedupe_key,
  * batches, account isolation, listing and paging, counters, queues and

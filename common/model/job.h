@@ -12,8 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "dqerr.h"
 #include "ids.h"
 
@@ -107,6 +105,7 @@ int	 job_decode(const void *, size_t, struct job *);
 struct jw;
 void	job_write_json(struct jw *, const struct job *, int deduplicated, int64_t now_ms);
 /* The same object as a jansson value (new reference), for tools and tests. */
+typedef struct json_t json_t;	/* jansson's, so that this header needs none */
 json_t	*job_to_json(const struct job *, int deduplicated, int64_t now_ms);
 
 /*

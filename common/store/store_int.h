@@ -1,6 +1,6 @@
 /*
  * Inside the store: the environment, its databases, the transaction runner
- * and key layouts.  Only common/store*.c include this (and so <db.h>).
+ * and key layouts.  Only common/store/store*.c include this (and so <db.h>).
  *
  * Databases (one file each in data_dir, btrees, big-endian numeric keys):
  *   meta       name -> value: schema version, id sequences, dispatcher tick

@@ -1,7 +1,7 @@
 /*
  * The store: dq's durable state in one transactional Berkeley DB environment
  * (data_dir).  This header is all that fcgi/, dispatcher/ and dqctl/ see;
- * <db.h> is included only by common/store*.c.
+ * <db.h> is included only by common/store/store*.c.
  *
  * Every public function is one transaction: it either happens completely or
  * not at all.  A deadlock or lock timeout is retried a bounded number of

@@ -6,13 +6,11 @@
 #ifndef DQ_SCHEDULE_H
 #define DQ_SCHEDULE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "job.h"
-#include "jobreq.h"
-#include "verr.h"
+#include "tz.h"
 
 #define SCHED_NAME_MAX	255
 #define SCHED_CRON_MAX	255
@@ -37,15 +35,8 @@ void	 sched_init(struct schedule *);
 void	 sched_free(struct schedule *);
 void	*sched_encode(const struct schedule *, size_t *lenp);
 int	 sched_decode(const void *, size_t, struct schedule *);
-json_t	*sched_to_json(const struct schedule *);
-
-/*
- * A create or replace body: cron, timezone, name, paused and the job
- * template (checked exactly as a job create).  The schedule borrows from
- * body and from r (jobreq_free(r) after use).
- */
-int	sched_parse(json_t *body, const struct jobreq_ctx *, struct schedule *,
-	    struct jobreq *r, struct verr *e);
+/* A zone by name, loaded once per process; NULL (err filled) if unknown. */
+const struct tz	*sched_zone(const char *name, char *err, size_t errsz);
 /* The first firing strictly after after_ms, or -1 (invalid or never). */
 int64_t	sched_next(const struct schedule *, int64_t after_ms);
 /* The job a firing creates, borrowing the template's strings. */
