@@ -16,7 +16,7 @@ from dqtest import SRC, check, eq, run, test
 def source(*globs):
     text = ""
     for g in globs:
-        for path in sorted(glob.glob(os.path.join(SRC, g))):
+        for path in sorted(glob.glob(os.path.join(SRC, g), recursive=True)):
             with open(path, encoding="utf-8") as f:
                 text += f.read()
     return text
@@ -46,7 +46,7 @@ def code_errors():
         add(name, status)
     for name in re.findall(r'resp_error_object\(\s*\w+,\s*"(\w+)"', fcgi):
         add(name, 400)
-    names = re.search(r"names\[\] = \{([^}]*)\}", source("common/verr.c"))
+    names = re.search(r"names\[\] = \{([^}]*)\}", source("common/**/verr.c"))
     check(names, "found verr_code_name()'s table in common/verr.c")
     for name in re.findall(r'"(\w+)"', names.group(1)):
         add(name, 400)
