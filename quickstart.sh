@@ -8,10 +8,11 @@
 #   ./quickstart.sh test   the same set-up, then the full test suite
 #                          (make check); ends with "N passed, N failed".
 #
-# Everything lives in this tree: the build, and run/ for the data, logs and
-# generated configs.
+# Everything lives in this tree: the build, and run/ for the data, logs,
+# generated configs and the dev account's key and signing secret (dev.env).
 set -eu
 
+FROM=$(pwd)
 cd "$(dirname "$0")"
 TOP=$(pwd)
 MODE=${1:-run}
@@ -145,43 +146,121 @@ $site
 NGX
 }
 
+# The dev account's key and signing secret live in run/dev.env (mode 0600),
+# so that every run prints the same ones until run/ is removed.
+dev_account() {
+	ctl="$TOP/dqctl/dqctl -c $RUN/dq.conf"
+	env=$RUN/dev.env
+	$ctl init >/dev/null
+	if ! $ctl account list | awk 'NR > 1 { print $2 }' | grep -qx dev; then
+		out=$($ctl account add dev)
+		key=$(printf '%s\n' "$out" | sed -n 's/^api_key: //p')
+		secret=$(printf '%s\n' "$out" | sed -n 's/^signing_secret: //p')
+	elif [ -f "$env" ]; then
+		key=$(sed -n 's/^DQ_API_KEY=//p' "$env")
+		secret=$(sed -n 's/^DQ_SIGNING_SECRET=//p' "$env")
+	else
+		dev_key_new
+		secret=""
+	fi
+	dev_account_save
+}
+
+# A new key for dev (its signing secret stays as it was).
+dev_key_new() {
+	key=$($ctl account rotate-key dev | sed -n 's/^api_key: //p')
+}
+
+dev_account_save() {
+	(umask 077 && printf 'DQ_API_KEY=%s\nDQ_SIGNING_SECRET=%s\n' "$key" "$secret" >"$env")
+}
+
+# dev.env from an earlier run may hold a key that was rotated since.
+dev_key_check() {
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" \
+		"http://127.0.0.1:$PORT/v1/queues")
+	[ "$code" != 401 ] && return 0
+	dev_key_new
+	dev_account_save
+}
+
+# Run a daemon, and run it again when it exits for recovery (status 3) or is
+# killed, as the shipped systemd units do (Restart=on-failure): the next
+# process to open the store recovers it.  SIGTERM stops it for good.
+supervise() {
+	name=$1
+	shift
+	stopping=0
+	child=""
+	trap 'stopping=1; [ -z "$child" ] || kill "$child" 2>/dev/null' TERM
+	while [ "$stopping" = 0 ]; do
+		"$@" 2>>"$RUN/$name.log" &
+		child=$!
+		rc=0
+		wait "$child" || rc=$?
+		while kill -0 "$child" 2>/dev/null; do	# wait was cut short by TERM
+			rc=0
+			wait "$child" || rc=$?
+		done
+		[ "$stopping" = 0 ] || break
+		case $rc in
+		3 | 129 | 1[3-9][0-9]) ;;
+		*)	say "quickstart: $name exited with status $rc; see run/$name.log" >&2
+			break ;;
+		esac
+		say "quickstart: $name exited with status $rc; starting it again" >&2
+		sleep 1
+	done
+}
+
+# Until /healthz says 200: the store is open and the dispatcher ticks.
+wait_healthy() {
+	i=0
+	until [ "$(curl -s -o /dev/null -w '%{http_code}' \
+		"http://127.0.0.1:$PORT/healthz")" = 200 ]; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || die "the stack did not come up; see $RUN/*.log"
+		sleep 0.1
+	done
+}
+
 run_stack() {
 	write_configs
-	ctl="$TOP/dqctl/dqctl -c $RUN/dq.conf"
-	$ctl init >/dev/null
-	if $ctl account list | awk '{print $2}' | grep -qx dev; then
-		key=$($ctl account rotate-key dev | sed -n 's/^api_key: //p')
-	else
-		key=$($ctl account add dev | sed -n 's/^api_key: //p')
-	fi
+	dev_account
 	trap stop_all INT TERM EXIT
-	"$TOP/fcgi/dq-fcgi" -c "$RUN/dq.conf" 2>>"$RUN/dq-fcgi.log" &
+	supervise dq-fcgi "$TOP/fcgi/dq-fcgi" -c "$RUN/dq.conf" &
 	PIDS="$PIDS $!"
-	"$TOP/dispatcher/dq-dispatcher" -c "$RUN/dq.conf" 2>>"$RUN/dq-dispatcher.log" &
+	supervise dq-dispatcher "$TOP/dispatcher/dq-dispatcher" -c "$RUN/dq.conf" &
 	PIDS="$PIDS $!"
 	nginx -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/nginx.log" &
 	PIDS="$PIDS $!"
-	i=0
-	until curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || die "the stack did not come up; see $RUN/*.log"
-		sleep 0.1
-	done
+	wait_healthy
+	dev_key_check
+	# As the user would type it, when started from this directory.
+	ctlcmd="$TOP/dqctl/dqctl -c $RUN/dq.conf"
+	[ "$FROM" = "$TOP" ] && ctlcmd="./dqctl/dqctl -c run/dq.conf"
+	url=http://127.0.0.1:$PORT
 	cat <<MSG
 
 dq is running (logs in run/*.log; Ctrl-C stops it).
 
-DQ_URL=http://127.0.0.1:$PORT
+DQ_URL=$url
 DQ_API_KEY=$key
+DQ_SIGNING_SECRET=${secret:-(shown only when the dev account was made; remove run/ for a new one)}
 
-Web console: http://127.0.0.1:$PORT/ui/ (paste DQ_API_KEY there)
+The key and the signing secret are kept in run/dev.env: every run prints the
+same ones until run/ is removed.  The admin CLI on this stack's data:
+
+  $ctlcmd stats
+
+Web console: $url/ui/ (paste DQ_API_KEY there)
 
 Try it: create a job that calls dq's own health check, then read it back:
 
-  export DQ_URL=http://127.0.0.1:$PORT DQ_API_KEY=$key
+  export DQ_URL=$url DQ_API_KEY=$key
   curl -s -X POST \$DQ_URL/v1/jobs -H "Authorization: Bearer \$DQ_API_KEY" \\
        -H 'Content-Type: application/json' \\
-       -d '{"url": "http://127.0.0.1:$PORT/healthz", "method": "GET"}'
+       -d '{"url": "$url/healthz", "method": "GET"}'
   curl -s \$DQ_URL/v1/jobs -H "Authorization: Bearer \$DQ_API_KEY"
 
 MSG

@@ -5,6 +5,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_admin.py \
 	tests/integration/test_apache.py \
 	tests/integration/test_api_conventions.py \
+	tests/integration/test_api_doc.py \
 	tests/integration/test_bad_input.py \
 	tests/integration/test_chaos.py \
 	tests/integration/test_conf_samples.py \
@@ -18,12 +19,14 @@ INTEGRATION_TESTS = \
 	tests/integration/test_jobs_list.py \
 	tests/integration/test_queues.py \
 	tests/integration/test_ratelimit.py \
+	tests/integration/test_readme.py \
 	tests/integration/test_schedules.py \
 	tests/integration/test_security.py \
 	tests/integration/test_stuck.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py \
-	tests/integration/apicommon.py tests/integration/loadgen.py
+	tests/integration/apicommon.py tests/integration/loadgen.py \
+	tests/integration/docs.py
 
 # A helper for test_stuck.py: a process that dies holding store locks.
 check_PROGRAMS += tests/integration/lockholder

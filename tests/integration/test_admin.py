@@ -3,6 +3,7 @@ Operating dq: dqctl stats, jobs, verify, backup (hot) and restore, recover;
 /metrics; SIGHUP reloading dq-fcgi without dropping a request.
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -47,6 +48,70 @@ def stats_and_jobs_commands():
     check('"status": "failed"' in out and "HTTP 500" in out, out)
     ctl(S, "jobs", "show", "job_doesNotExist1234", expect=1)
     ctl(S, "jobs", "list", "--status", "nope", expect=2)
+
+
+@test
+def jobs_show_prints_each_attempt_once_with_its_answer():
+    T.on("/shown", (503, {}, '{"why": "maintenance"}', 0), (200, {}, "all good", 0))
+    j = S.create({"url": T.url("/shown"), "max_attempts": 2})
+    S.wait_status(j["id"], "completed")
+    attempts = ctl(S, "jobs", "show", j["id"]).split("attempts:\n", 1)[1]
+    eq(attempts.count("HTTP 503"), 1, "the failed attempt's status, once:\n" + attempts)
+    check('{"why": "maintenance"}' in attempts and "all good" in attempts,
+          "each answer's body:\n" + attempts)
+    eq([l.split()[:2] for l in attempts.splitlines() if l.startswith("  attempt")],
+       [["attempt", "1"], ["attempt", "2"]], attempts)
+
+
+@test
+def jobs_list_is_newest_first_across_accounts():
+    ids = []
+    for k in (S.key, S.key2, S.key):
+        time.sleep(0.01)        # each its own creation millisecond
+        ids.append(S.create({"url": T.url("/order"), "delay": "1h"}, key=k)["id"])
+    out = ctl(S, "jobs", "list", "--limit", "3")
+    listed = [l.split()[0] for l in out.splitlines()[1:4]]
+    eq(listed, ids[::-1], "the three newest, newest first, whatever the account:\n" + out)
+    check("the newest 3 of" in out, "says how many it left out:\n" + out)
+    out = ctl(S, "jobs", "list", "--account", "other")
+    check(ids[1] in out and ids[0] not in out, out)
+    r = subprocess.run([S.bin("dqctl"), "-c", S.conf_path, "jobs", "list", "--account",
+                        "nobody"], capture_output=True, text=True)
+    eq((r.returncode, r.stderr.strip()), (1, "dqctl: there is no account named nobody"))
+
+
+@test
+def dqctl_says_what_went_wrong_in_words():
+    def fails(*args):
+        r = subprocess.run([S.bin("dqctl"), "-c", S.conf_path] + list(args),
+                           capture_output=True, text=True)
+        return r.returncode, r.stderr.strip()
+
+    eq(fails("account", "add", "test"), (1, "dqctl: an account named test already exists"))
+    eq(fails("account", "rotate-key", "nobody"), (1, "dqctl: there is no account named nobody"))
+    eq(fails("jobs", "show", "job_doesNotExist1234"),
+       (1, "dqctl: there is no job job_doesNotExist1234"))
+    code, text = fails("no-such-command")
+    eq(code, 2, text)
+    commands = text.split("commands:\n", 1)[1].splitlines()
+    check(len(commands) >= 11, text)
+    for line in commands:      # a command's words and its help never run together
+        check(re.match(r"  (\S+( \S+)*( {2,}\S.*)?| {20,}\S.*)$", line), repr(line))
+
+
+@test
+def dqctl_n_checks_the_configuration_like_the_daemons():
+    r = subprocess.run([S.bin("dqctl"), "-n", "-c", S.conf_path], capture_output=True, text=True)
+    eq((r.returncode, r.stdout.strip()), (0, "configuration OK"), r.stderr)
+    bad = os.path.join(S.dir, "bad.conf")
+    with open(bad, "w") as f:
+        f.write("workers lots\n")
+    r = subprocess.run([S.bin("dqctl"), "-n", "-c", bad], capture_output=True, text=True)
+    eq(r.returncode, 1, r.stdout)
+    check(r.stderr.startswith("dqctl: %s:1:" % bad), r.stderr)
+    r = subprocess.run([S.bin("dqctl"), "-n", "-c", S.conf_path, "init"],
+                       capture_output=True, text=True)
+    eq(r.returncode, 2, "-n with a command is a usage error: " + r.stderr)
 
 
 @test

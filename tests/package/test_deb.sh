@@ -72,7 +72,7 @@ contents() {
 	    ./lib/systemd/system/dq-fcgi.service ./lib/systemd/system/dq-dispatcher.service \
 	    ./usr/lib/tmpfiles.d/dq.conf ./usr/lib/sysusers.d/dq.conf \
 	    ./usr/share/man/man8/dq-fcgi.8.gz ./usr/share/man/man5/dq.conf.5.gz \
-	    ./usr/share/doc/dq/examples/DB_CONFIG; do
+	    ./usr/share/doc/dq/examples/DB_CONFIG ./usr/share/doc/dq/API.md.gz; do
 		grep -q " $f\$" "$W/contents" || { echo "missing $f"; return 1; }
 	done &&
 	dpkg-deb --ctrl-tarfile "$DEB" | tar -xOf - ./conffiles >"$W/conffiles" &&
@@ -80,7 +80,7 @@ contents() {
 		grep -qx "$f" "$W/conffiles" || { echo "not a conffile: $f"; return 1; }
 	done
 }
-t "the package holds the programs, samples (conffiles), units, man pages" contents
+t "the package holds the programs, samples (conffiles), units, man pages, API reference" contents
 
 # --- install -----------------------------------------------------------------
 must "apt-get install ./dq_*.deb" apt-get install -y -q --no-install-recommends "$DEB"

@@ -57,7 +57,8 @@ must "./configure --prefix=\$HOME/dq && make && make install, as the user" \
 
 installed() {
 	for f in sbin/dq-fcgi sbin/dq-dispatcher sbin/dqctl etc/dq/dq.conf \
-	    share/man/man8/dq-fcgi.8 share/doc/dq/examples/shared-hosting/htaccess \
+	    share/man/man8/dq-fcgi.8 share/doc/dq/API.md share/doc/dq/README.md \
+	    share/doc/dq/examples/shared-hosting/htaccess \
 	    share/doc/dq/examples/shared-hosting/dq.fcgi \
 	    share/doc/dq/examples/shared-hosting/crontab; do
 		[ -e "$H/dq/$f" ] || { echo "missing $f"; return 1; }
