@@ -29,6 +29,8 @@ if SYSUSERS
 sysusers_DATA = conf/sysusers.d/dq.conf
 endif
 
+# Not installed: what quickstart.sh and the tests run nginx and Apache with.
+EXTRA_DIST += conf/nginx-standalone.conf.in conf/apache-standalone.conf.in
 EXTRA_DIST += conf/dq.conf $(DQ_GENERATED:=.in) \
 	conf/tmpfiles.d/dq.conf conf/sysusers.d/dq.conf
 CLEANFILES += $(DQ_GENERATED)
