@@ -143,6 +143,17 @@ console_served() {
 	python3 "$TOP/tests/integration/consolecheck.py" "$URL" "$KEY"
 }
 
+# After the checks through nginx: the console through it, then through an
+# Apache with the installed apache-dq.conf (TAP points).
+console_behind_nginx_and_apache() {
+	t "/ui/ and a module through nginx: types, CSP, nosniff, no referrer; /v1/ beside" \
+		console_served
+	start_apache /etc/dq/apache-dq.conf
+	t "GET /healthz through Apache with the installed snippet" healthy
+	t "/ui/ and a module through Apache: types, CSP, nosniff, no referrer; /v1/ beside" \
+		console_served
+}
+
 # start_units UNITDIR CONF: run the ExecStart lines of the installed units
 # as their User=dq, as systemd would (there is no systemd in a container),
 # with -c CONF, a test copy of their dq.conf.  Sets FCGI and DISP.

@@ -130,13 +130,7 @@ start_nginx /etc/dq/nginx-dq.conf
 t "GET /healthz through nginx: store ok, dispatcher alive" healthy
 t "POST /v1/jobs through nginx: 201" create_job
 t "the job is delivered to the target and completed" delivered
-t "/ui/ and a module through nginx: types, CSP, nosniff, no referrer; /v1/ beside" \
-	console_served
-
-start_apache /etc/dq/apache-dq.conf
-t "GET /healthz through Apache with the installed snippet" healthy
-t "/ui/ and a module through Apache: types, CSP, nosniff, no referrer; /v1/ beside" \
-	console_served
+console_behind_nginx_and_apache
 
 t "SIGTERM stops dq-fcgi and dq-dispatcher with status 0" stop_units
 
