@@ -66,7 +66,8 @@ def kill_recorded_chromium(out):
 
 def node_argv():
     """node, told not to guess whether a file is a module where it can be
-    (Node 20.10 and later guess from the syntax; Node 18 never does)."""
+    (20.19 and 22.7 on guess from the syntax by default, 20.10 on have the
+    flag; Node 18 never guesses and has no flag)."""
     flag = "--no-experimental-detect-module"
     probe = subprocess.run(["node", flag, "-e", ""], capture_output=True)
     return ["node", flag] if probe.returncode == 0 else ["node"]

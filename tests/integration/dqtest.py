@@ -583,6 +583,7 @@ class Stack:
         www = os.path.join(self.dir, "www")
         if not os.path.isdir(www):
             shutil.copytree(os.path.join(SRC, "www"), www)
+        os.makedirs(os.path.join(self.dir, "htdocs"), exist_ok=True)
         if os.geteuid() == 0:
             user, group = "nobody", "nogroup"
         else:

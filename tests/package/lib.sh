@@ -97,6 +97,7 @@ start_nginx() {
 # as www-data; nothing is served but what the snippet grants.
 start_apache() {
 	APACHE_PORT=$(free_port)
+	mkdir -p "$W/htdocs"
 	fill "$TOP/conf/apache-standalone.conf.in" "dir=$W" "port=$APACHE_PORT" \
 		user=www-data group=www-data "snippet=$1" >"$W/apache.conf"
 	/usr/sbin/apache2 -d "$W" -f "$W/apache.conf" -DFOREGROUND \
