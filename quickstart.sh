@@ -122,28 +122,16 @@ sync write
 allow_private_targets yes
 log_level info
 CONF
+	# The shipped snippet with this tree's console and socket, as make fills
+	# it in, inside the nginx configuration the tests use too.
+	sed -e "s|@wwwdir@|$TOP/www|g" -e "s|unix:/run/dq/fcgi.sock|unix:$RUN/fcgi.sock|" \
+		conf/nginx-dq.conf.in >"$RUN/nginx-dq.conf"
+	ln -sf /etc/nginx/fastcgi_params "$RUN/fastcgi_params"
 	user=""
 	[ "$(id -u)" = 0 ] && user="user root;"
-	site=$(sed -e "s|unix:/run/dq/fcgi.sock|unix:$RUN/fcgi.sock|" \
-		-e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" \
-		-e "s|/usr/local/share/dq/www/|$TOP/www/|" conf/nginx-dq.conf)
-	cat >"$RUN/nginx.conf" <<NGX
-$user
-worker_processes 1;
-daemon off;
-pid $RUN/nginx.pid;
-error_log $RUN/nginx.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $RUN/nginx-body;
-    fastcgi_temp_path $RUN/nginx-fastcgi;
-    server {
-        listen 127.0.0.1:$PORT;
-$site
-    }
-}
-NGX
+	sed -e "s|@user@|$user|" -e "s|@dir@|$RUN|g" -e "s|@port@|$PORT|" \
+		-e "s|@connections@|1024|" -e "s|@extra@||" -e "s|@snippet@|$RUN/nginx-dq.conf|" \
+		conf/nginx-standalone.conf.in >"$RUN/nginx.conf"
 }
 
 # The dev account's key and signing secret live in run/dev.env (mode 0600),

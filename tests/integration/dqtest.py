@@ -11,6 +11,7 @@ harness (PR_SET_PDEATHSIG) even if the harness itself is killed.
 import atexit
 import collections
 import ctypes
+import grp
 import hashlib
 import hmac
 import base64
@@ -18,6 +19,7 @@ import http.client
 import http.server
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -34,10 +36,9 @@ BUILD = os.environ.get("DQ_BUILDDIR") or os.path.abspath(
 SRC = os.environ.get("DQ_SRCDIR") or BUILD
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 APACHE = os.environ.get("DQ_APACHE") or "/usr/sbin/apache2"
-APACHE_MODULES = "/usr/lib/apache2/modules"
-# What the shipped apache-dq.conf needs, and nothing else.
-APACHE_LOAD = ("mpm_event", "authz_core", "proxy", "proxy_fcgi", "setenvif", "headers")
 PR_SET_PDEATHSIG = 1
+# The socket the shipped web server snippets name (dq.conf's default).
+SNIPPET_SOCKET = "unix:/run/dq/fcgi.sock"
 
 
 def _die_with_parent():
@@ -52,6 +53,21 @@ def ts(text):
     import datetime
     return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
         tzinfo=datetime.timezone.utc).timestamp()
+
+
+def fill(path, **values):
+    """The text of path with each @name@ replaced by values[name]."""
+    with open(path) as f:
+        text = f.read()
+    for name, value in values.items():
+        text = text.replace("@%s@" % name, value)
+    return text
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
 
 
 def free_port():
@@ -534,34 +550,25 @@ class Stack:
         self.procs["dq-dispatcher"] = p
         return p
 
+    def snippet(self, name, wwwdir):
+        """conf/NAME.in as make fills it in, with this stack's socket and
+        wwwdir for the console; written into the stack's dir."""
+        text = fill(os.path.join(SRC, "conf", name + ".in"), wwwdir=wwwdir)
+        return write(os.path.join(self.dir, name),
+                     text.replace(SNIPPET_SOCKET, "unix:" + self.sock))
+
     def nginx_conf(self):
-        with open(os.path.join(SRC, "conf", "nginx-dq.conf")) as f:
-            site = f.read()
-        site = site.replace("unix:/run/dq/fcgi.sock", "unix:" + self.sock)
-        site = site.replace("include fastcgi_params;", "include /etc/nginx/fastcgi_params;")
-        site = site.replace("/usr/local/share/dq/www/", os.path.join(SRC, "www") + "/")
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        return """%sworker_processes 1;
-daemon off;
-pid %s/nginx.pid;
-error_log %s/nginx.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path %s/nginx-body;
-    fastcgi_temp_path %s/nginx-fastcgi;
-    server {
-        listen 127.0.0.1:%d;
-        %s
-        %s
-    }
-}
-""" % (user, self.dir, self.dir, self.dir, self.dir, self.port, self.nginx_extra, site)
+        """As quickstart.sh's: the tree's console, served where it is."""
+        return fill(os.path.join(SRC, "conf", "nginx-standalone.conf.in"),
+                    user="user root;" if os.geteuid() == 0 else "", dir=self.dir,
+                    port=str(self.port), connections="4096", extra=self.nginx_extra,
+                    snippet=self.snippet("nginx-dq.conf", os.path.join(SRC, "www")))
 
     def start_nginx(self):
-        path = os.path.join(self.dir, "nginx.conf")
-        with open(path, "w") as f:
-            f.write(self.nginx_conf())
+        link = os.path.join(self.dir, "fastcgi_params")
+        if not os.path.lexists(link):
+            os.symlink("/etc/nginx/fastcgi_params", link)
+        path = write(os.path.join(self.dir, "nginx.conf"), self.nginx_conf())
         p = Proc("nginx", [NGINX, "-p", self.dir, "-c", path, "-e", self.log("nginx")],
                  self.log("nginx-out")).start()
         self.procs["nginx"] = p
@@ -569,39 +576,25 @@ http {
         check(p.alive(), "nginx exited: " + self.logs()[-2000:])
 
     def apache_conf(self):
-        """A minimal server of our own that Includes the shipped snippet."""
-        with open(os.path.join(SRC, "conf", "apache-dq.conf")) as f:
-            site = f.read().replace("unix:/run/dq/fcgi.sock", "unix:" + self.sock)
-        site_path = os.path.join(self.dir, "apache-dq.conf")
-        with open(site_path, "w") as f:
-            f.write(site)
-        run = os.path.join(self.dir, "apache-run")
-        os.makedirs(run, exist_ok=True)
-        loads = "".join("LoadModule %s_module %s/mod_%s.so\n" % (m, APACHE_MODULES, m)
-                        for m in APACHE_LOAD)
-        # Apache refuses to serve as root: its children become nobody, who
-        # can reach the socket (socket_mode 0666 here) and nothing else.
-        user = "User nobody\nGroup nogroup\n" if os.geteuid() == 0 else ""
-        return """ServerRoot %s
-%sServerName 127.0.0.1
-Listen 127.0.0.1:%d
-PidFile %s/apache.pid
-DefaultRuntimeDir %s
-ErrorLog %s
-LogLevel warn
-%sStartServers 1
-ServerLimit 2
-ThreadsPerChild 64
-MaxRequestWorkers 128
-KeepAlive On
-Include %s
-""" % (self.dir, loads, self.port, run, run, self.log("apache"), user, site_path)
+        """A server of our own that Includes the shipped snippet.  Apache
+        refuses to serve as root: its children become nobody, who can reach
+        the socket (socket_mode 0666 here) and a copy of the console in the
+        stack's dir, but maybe not the tree (a checkout in /root)."""
+        www = os.path.join(self.dir, "www")
+        if not os.path.isdir(www):
+            shutil.copytree(os.path.join(SRC, "www"), www)
+        os.makedirs(os.path.join(self.dir, "htdocs"), exist_ok=True)
+        if os.geteuid() == 0:
+            user, group = "nobody", "nogroup"
+        else:
+            user, group = pwd.getpwuid(os.geteuid())[0], grp.getgrgid(os.getegid())[0]
+        return fill(os.path.join(SRC, "conf", "apache-standalone.conf.in"),
+                    dir=self.dir, port=str(self.port), user=user, group=group,
+                    snippet=self.snippet("apache-dq.conf", www))
 
     def start_apache(self):
         check(os.access(APACHE, os.X_OK), "no %s: apt-get install apache2-bin" % APACHE)
-        path = os.path.join(self.dir, "apache.conf")
-        with open(path, "w") as f:
-            f.write(self.apache_conf())
+        path = write(os.path.join(self.dir, "apache.conf"), self.apache_conf())
         p = Proc("apache", [APACHE, "-d", self.dir, "-f", path, "-DFOREGROUND"],
                  self.log("apache-out")).start()
         self.procs["apache"] = p

@@ -26,7 +26,7 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py \
 	tests/integration/apicommon.py tests/integration/loadgen.py \
-	tests/integration/docs.py
+	tests/integration/docs.py tests/integration/consolecheck.py
 
 # A helper for test_stuck.py: a process that dies holding store locks.
 check_PROGRAMS += tests/integration/lockholder

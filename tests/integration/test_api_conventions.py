@@ -2,7 +2,7 @@
 """
 API.md 1-3 and 8 (healthz) through nginx: X-Request-Id, JSON everywhere,
 the error envelope, authentication before routing, 404/405/413/415/400
-answers, body-less POSTs, and /healthz.
+answers, body-less POSTs, and /healthz; and the web console beside the API.
 """
 import http.client
 import json
@@ -13,6 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dqtest import Stack, Target, Response, test, run, check, eq, wait_for  # noqa: E402
+import consolecheck  # noqa: E402
 from apicommon import (check_conventions, check_error, check_job,  # noqa: E402
                        JSON_TYPE, ms)
 
@@ -438,6 +439,12 @@ def bodyless_posts_need_no_content_type():
 
 
 # --- /healthz -----------------------------------------------------------------------
+
+@test
+def console_is_served_beside_the_api():
+    # nginx set up as quickstart.sh sets it up: the shipped snippet, filled in.
+    consolecheck.check("http://127.0.0.1:%d" % S.port, S.key)
+
 
 @test
 def healthz_shape_without_auth():
