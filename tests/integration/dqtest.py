@@ -29,6 +29,8 @@ import threading
 import time
 import traceback
 
+import apispec
+
 BUILD = os.environ.get("DQ_BUILDDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 SRC = os.environ.get("DQ_SRCDIR") or BUILD
@@ -190,6 +192,16 @@ def run(setup=None, skip=None):
         print("not ok %d - sanitizer reports from the processes under test" % n)
         for line in "\n\n".join(reports).splitlines():
             print("# " + line)
+    problems = apispec.problems()
+    if problems:
+        n += 1
+        fails += 1
+        print("not ok %d - answers and deliveries that do not match openapi.yaml" % n)
+        for line in problems[:40]:
+            print("# " + line)
+    counts = apispec.counts()
+    print("# openapi.yaml: %d answers and %d deliveries checked" % (
+        counts["answers"], counts["deliveries"]))
     print("1..%d" % n)
     return 1 if fails else 0
 
@@ -234,7 +246,17 @@ def http_request(port, method, path, body=None, headers=None, host="127.0.0.1",
     data = r.read().decode("utf-8", "replace")
     resp = Response(r.status, r.getheaders(), data)
     conn.close()
+    check_answer(port, method, path, resp.status, resp.headers, data)
     return resp
+
+
+def check_answer(port, method, path, status, headers, body):
+    """An answer from a stack under test must match openapi.yaml (apispec)."""
+    problems = apispec.check_response(port, method, path, status,
+                                      {k.lower(): v for k, v in headers}, body)
+    if problems:
+        raise AssertionError("the answer does not match openapi.yaml:\n  " +
+                             "\n  ".join(problems))
 
 
 # --- FastCGI, spoken directly to dq-fcgi's socket -------------------------------
@@ -328,6 +350,8 @@ class Target:
                            "raw_headers": list(self.headers.items()),
                            "body": body, "time": time.time()}
                     target.requests.append(rec)
+                if "x-dispatchq-job-id" in rec["headers"]:
+                    apispec.check_delivery(rec["headers"], body)
                 status, hdrs, text, delay = ans
                 try:
                     if delay:
@@ -455,6 +479,7 @@ class Stack:
         os.chmod(self.dir, 0o755)
         at_exit(self.destroy)
         self.port = free_port()
+        apispec.dq_ports.add(self.port)
         self.data = os.path.join(self.dir, "data")
         self.sock = os.path.join(self.dir, "fcgi.sock")
         self.conf_path = os.path.join(self.dir, "dq.conf")
