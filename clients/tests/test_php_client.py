@@ -10,10 +10,11 @@ create sent the same Idempotency-Key and body each time).
 SKIPs (TAP 1..0) without php or its curl extension; ./quickstart.sh test
 installs php-cli and php-curl.
 """
+import json
 import os
 import socket
 
-from clientharness import (HERE, Stub, check, eq, error_answer, http_date_in,
+from clientharness import (CLIENTS, HERE, Stub, check, eq, error_answer, http_date_in,
                            php_skip_reason, tap_points, tap_program, test)
 import dqtest
 
@@ -66,6 +67,14 @@ def main():
         eq(len({r["body"] for r in sent}), 1, "one body")
         eq(sent[0]["headers"].get("content-type"), "application/json", "Content-Type")
         check(sent[0]["headers"].get("user-agent", "").startswith("dq-php/"), "User-Agent")
+
+    @test
+    def composer_json_autoloads_the_one_file():
+        with open(os.path.join(CLIENTS, "php", "composer.json")) as f:
+            c = json.load(f)
+        eq(c["autoload"], {"classmap": ["DqClient.php"]}, "autoload")
+        eq(c["require"]["php"], ">=7.4", "PHP version")
+        check("ext-curl" in c["require"], "needs curl")
 
     return dqtest.run(setup)
 
