@@ -1,25 +1,23 @@
 """
 What the client tests share: the integration harness (tests/integration/
 dqtest.py: the real stack, the target server, TAP), a way to run a program
-that prints TAP and fold its points into this script's, and a stub server
-with scripted answers for what the real stack does not do on demand.
+that prints TAP and fold its points into this script's, and scripted error
+answers (for the target server) for what the real stack does not do on
+demand.
 """
 import email.utils
-import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENTS = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(CLIENTS, "..", "tests", "integration"))
 
-import dqtest  # noqa: E402
 from dqtest import _die_with_parent, at_exit, check, eq, test  # noqa: E402,F401
 
 
@@ -81,65 +79,18 @@ def tap_program(name, argv, env, timeout=300):
     return make
 
 
-class Stub:
-    """An HTTP server on 127.0.0.1 answering each path prefix from a script:
-    a list of functions () -> (status, headers, body), used in order (the
-    last repeats).  Records every request."""
-
-    def __init__(self):
-        self.script = {}
-        self.requests = []
-        stub = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def _any(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n) if n else b""
-                prefix = "/" + self.path.lstrip("/").split("/")[0]
-                seen = [r for r in stub.requests if r["prefix"] == prefix]
-                stub.requests.append({"prefix": prefix, "method": self.command, "path": self.path,
-                                      "headers": {k.lower(): v for k, v in self.headers.items()},
-                                      "body": body})
-                answers = stub.script.get(prefix) or [lambda: (404, {}, "{}")]
-                status, headers, text = answers[min(len(seen), len(answers) - 1)]()
-                data = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _any
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        at_exit(self.stop)
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def error_answer(status, code, retry_after=None):
-    """A scripted dq error answer; retry_after: seconds, or a callable
-    giving the header's value when it is sent."""
+    """A dq error answer for dqtest.Target.on(), made when it is sent;
+    retry_after: seconds, or a function giving the header's value."""
     def answer():
         h = {"X-Request-Id": "req_stub"}
         if retry_after is not None:
             h["Retry-After"] = retry_after() if callable(retry_after) else str(retry_after)
         return status, h, json.dumps({"error": {"code": code, "message": code,
-                                                "request_id": "req_stub"}})
+                                                "request_id": "req_stub"}}), 0
     return answer
 
 
 def http_date_in(seconds):
+    """A Retry-After value: the HTTP date seconds from when it is sent."""
     return lambda: email.utils.formatdate(time.time() + seconds, usegmt=True)

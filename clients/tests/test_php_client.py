@@ -12,9 +12,8 @@ installs php-cli and php-curl.
 """
 import json
 import os
-import socket
 
-from clientharness import (CLIENTS, HERE, Stub, check, eq, error_answer, http_date_in,
+from clientharness import (CLIENTS, HERE, check, eq, error_answer, http_date_in,
                            php_skip_reason, tap_points, tap_program, test)
 import dqtest
 
@@ -22,29 +21,21 @@ S = L = T = STUB = None
 ENV = {}        # the PHP script's environment, filled by setup()
 
 
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def setup():
     global S, L, T, STUB
     S = dqtest.Stack()
     L = dqtest.Stack(conf={"rate_limit_per_second": "2"}, dispatcher=False)
     T = dqtest.Target()
-    STUB = Stub()
+    STUB = dqtest.Target()      # scripted answers of a dq that is not there
     job = '{"id": "job_stubstubstubstub", "status": "pending"}'
-    STUB.script["/retry"] = [error_answer(503, "unavailable", http_date_in(2)),
-                             error_answer(429, "rate_limited", 1),
-                             lambda: (201, {"X-Request-Id": "req_stub"}, job)]
-    STUB.script["/down"] = [error_answer(503, "unavailable", 0)]
+    STUB.on("/retry/v1/jobs", error_answer(503, "unavailable", http_date_in(2)),
+            error_answer(429, "rate_limited", 1), (201, {"X-Request-Id": "req_stub"}, job, 0))
+    STUB.on("/down/v1/jobs/job_0000000000000000", error_answer(503, "unavailable", 0))
     ENV.update(os.environ, DQ_URL="http://127.0.0.1:%d" % S.port, DQ_API_KEY=S.key,
                DQ_API_KEY2=S.key2, DQ_TARGET=T.url(""),
                DQ_LIMITED_URL="http://127.0.0.1:%d" % L.port, DQ_LIMITED_KEY=L.key,
-               DQ_STUB_URL=STUB.url, DQ_CLOSED_URL="http://127.0.0.1:%d" % closed_port())
+               DQ_STUB_URL=STUB.url(""),
+               DQ_CLOSED_URL="http://127.0.0.1:%d" % dqtest.free_port())
 
 
 def main():
@@ -59,7 +50,7 @@ def main():
 
     @test
     def retried_create_sent_the_same_key_and_body():
-        sent = [r for r in STUB.requests if r["prefix"] == "/retry"]
+        sent = STUB.hits("/retry/v1/jobs")
         eq(len(sent), 3, "requests")
         keys = {r["headers"].get("idempotency-key") for r in sent}
         eq(len(keys), 1, "one Idempotency-Key")

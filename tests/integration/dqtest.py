@@ -316,8 +316,9 @@ def fcgi_request(sock_path, params, body=b"", timeout=10):
 class Target:
     """An HTTP server on 127.0.0.1 that records every request.
 
-    Behaviour per path: a list of (status, headers, body, delay_s) answers
-    used in order (the last one repeats); default 200 {"ok": true}.
+    Behaviour per path: a list of (status, headers, body, delay_s) answers,
+    or functions that return one when asked, used in order (the last one
+    repeats); default 200 {"ok": true}.
     """
 
     def __init__(self):
@@ -357,7 +358,7 @@ class Target:
                     target.requests.append(rec)
                 if "x-dispatchq-job-id" in rec["headers"]:
                     apispec.check_delivery(rec["headers"], body)
-                status, hdrs, text, delay = ans
+                status, hdrs, text, delay = ans() if callable(ans) else ans
                 try:
                     if delay:
                         time.sleep(delay)
@@ -403,7 +404,8 @@ class Target:
         return "http://127.0.0.1:%d%s" % (self.port, path)
 
     def on(self, path, *answers):
-        """answers: (status, headers, body, delay) tuples, or just status ints."""
+        """answers: (status, headers, body, delay) tuples, functions that
+        return one, or just status ints."""
         norm = []
         for a in answers:
             if isinstance(a, int):
