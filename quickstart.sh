@@ -23,14 +23,18 @@ say() { printf '%s\n' "$*"; }
 die() { say "quickstart: $*" >&2; exit 1; }
 
 # --- packages --------------------------------------------------------------
+# python3-yaml: the build makes openapi.json from openapi.yaml.
 PKGS="build-essential autoconf automake pkg-config libdb5.3-dev db5.3-util \
 libfcgi-dev libjansson-dev libcurl4-openssl-dev libssl-dev nginx-light \
-python3 tzdata curl ca-certificates"
+python3 python3-yaml tzdata curl ca-certificates"
 # The browser tests (tests/browser) drive Debian's chromium with
 # playwright-core from npm; nodejs from elsewhere may already bring npm.
 # Apache (apache2-bin: the server without a service) is the second front end
-# the integration tests use; mandoc checks the man pages.
-TEST_PKGS="valgrind chromium nodejs apache2-bin mandoc"
+# the integration tests use; mandoc checks the man pages. python3-jsonschema
+# checks every answer against openapi.yaml; php-cli and php-curl run the PHP
+# client's and receiver's tests; prometheus brings promtool, which checks the
+# monitoring samples (its service is not left running, see monitoring_deps).
+TEST_PKGS="valgrind chromium nodejs apache2-bin mandoc python3-jsonschema php-cli php-curl"
 # The benchmarks (make bench, tests/bench/run) load with wrk and compare with
 # beanstalkd; installed by the test set-up so that they run right after it.
 BENCH_PKGS="wrk beanstalkd"
@@ -66,6 +70,16 @@ bench_deps() {
 	fi
 }
 
+# prometheus's package starts a Prometheus server: stop and disable it again
+# when this set-up is what installed it (the tests need only promtool).
+monitoring_deps() {
+	fresh=$(missing_packages prometheus)
+	install_packages prometheus
+	if [ -n "$fresh" ] && command -v systemctl >/dev/null 2>&1; then
+		systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+	fi
+}
+
 # --- build -------------------------------------------------------------------
 build() {
 	[ -x configure ] || ./autogen.sh >/dev/null 2>&1 || die "autogen.sh failed"
@@ -77,11 +91,16 @@ build() {
 }
 
 # --- test ----------------------------------------------------------------------
-# playwright-core for the browser tests, exactly as locked; without it they skip.
-browser_deps() {
+# The npm packages of the tests, exactly as locked: playwright-core for the
+# browser tests, the OpenAPI linter, standardwebhooks for the Node receiver;
+# without them those tests skip.
+npm_deps() {
 	command -v npm >/dev/null 2>&1 || install_packages npm
-	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) >"$TOP/npm.out" 2>&1 ||
-		say "quickstart: npm ci failed in tests/browser (see npm.out); the browser tests will be skipped"
+	: >"$TOP/npm.out"
+	for d in tests/browser tests/openapi clients/node; do
+		(cd "$d" && npm ci --no-audit --no-fund --loglevel=error) >>"$TOP/npm.out" 2>&1 ||
+			say "quickstart: npm ci failed in $d (see npm.out); its tests will be skipped"
+	done
 }
 
 run_tests() {
@@ -264,8 +283,9 @@ run)
 test)
 	install_packages $PKGS $TEST_PKGS
 	bench_deps
+	monitoring_deps
 	build
-	browser_deps
+	npm_deps
 	run_tests
 	;;
 *)

@@ -15,7 +15,7 @@
 #include "ratelimit.h"
 #include "router.h"
 
-#define R_PUBLIC	0x1	/* no API key needed */
+#define R_PUBLIC	0x1	/* no API key needed, even under /v1 */
 #define R_BODY		0x2	/* a JSON body is required */
 
 typedef void (*route_fn)(struct req *, struct resp *);
@@ -30,6 +30,7 @@ struct route {
 static const struct route routes[] = {
 	{ "GET", "/healthz", h_healthz, R_PUBLIC },
 	{ "GET", "/metrics", h_metrics, R_PUBLIC },
+	{ "GET", "/v1/openapi.json", h_openapi, R_PUBLIC },
 	{ "POST", "/v1/jobs", h_job_create, R_BODY },
 	{ "GET", "/v1/jobs", h_job_list, 0 },
 	{ "POST", "/v1/jobs/batch", h_job_batch, R_BODY },
@@ -94,6 +95,20 @@ static int
 router_is_api(const char *path)
 {
 	return strcmp(path, "/v1") == 0 || strncmp(path, "/v1/", 4) == 0;
+}
+
+/* A public route under /v1 (no '*' in its pattern), by method and path. */
+static int
+router_is_public(const struct req *q)
+{
+	size_t i;
+
+	for (i = 0; i < NROUTES; i++)
+		if ((routes[i].flags & R_PUBLIC) &&
+		    strcmp(routes[i].method, q->method) == 0 &&
+		    strcmp(routes[i].pattern, q->path) == 0)
+			return 1;
+	return 0;
 }
 
 /* 0 when authenticated, else resp is set. */
@@ -179,7 +194,7 @@ router_dispatch(struct req *q, struct resp *r)
 	const struct route *rt, *hit = NULL;
 	size_t i;
 
-	if (router_is_api(q->path) &&
+	if (router_is_api(q->path) && !router_is_public(q) &&
 	    (router_auth(q, r) == -1 || router_rate(q, r) == -1))
 		return;
 	if (strlen(q->path) > ROUTER_PATH_MAX)

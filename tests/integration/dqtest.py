@@ -31,6 +31,8 @@ import threading
 import time
 import traceback
 
+import apispec
+
 BUILD = os.environ.get("DQ_BUILDDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 SRC = os.environ.get("DQ_SRCDIR") or BUILD
@@ -206,6 +208,17 @@ def run(setup=None, skip=None):
         print("not ok %d - sanitizer reports from the processes under test" % n)
         for line in "\n\n".join(reports).splitlines():
             print("# " + line)
+    problems = apispec.problems()
+    if problems:
+        n += 1
+        fails += 1
+        print("not ok %d - answers and deliveries that do not match openapi.yaml" % n)
+        for line in problems[:40]:
+            print("# " + line)
+    counts = apispec.counts()
+    if counts["answers"] or counts["deliveries"]:
+        print("# openapi.yaml: %d answers and %d deliveries checked" % (
+            counts["answers"], counts["deliveries"]))
     print("1..%d" % n)
     return 1 if fails else 0
 
@@ -250,7 +263,21 @@ def http_request(port, method, path, body=None, headers=None, host="127.0.0.1",
     data = r.read().decode("utf-8", "replace")
     resp = Response(r.status, r.getheaders(), data)
     conn.close()
+    check_answer(port, method, path, resp.status, resp.headers, data)
     return resp
+
+
+def check_answer(port, method, path, status, headers, body, fail=True):
+    """An answer from a stack under test must match openapi.yaml (apispec).
+    headers: (name, value) pairs.  With fail=False (load threads) a problem
+    is only recorded; run() reports it at the end either way."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    problems = apispec.check_response(port, method, path, status,
+                                      {k.lower(): v for k, v in headers}, body)
+    if problems and fail:
+        raise AssertionError("the answer does not match openapi.yaml:\n  " +
+                             "\n  ".join(problems))
 
 
 # --- FastCGI, spoken directly to dq-fcgi's socket -------------------------------
@@ -305,8 +332,9 @@ def fcgi_request(sock_path, params, body=b"", timeout=10):
 class Target:
     """An HTTP server on 127.0.0.1 that records every request.
 
-    Behaviour per path: a list of (status, headers, body, delay_s) answers
-    used in order (the last one repeats); default 200 {"ok": true}.
+    Behaviour per path: a list of (status, headers, body, delay_s) answers,
+    or functions that return one when asked, used in order (the last one
+    repeats); default 200 {"ok": true}.
     """
 
     def __init__(self):
@@ -344,7 +372,9 @@ class Target:
                            "raw_headers": list(self.headers.items()),
                            "body": body, "time": time.time()}
                     target.requests.append(rec)
-                status, hdrs, text, delay = ans
+                if "x-dispatchq-job-id" in rec["headers"]:
+                    apispec.check_delivery(rec["headers"], body)
+                status, hdrs, text, delay = ans() if callable(ans) else ans
                 try:
                     if delay:
                         time.sleep(delay)
@@ -390,7 +420,8 @@ class Target:
         return "http://127.0.0.1:%d%s" % (self.port, path)
 
     def on(self, path, *answers):
-        """answers: (status, headers, body, delay) tuples, or just status ints."""
+        """answers: (status, headers, body, delay) tuples, functions that
+        return one, or just status ints."""
         norm = []
         for a in answers:
             if isinstance(a, int):
@@ -471,6 +502,7 @@ class Stack:
         os.chmod(self.dir, 0o755)
         at_exit(self.destroy)
         self.port = free_port()
+        apispec.dq_ports.add(self.port)
         self.data = os.path.join(self.dir, "data")
         self.sock = os.path.join(self.dir, "fcgi.sock")
         self.conf_path = os.path.join(self.dir, "dq.conf")

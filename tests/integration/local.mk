@@ -17,6 +17,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test_jobs_actions.py \
 	tests/integration/test_jobs_create.py \
 	tests/integration/test_jobs_list.py \
+	tests/integration/test_monitoring.py \
+	tests/integration/test_openapi.py \
 	tests/integration/test_queues.py \
 	tests/integration/test_ratelimit.py \
 	tests/integration/test_readme.py \
@@ -26,7 +28,8 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py \
 	tests/integration/apicommon.py tests/integration/loadgen.py \
-	tests/integration/docs.py tests/integration/consolecheck.py
+	tests/integration/docs.py tests/integration/consolecheck.py \
+	tests/integration/apispec.py tests/monitoring/dq-alerts.test.yml
 
 # A helper for test_stuck.py: a process that dies holding store locks.
 check_PROGRAMS += tests/integration/lockholder

@@ -11,7 +11,7 @@ import json
 import os
 
 import consolecheck
-from dqtest import APACHE, Response, Stack, Target, check, eq, run, test
+from dqtest import APACHE, Response, Stack, Target, check, check_answer, eq, run, test
 
 S = T = None
 
@@ -111,6 +111,7 @@ def post_chunked(data):
     r = conn.getresponse()
     out = Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
     conn.close()
+    check_answer(S.port, "POST", "/v1/jobs", out.status, out.headers, out.body)
     return out
 
 

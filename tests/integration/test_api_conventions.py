@@ -12,7 +12,8 @@ import string
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dqtest import Stack, Target, Response, test, run, check, eq, wait_for  # noqa: E402
+from dqtest import (Stack, Target, Response, check_answer, test, run, check, eq,  # noqa: E402
+                    wait_for)
 import consolecheck  # noqa: E402
 from apicommon import (check_conventions, check_error, check_job,  # noqa: E402
                        JSON_TYPE, ms)
@@ -323,6 +324,7 @@ def post_chunked(path, data):
     r = conn.getresponse()
     out = Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
     conn.close()
+    check_answer(S.port, "POST", path, out.status, out.headers, out.body)
     return check_conventions(out)
 
 

@@ -44,7 +44,7 @@ trap 'exit 1' INT TERM HUP
 
 must "tools: compiler, libraries, nginx, Apache, curl, python3" apt_install \
 	build-essential autoconf automake pkg-config libdb5.3-dev libfcgi-dev \
-	libjansson-dev libcurl4-openssl-dev libssl-dev nginx-light apache2-bin curl python3
+	libjansson-dev libcurl4-openssl-dev libssl-dev nginx-light apache2-bin curl python3 python3-yaml
 must "copy the checkout" copy_source "$B"
 build() (cd "$B" && ./autogen.sh && ./configure --sysconfdir=/etc && make -j2)
 must "./configure --sysconfdir=/etc && make" build

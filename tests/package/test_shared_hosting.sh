@@ -45,7 +45,7 @@ trap 'exit 1' INT TERM HUP
 must "tools: compiler, libraries, apache2, mod_fcgid" apt_install \
 	build-essential autoconf automake pkg-config libdb5.3-dev libfcgi-dev \
 	libjansson-dev libcurl4-openssl-dev libssl-dev apache2-bin libapache2-mod-fcgid \
-	python3 curl tzdata
+	python3 python3-yaml curl tzdata
 
 must "a throwaway user" useradd --create-home --shell /bin/sh "$U"
 
