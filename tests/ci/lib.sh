@@ -4,7 +4,7 @@
 # integration harness checks every answer with python3-jsonschema).
 CI_BUILD_PKGS="build-essential autoconf automake pkg-config libdb5.3-dev db5.3-util \
 libfcgi-dev libjansson-dev libcurl4-openssl-dev libssl-dev nginx-light \
-python3 python3-yaml python3-jsonschema tzdata curl ca-certificates"
+python3 python3-yaml python3-jsonschema php-cli php-curl tzdata curl ca-certificates"
 # clang with its libFuzzer and sanitizer runtimes; llvm for llvm-symbolizer.
 CI_CLANG_PKGS="clang libclang-rt-14-dev llvm"
 

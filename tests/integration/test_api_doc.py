@@ -2,10 +2,12 @@
 doc/API.md, the API reference, against the program: its Routes table holds
 every route of fcgi/router.c and no other, its Errors table every error
 code the API can answer with the status it comes with, and the README and
-the installed docs point to it.  (test_readme.py checks the success
+the installed docs point to it; and it agrees with openapi.yaml on every
+route, success status and error code.  (test_readme.py checks the success
 statuses of the routes against a running stack.)
 """
 import glob
+import json
 import os
 import re
 
@@ -82,6 +84,41 @@ def every_error_code_is_documented_with_its_status():
     eq(sorted(set(documented) - set(code)), [], "error codes in doc/API.md the code never answers")
     for name, statuses in sorted(code.items()):
         eq(statuses, {documented[name]}, "HTTP status of " + name)
+
+
+def openapi():
+    """The build's openapi.json (made from openapi.yaml)."""
+    build = os.environ.get("DQ_BUILDDIR") or SRC
+    with open(os.path.join(build, "openapi.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def openapi_routes(doc):
+    """{(method, pattern): {success statuses}}: every 2xx of an operation,
+    and /healthz's 503, which doc/API.md counts as an answer of its own."""
+    out = {}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method.upper() not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+                continue
+            statuses = {int(s) for s in op["responses"] if s.isdigit() and
+                        (s.startswith("2") or (path == "/healthz" and s == "503"))}
+            out[(method.upper(), docs.pattern(path))] = statuses
+    return out
+
+
+@test
+def the_reference_and_openapi_agree():
+    doc = openapi()
+    documented = {(m, p): set(st) for m, p, st in docs.api_routes()}
+    described = openapi_routes(doc)
+    eq(sorted(set(documented) - set(described)), [], "routes of doc/API.md missing from openapi.yaml")
+    eq(sorted(set(described) - set(documented)), [], "routes of openapi.yaml missing from doc/API.md")
+    for route in sorted(documented):
+        eq(described[route], documented[route], "success statuses of %s %s" % route)
+    codes = set(doc["components"]["schemas"]["ErrorCode"]["enum"])
+    eq(sorted(codes ^ set(docs.api_errors())), [],
+       "error codes in only one of doc/API.md and openapi.yaml")
 
 
 @test

@@ -4,13 +4,18 @@ The README's examples, run as printed against the real stack.
 Every ```sh block of a README section marked runnable (the comment
 `<!-- runnable ... -->` under its `## ` heading; its subsections are part of
 it) runs in bash, in order, with DQ_URL, DQ_API_KEY and H set as the README
-says.  Only these are substituted: a local target server for
-https://example.com/, and for an id written with an ellipsis (`job_Xb3…`,
+says, in a directory with the checkout's clients/ and a ./dqctl/dqctl that
+speaks to the stack.  Only these are substituted: a local target server for
+https://example.com/, a free port for the receivers' 8001, and for an id written with an ellipsis (`job_Xb3…`,
 `sch_…`, `eyJj…`) the last such id an earlier example answered.  `curl` is
 a shim around the real one that records each request's method, path and
 status: every answer must be a 2xx that doc/API.md's Routes table lists
 for that route.  A block that talks to the API outside a runnable section
 fails the test, so a new section's examples cannot be left out unnoticed.
+A block fenced ```shell is an instruction for a server (editing /etc, say)
+and is not run; it must not talk to the API.  A block that needs php, node
+or promtool is not run where that program is missing (the quick start's
+test set-up installs all three).
 
 Then the README's Python receiver code ("Verifying signatures") checks real
 deliveries and callbacks of those examples, of an account signing with its
@@ -21,13 +26,15 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
 
 import docs
-from dqtest import Stack, Target, at_exit, check, eq, run, test, wait_for
+from dqtest import SRC, Stack, Target, at_exit, check, eq, run, test, wait_for
 
 S = T = None
 TMP = tempfile.mkdtemp(prefix="dq-readme-")
@@ -98,6 +105,16 @@ PLACEHOLDERS = [
 ]
 
 
+def free_port():
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+# The README's receivers listen on 8001; here on a port nobody else has.
+RECEIVER_PORT = free_port()
+
+
 def shim(name, text):
     path = os.path.join(TMP, "bin", name)
     with open(path, "w") as f:
@@ -113,6 +130,16 @@ def setup():
     os.makedirs(STATE)
     shim("curl", CURL_SHIM)
     shim("dq-last", LAST_SHIM)
+    # the examples' working directory: clients/ of the checkout, and the
+    # quick start's `./dqctl/dqctl -c run/dq.conf` as this stack's dqctl
+    os.makedirs(os.path.join(TMP, "cwd", "dqctl"))
+    for d in ("clients", "conf", "tests"):
+        os.symlink(os.path.join(SRC, d), os.path.join(TMP, "cwd", d))
+    path = os.path.join(TMP, "cwd", "dqctl", "dqctl")
+    with open(path, "w") as f:
+        f.write('#!/bin/sh\n[ "$1" = -c ] && shift 2\nexec %s "$@"\n'
+                % " ".join([S.bin("dqctl"), "-c", S.conf_path]))
+    os.chmod(path, 0o755)
 
 
 def readme_h():
@@ -124,6 +151,7 @@ def readme_h():
 def as_run(block):
     """The block with only the substitutions the module docstring lists."""
     text = block.replace("https://example.com/", T.url("/"))
+    text = re.sub(r"\b8001\b", str(RECEIVER_PORT), text)
     for rx, repl in PLACEHOLDERS:
         text = rx.sub(repl, text)
     left = [l for l in text.splitlines() if "…" in l]
@@ -137,15 +165,36 @@ def calls():
 
 
 def run_block(text):
+    """Run a block in bash, in a directory that has the checkout's clients/
+    and a ./dqctl/dqctl speaking to the stack; whatever it left running in
+    the background is ended with it."""
     env = dict(os.environ, PATH=os.path.join(TMP, "bin") + ":" + os.environ["PATH"],
                DQT_STATE=STATE, DQT_REAL_CURL=shutil.which("curl"),
                DQ_URL="http://127.0.0.1:%d" % S.port, DQ_API_KEY=S.key, H=readme_h())
+    lacking = [c for c in ("php", "node", "promtool")
+               if re.search(r"(^|[|;&(]\s*)%s\b" % c, text, re.M) and not shutil.which(c)]
+    if lacking:
+        print("# not run here, no %s:\n# %s" % (" ".join(lacking), text.replace("\n", "\n# ")))
+        return []
     before = len(calls()) if os.path.exists(CALLS) else 0
-    r = subprocess.run(["bash", "-e", "-c", text], env=env, capture_output=True,
-                       text=True, timeout=120)
-    eq(r.returncode, 0, "the block ran: %s\n%s" % (r.stderr, text))
+    # files, not pipes: a server the block started keeps its output open
+    with open(os.path.join(TMP, "out"), "w+") as out:
+        p = subprocess.Popen(["bash", "-e", "-c", text], env=env, cwd=os.path.join(TMP, "cwd"),
+                             stdout=out, stderr=out, start_new_session=True)
+        try:
+            p.wait(timeout=120)
+        finally:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+        out.seek(0)
+        err = out.read()
+    eq(p.returncode, 0, "the block ran: %s\n%s" % (err, text))
     made = calls()[before:]
-    check(made, "the block made requests:\n" + text)
+    if re.search(r"^\s*curl ", text, re.M):
+        check(made, "the block made requests:\n" + text)
     return made
 
 
@@ -153,6 +202,9 @@ def run_block(text):
 def every_api_example_is_in_a_runnable_section():
     blocks = docs.readme_blocks("sh")
     check(any(runnable for _, runnable, _ in blocks), "README.md marks a section runnable")
+    for heading, _, text in docs.readme_blocks("shell"):
+        check("$DQ_URL" not in text, "the example under %r talks to the API but is "
+              "fenced as `shell`, which is not run:\n%s" % (heading, text))
     for heading, runnable, text in blocks:
         if "$DQ_URL" in text:
             check(runnable, "the example under %r talks to the API but its section is "
