@@ -14,6 +14,7 @@
 
 #include <fcgiapp.h>
 
+#include "cursor.h"
 #include "dqtime.h"
 #include "log.h"
 #include "metrics.h"
@@ -249,6 +250,11 @@ worker_run(int listen_fd, const struct dq_conf *c)
 	sig_daemon(worker_on_term, worker_on_alarm);	/* accept() must return */
 	if (store_open(&st, c, 0, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
+		return -1;
+	}
+	if (cursor_open(c->data_dir, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		store_close(st);
 		return -1;
 	}
 	store_set_watchdog(WORKER_WATCHDOG_S);

@@ -9,6 +9,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_chaos.py \
 	tests/integration/test_conf_samples.py \
 	tests/integration/test_crash.py \
+	tests/integration/test_cursor.py \
 	tests/integration/test_delivery.py \
 	tests/integration/test_dispatcher.py \
 	tests/integration/test_disk_full.py \
