@@ -36,7 +36,8 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 APACHE = os.environ.get("DQ_APACHE") or "/usr/sbin/apache2"
 APACHE_MODULES = "/usr/lib/apache2/modules"
 # What the shipped apache-dq.conf needs, and nothing else.
-APACHE_LOAD = ("mpm_event", "authz_core", "proxy", "proxy_fcgi", "setenvif", "headers")
+APACHE_LOAD = ("mpm_event", "authz_core", "authz_host", "proxy", "proxy_fcgi", "setenvif",
+               "headers")
 PR_SET_PDEATHSIG = 1
 
 

@@ -18,6 +18,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_jobs_actions.py \
 	tests/integration/test_jobs_create.py \
 	tests/integration/test_jobs_list.py \
+	tests/integration/test_metrics.py \
 	tests/integration/test_queues.py \
 	tests/integration/test_ratelimit.py \
 	tests/integration/test_schedules.py \
