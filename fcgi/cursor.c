@@ -16,7 +16,8 @@
 #define CURSOR_DOMAIN	"dq cursor 1"	/* what else this key might sign, it is not this */
 #define CURSOR_SIG_B64	43		/* base64url of 32 bytes */
 #define CURSOR_SIG_BUF	45		/* room crypto_base64url needs for them */
-#define CURSOR_JSON_MAX	(CURSOR_TEXT_MAX / 4 * 3)
+/* the longest JSON whose cursor still fits CURSOR_TEXT_MAX */
+#define CURSOR_JSON_MAX	((CURSOR_TEXT_MAX - 1 - CURSOR_SIG_B64) / 4 * 3)
 
 static struct hmac_key	cursor_key;
 static int		cursor_have_key;

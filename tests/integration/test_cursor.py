@@ -84,8 +84,8 @@ def sign(obj, key=None):
 def refused(path, cur, why, **params):
     params["cursor"] = cur
     r = api(path + "?" + urlencode(params))
+    eq(r.status, 400, "%s: %r" % (why, r))
     check_error(r, 400, "invalid_query", "cursor")
-    check(r.status == 400, why)
     return r
 
 

@@ -16,7 +16,8 @@ import json
 import os
 import time
 
-from dqtest import BUILD, Stack, Target, check, eq, fcgi_request, run, test, wait_for
+from dqtest import (BUILD, Stack, Target, check, eq, fcgi_params, fcgi_request, run, test,
+                    wait_for)
 from apicommon import ms
 
 S = T = None
@@ -68,15 +69,6 @@ def retry_after_of_any_shape_is_bounded():
         S.wait_status(jid, "completed")
 
 
-def fcgi_params(**extra):
-    p = {"REQUEST_METHOD": "POST", "REQUEST_URI": "/v1/jobs", "SCRIPT_NAME": "/v1/jobs",
-         "QUERY_STRING": "", "CONTENT_TYPE": "application/json",
-         "HTTP_AUTHORIZATION": "Bearer " + S.key, "REMOTE_ADDR": "127.0.0.1",
-         "SERVER_PROTOCOL": "HTTP/1.1"}
-    p.update(extra)
-    return p
-
-
 @test
 def content_length_that_is_not_a_number_is_refused():
     body = json.dumps({"url": T.url("/cl"), "delay": "1h"}).encode()
@@ -84,15 +76,15 @@ def content_length_that_is_not_a_number_is_refused():
     n = str(len(body))
     for cl in (" " + n, n + " ", "+" + n, "-1", "-" + n, n + "abc", "0x%x" % len(body),
                n + ".0", "1e2", "\u0661\u0662"):
-        status, _, out = fcgi_request(S.sock, fcgi_params(CONTENT_LENGTH=cl), body)
+        status, _, out = fcgi_request(S.sock, fcgi_params(S.key, CONTENT_LENGTH=cl), body)
         eq((status, json.loads(out)["error"]["code"]), (400, "invalid_request"),
            "CONTENT_LENGTH %r" % cl)
     for cl in ("99999999999999999999", "9223372036854775808", "4097"):
-        status, _, out = fcgi_request(S.sock, fcgi_params(CONTENT_LENGTH=cl), body)
+        status, _, out = fcgi_request(S.sock, fcgi_params(S.key, CONTENT_LENGTH=cl), body)
         eq((status, json.loads(out)["error"]["code"]), (413, "payload_too_large"),
            "CONTENT_LENGTH %r" % cl)
     eq(S.req("GET", "/v1/jobs?limit=1").json["total"], before, "nothing created")
-    status, _, out = fcgi_request(S.sock, fcgi_params(CONTENT_LENGTH=n), body)
+    status, _, out = fcgi_request(S.sock, fcgi_params(S.key, CONTENT_LENGTH=n), body)
     eq(status, 201, "a good length: " + out.decode()[:200])
 
 
