@@ -52,8 +52,7 @@ on_alarm(int sig)
 	static const char msg[] = "dq-dispatcher: the loop is stuck; exiting so "
 	    "that the environment is recovered\n";
 
-	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	_exit(3);
+	sig_die(msg, sizeof(msg) - 1, 3);
 }
 
 static void

@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "dqtime.h"
+#include "keyfile.h"
 #include "log.h"
 #include "shm.h"
 #include "store.h"
@@ -33,9 +34,20 @@ ctl_account_err(const char *name, enum dq_err e)
 	return 1;
 }
 
+
+/* The store (opened with STORE_CREATE) and the list cursors' key. */
 static int
 cmd_init(struct ctl *c)
 {
+	unsigned char key[KEYFILE_LEN];
+	char err[512];
+
+	if (keyfile_load(c->conf.data_dir, KEYFILE_CURSOR, key, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "dqctl: %s\n", err);
+		return 1;
+	}
+	explicit_bzero(key, sizeof(key));
 	printf("initialised %s\n", c->conf.data_dir);
 	return 0;
 }

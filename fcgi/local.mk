@@ -2,6 +2,7 @@
 sbin_PROGRAMS += fcgi/dq-fcgi
 fcgi_dq_fcgi_SOURCES = \
 	fcgi/auth.c fcgi/auth.h \
+	fcgi/cursor.c fcgi/cursor.h \
 	fcgi/handlers.h fcgi/http.h \
 	fcgi/h_health.c fcgi/h_jobact.c fcgi/h_jobs.c fcgi/h_queues.c \
 	fcgi/h_schedules.c \

@@ -60,10 +60,11 @@ _Static_assert(NROUTES <= MET_ROUTES, "metrics have a slot per route");
 
 /*
  * Match path against pattern; on a match, the "*" segments are copied into
- * buf (NUL-separated) and pointed to from q->param.
+ * buf (size bufsz, NUL-separated) and pointed to from q->param.
  */
 static int
-route_match(const char *pattern, const char *path, struct req *q, char *buf)
+route_match(const char *pattern, const char *path, struct req *q, char *buf,
+    size_t bufsz)
 {
 	const char *p = pattern, *s = path;
 	size_t n;
@@ -72,12 +73,13 @@ route_match(const char *pattern, const char *path, struct req *q, char *buf)
 	while (*p != '\0') {
 		if (*p == '*') {
 			n = strcspn(s, "/");
-			if (n == 0 || np == REQ_MAX_PARAMS)
+			if (n == 0 || np == REQ_MAX_PARAMS || n >= bufsz)
 				return 0;
 			memcpy(buf, s, n);
 			buf[n] = '\0';
 			q->param[np++] = buf;
 			buf += n + 1;
+			bufsz -= n + 1;
 			s += n;
 			p++;
 			continue;
@@ -201,7 +203,7 @@ router_dispatch(struct req *q, struct resp *r)
 		goto notfound;
 	for (i = 0; i < NROUTES && hit == NULL; i++) {
 		rt = &routes[i];
-		if (!route_match(rt->pattern, q->path, q, buf))
+		if (!route_match(rt->pattern, q->path, q, buf, sizeof(buf)))
 			continue;
 		if (strcmp(rt->method, q->method) == 0)
 			hit = rt;

@@ -41,8 +41,9 @@ sched_write(struct store *st, DB_TXN *txn, const struct schedule *old,
 	void *buf = NULL;
 	int ret;
 
-	dl = key_dim(dim, any->account, DIM_SCHEDULES, NULL, NULL, 0);
-	kl = key_idx(key, dim, dl, any->created_at, any->id, ID_SCHED_LEN);
+	dl = key_dim(dim, sizeof(dim), any->account, DIM_SCHEDULES, NULL, NULL, 0);
+	kl = key_idx(key, sizeof(key), dim, dl, any->created_at, any->id,
+	    ID_SCHED_LEN);
 	if (old == NULL && ((ret = store_put(st, txn, DBI_JOBIDX, key, kl, "", 0)) != 0 ||
 	    (ret = store_count_add(st, txn, dim, dl, 1)) != 0))
 		return ret;
@@ -51,13 +52,14 @@ sched_write(struct store *st, DB_TXN *txn, const struct schedule *old,
 	    (ret = store_del(st, txn, DBI_SCHEDULES, old->id, ID_SCHED_LEN)) != 0))
 		return ret;
 	if (old != NULL && old->next_run_at != 0 && (ret = store_del(st, txn,
-	    DBI_SCHEDDUE, key, key_time_id(key, old->next_run_at, old->id,
-	    ID_SCHED_LEN))) != 0)
+	    DBI_SCHEDDUE, key, key_time_id(key, sizeof(key), old->next_run_at,
+	    old->id, ID_SCHED_LEN))) != 0)
 		return ret;
 	if (s == NULL)
 		return 0;
 	if (s->next_run_at != 0 && (ret = store_put(st, txn, DBI_SCHEDDUE, key,
-	    key_time_id(key, s->next_run_at, s->id, ID_SCHED_LEN), "", 0)) != 0)
+	    key_time_id(key, sizeof(key), s->next_run_at, s->id, ID_SCHED_LEN),
+	    "", 0)) != 0)
 		return ret;
 	if ((buf = sched_encode(s, &len)) == NULL)
 		return STORE_RET(DQ_ERR_NOMEM);
@@ -189,7 +191,7 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 	for (i = 0; i < *a->n; i++)
 		sched_free(&a->out[i]);
 	*a->n = 0;
-	dl = key_dim(dim, a->q->account, DIM_SCHEDULES, NULL, NULL, 0);
+	dl = key_dim(dim, sizeof(dim), a->q->account, DIM_SCHEDULES, NULL, NULL, 0);
 	if ((ret = store_count_get(st, txn, dim, dl, a->total)) != 0 ||
 	    (ret = store_idx_page(st, txn, dim, dl, a->q, ids, &found, a->more)) != 0)
 		return ret;

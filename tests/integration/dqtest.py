@@ -296,6 +296,17 @@ def _fcgi_pair(name, value):
     return out + name + value
 
 
+def fcgi_params(key, **extra):
+    """The FastCGI parameters of an authenticated POST /v1/jobs, as nginx
+    passes them; extra ones added or replaced."""
+    p = {"REQUEST_METHOD": "POST", "REQUEST_URI": "/v1/jobs", "SCRIPT_NAME": "/v1/jobs",
+         "QUERY_STRING": "", "CONTENT_TYPE": "application/json",
+         "HTTP_AUTHORIZATION": "Bearer " + key, "REMOTE_ADDR": "127.0.0.1",
+         "SERVER_PROTOCOL": "HTTP/1.1"}
+    p.update(extra)
+    return p
+
+
 def fcgi_request(sock_path, params, body=b"", timeout=10):
     """One FastCGI request (responder role); returns (status, headers, body).
     params: dict of FastCGI parameters, exactly as given (no defaults)."""

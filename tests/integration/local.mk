@@ -10,13 +10,16 @@ INTEGRATION_TESTS = \
 	tests/integration/test_chaos.py \
 	tests/integration/test_conf_samples.py \
 	tests/integration/test_crash.py \
+	tests/integration/test_cursor.py \
 	tests/integration/test_delivery.py \
 	tests/integration/test_dispatcher.py \
 	tests/integration/test_disk_full.py \
 	tests/integration/test_fastcgi.py \
+	tests/integration/test_hostile_peers.py \
 	tests/integration/test_jobs_actions.py \
 	tests/integration/test_jobs_create.py \
 	tests/integration/test_jobs_list.py \
+	tests/integration/test_metrics.py \
 	tests/integration/test_monitoring.py \
 	tests/integration/test_openapi.py \
 	tests/integration/test_queues.py \
@@ -34,3 +37,12 @@ EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py \
 # A helper for test_stuck.py: a process that dies holding store locks.
 check_PROGRAMS += tests/integration/lockholder
 tests_integration_lockholder_LDADD = $(DQ_COMMON_LIBS)
+
+# A preload library for test_hostile_peers.py: one curl_easy_setopt() fails.
+# Built plain (no sanitizers, no -pie): it is a shared object.
+check_DATA = tests/integration/failsetopt.so
+tests/integration/failsetopt.so: tests/integration/failsetopt.c
+	@$(MKDIR_P) $(@D)
+	$(AM_V_CC)$(CC) -shared -fPIC -O2 -Wall $(CURL_CFLAGS) -o $@ $< -ldl
+CLEANFILES += tests/integration/failsetopt.so
+EXTRA_DIST += tests/integration/failsetopt.c

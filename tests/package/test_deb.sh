@@ -60,11 +60,24 @@ fi
 case $DEB in /*) ;; *) DEB=$(pwd)/$DEB ;; esac
 echo "# package: $DEB"
 
-lintian --tag-display-limit 0 "$DEB" >"$W/lintian" 2>&1
+lintian --display-info --tag-display-limit 0 "$DEB" >"$W/lintian" 2>&1
 grep -v '^running with root' "$W/lintian" | diag
 LE=$(grep -c '^E:' "$W/lintian")
 LW=$(grep -c '^W:' "$W/lintian")
 if [ "$LE" -eq 0 ]; then ok "lintian: no errors ($LW warnings)"; else not_ok "lintian: $LE errors"; fi
+# configure's hardening (and dpkg-buildflags' hardening=+all) reach every program
+if grep -E 'hardening-no-(relro|fortify-functions|bindnow|pie)' "$W/lintian"; then
+	not_ok "lintian: a program is built without the hardening flags"
+else
+	ok "lintian: no hardening-no-* tags (relro, fortify, bindnow, pie)"
+fi
+hardened() {
+	mkdir -p "$W/x" && dpkg-deb -x "$DEB" "$W/x" &&
+	# control-flow protection (-fcf-protection) is not among them on Debian 12
+	hardening-check --nocfprotection "$W/x/usr/sbin/dq-fcgi" "$W/x/usr/sbin/dq-dispatcher" \
+	    "$W/x/usr/sbin/dqctl"
+}
+t "hardening-check: PIE, stack protector, fortify, relro, bind now" hardened
 
 contents() {
 	dpkg-deb -c "$DEB" >"$W/contents" &&
