@@ -27,6 +27,7 @@ common_libdqcommon_a_SOURCES = \
 	common/delivery/sign.c common/delivery/sign.h \
 	common/ipc/mapfile.c common/ipc/mapfile.h \
 	common/ipc/metrics.c common/ipc/metrics.h \
+	common/ipc/repl.c common/ipc/repl.h \
 	common/ipc/shm.c common/ipc/shm.h \
 	common/ipc/wakeup.c common/ipc/wakeup.h \
 	common/store/store.c common/store/store.h \
@@ -40,6 +41,7 @@ common_libdqcommon_a_SOURCES = \
 	common/store/store_keys.c \
 	common/store/store_meta.c \
 	common/store/store_queue.c \
+	common/store/store_repl.c \
 	common/store/store_schedule.c
 
 DQ_COMMON_INCLUDES = -I$(top_srcdir)/common/base -I$(top_srcdir)/common/model -I$(top_srcdir)/common/delivery -I$(top_srcdir)/common/ipc -I$(top_srcdir)/common/store

@@ -19,6 +19,7 @@
 
 #define DISP_QUANTUM		32	/* jobs claimed from one queue per turn */
 #define DISP_LEASE_MARGIN_MS	15000
+#define DISP_ORPHANS		1024	/* claims held back (leader.c) */
 
 struct dqueue {
 	uint32_t	 account;
@@ -55,6 +56,12 @@ struct disp {
 	int64_t			 next_checkpoint;
 	pid_t			 janitor;	/* 0: none running */
 	int64_t			 janitor_retry_at;	/* monotonic ms */
+	/* replication (leader.c) */
+	int64_t			 master_since;	/* when this member became master; 0: it is not */
+	int			 takeover;	/* hand back other dispatchers' jobs */
+	int64_t			 claims_paused_until;
+	char			 orphans[DISP_ORPHANS][ID_JOB_LEN + 1];	/* claimed, not delivered */
+	int			 norphans;
 };
 
 /* tick.c: do everything that is due; return ms until the next deadline. */
@@ -98,6 +105,23 @@ void	housekeep_leases(struct disp *, int64_t now);
 void	housekeep_run(struct disp *, int64_t now);
 /* Write cache pages out (trickle, checkpoint), unless the disk just failed. */
 void	housekeep_pages(struct disp *, int64_t now);
+
+/*
+ * leader.c: in a replicated group, only the master's dispatcher works.
+ * leader_tick: may this one work now (takes over when its member has just
+ * become master)?  A claim the group did not acknowledge is held back
+ * (leader_unconfirmed: the jobs are freed) and its jobs released by the
+ * next lease sweep; leader_foreign: was a lease taken (started_at, -1:
+ * not known yet) by another member's dispatcher before this takeover?
+ */
+int	leader_tick(struct disp *, int64_t now);
+int64_t	leader_idle_ms(void);
+int	leader_may_claim(const struct disp *, int64_t now);
+void	leader_unconfirmed(struct disp *, struct job *, int n, int64_t now);
+int	leader_orphan(const struct disp *, const char *id);
+void	leader_forget(struct disp *, const char *id);
+int	leader_foreign(const struct disp *, int64_t started_at);
+void	leader_swept(struct disp *, int n, int max, int64_t now);
 
 /* accounts.c: signing keys, cached briefly (a rotated key applies within seconds). */
 int	accounts_get(struct disp *, uint32_t id, struct account *out);

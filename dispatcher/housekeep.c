@@ -30,15 +30,21 @@ struct stale {
 	uint32_t	 account;			/* out */
 };
 
-/* Is a lease abandoned?  Ours never is; another live dispatcher's only
- * once it has expired; a dead one's at once. */
+/*
+ * Is a lease abandoned?  Ours only when the claim was never acknowledged
+ * (replication); another live dispatcher's only once it has expired; a dead
+ * one's at once; in a replicated group, one taken on another member before
+ * this one became master at once.  started_at: when it was taken (-1 on
+ * the index's first look, which only picks candidates).
+ */
 static int
-lease_stale(int64_t lease_until, int64_t owner, uint32_t pid, void *arg)
+lease_abandoned(struct stale *s, int64_t lease_until, int64_t owner, uint32_t pid,
+    const char *id, int64_t started_at)
 {
-	struct stale *s = arg;
-
 	if (owner == s->d->lease.owner)
-		return 0;
+		return leader_orphan(s->d, id);
+	if (leader_foreign(s->d, started_at))
+		return 1;
 	if (pid == (uint32_t)getpid())
 		return 1;		/* an earlier life of this very process */
 	if (kill((pid_t)pid, 0) == -1 && errno == ESRCH)
@@ -46,13 +52,20 @@ lease_stale(int64_t lease_until, int64_t owner, uint32_t pid, void *arg)
 	return lease_until <= s->now;
 }
 
+static int
+lease_stale(int64_t lease_until, int64_t owner, uint32_t pid, const char *id,
+    void *arg)
+{
+	return lease_abandoned(arg, lease_until, owner, pid, id, -1);
+}
+
 static enum dq_err
 lease_reclaim(struct job *j, struct attempt *at, void *arg)
 {
 	struct stale *s = arg;
 
-	if (j->status != JOB_ACTIVE ||
-	    !lease_stale(j->lease_until, j->lease_owner, j->lease_pid, s))
+	if (j->status != JOB_ACTIVE || !lease_abandoned(s, j->lease_until,
+	    j->lease_owner, j->lease_pid, j->id, j->started_at))
 		return DQ_ERR_STATE;
 	deliver_interrupted(j, s->now, at, s->msg, sizeof(s->msg));
 	snprintf(s->queue, sizeof(s->queue), "%s", j->queue);
@@ -78,13 +91,17 @@ housekeep_leases(struct disp *d, int64_t now)
 		u.id = ids[i];
 		u.fn = lease_reclaim;
 		u.arg = &s;
-		if (store_jobs_update(d->st, &u, 1) != DQ_OK || u.result != DQ_OK)
+		if (store_jobs_update(d->st, &u, 1) != DQ_OK)
+			continue;
+		leader_forget(d, ids[i]);
+		if (u.result != DQ_OK)
 			continue;
 		log_warnx("%s: its dispatcher stopped during a delivery; "
 		    "it will be delivered again", ids[i]);
 		if ((q = queues_get(d->queues, s.account, s.queue)) != NULL)
 			queues_note_due(q, now);
 	}
+	leader_swept(d, n, HK_BATCH, now);
 }
 
 void

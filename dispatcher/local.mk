@@ -5,6 +5,7 @@ dispatcher_dq_dispatcher_SOURCES = \
 	dispatcher/disp.h \
 	dispatcher/housekeep.c \
 	dispatcher/janitor.c \
+	dispatcher/leader.c \
 	dispatcher/main.c \
 	dispatcher/queues.c \
 	dispatcher/results.c \

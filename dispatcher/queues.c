@@ -251,11 +251,16 @@ queue_claim(struct disp *d, struct dqueue *q, int64_t now, int free_slots)
 		want = (int)q->tokens;
 	if (q->concurrency > 0 && want > q->concurrency - q->active)
 		want = (int)(q->concurrency - q->active);
-	if (want <= 0)
+	if (want <= 0 || !leader_may_claim(d, now))
 		return 0;
 	wakeup_publish(q->account, q->name, 0);
 	e = store_claim(d->st, q->account, q->name, now, want, q->concurrency,
 	    &d->lease, jobs, &n, &next);
+	if (e == DQ_ERR_NOT_ACKED) {
+		leader_unconfirmed(d, jobs, n, now);
+		q->next_due = now + 100;
+		return 0;
+	}
 	if (e != DQ_OK) {
 		log_warnx("claim from queue %s: %s", q->name, dq_strerror(e));
 		q->next_due = now + 100;

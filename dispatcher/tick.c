@@ -50,12 +50,21 @@ tick_callbacks(struct disp *d, int64_t now)
 	struct job jobs[CALLBACK_BATCH];
 	int free_slots = (int)d->conf->max_parallel - d->running, n = 0, i;
 	int64_t next = 0;
+	enum dq_err e;
 
-	if (d->cb_next_due == 0 || d->cb_next_due > now || free_slots <= 0)
+	if (d->cb_next_due == 0 || d->cb_next_due > now || free_slots <= 0 ||
+	    !leader_may_claim(d, now))
 		return;
-	if (store_callbacks_claim(d->st, now, free_slots < CALLBACK_BATCH ?
+	e = store_callbacks_claim(d->st, now, free_slots < CALLBACK_BATCH ?
 	    free_slots : CALLBACK_BATCH, now + d->conf->delivery_timeout_ms +
-	    DISP_LEASE_MARGIN_MS, jobs, &n, &next) != DQ_OK)
+	    DISP_LEASE_MARGIN_MS, jobs, &n, &next);
+	if (e == DQ_ERR_NOT_ACKED) {
+		/* held until then: they come due again after the hold */
+		for (i = 0; i < n; i++)
+			job_free(&jobs[i]);
+		d->claims_paused_until = now + 1000;
+	}
+	if (e != DQ_OK)
 		return;
 	d->cb_next_due = next;
 	for (i = 0; i < n; i++) {
@@ -90,6 +99,10 @@ disp_tick(struct disp *d, int64_t now)
 	int64_t next = 0, wait;
 
 	janitor_watch(d);	/* first: every store call below may wait */
+	if (!leader_tick(d, now)) {
+		tick_wakeups(d);
+		return leader_idle_ms();	/* a replica: nothing to do but wait */
+	}
 	tick_wakeups(d);
 	if (now >= d->next_heartbeat) {
 		if (store_meta_put(d->st, "dispatcher_tick", now) != DQ_OK ||

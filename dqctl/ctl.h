@@ -24,6 +24,11 @@ int	cmd_stats(struct ctl *);
 int	cmd_jobs_list(struct ctl *);
 int	cmd_jobs_show(struct ctl *);
 
+/* ctl_group.c */
+int	ctl_group_found(struct ctl *);	/* init, with replication */
+int	cmd_group(struct ctl *);
+int	cmd_group_remove(struct ctl *);
+
 /* ctl_store.c */
 int	cmd_verify(struct ctl *);
 int	cmd_backup(struct ctl *);

@@ -13,6 +13,7 @@
 #include "dqtime.h"
 #include "keyfile.h"
 #include "log.h"
+#include "repl.h"
 #include "shm.h"
 #include "store.h"
 #include "ctl.h"
@@ -20,7 +21,16 @@
 int
 ctl_err(const char *what, enum dq_err e)
 {
-	fprintf(stderr, "dqctl: %s: %s\n", what, dq_strerror(e));
+	char master[REPL_URL_LEN];
+
+	if (e != DQ_ERR_NOT_MASTER) {
+		fprintf(stderr, "dqctl: %s: %s\n", what, dq_strerror(e));
+		return 1;
+	}
+	repl_master_name(master, sizeof(master));
+	fprintf(stderr, "dqctl: %s: this member is not the master (or its dq-repd "
+	    "is not running); run it on the master%s%s\n", what,
+	    master[0] ? ", " : "", master);
 	return 1;
 }
 
@@ -48,6 +58,8 @@ cmd_init(struct ctl *c)
 		return 1;
 	}
 	explicit_bzero(key, sizeof(key));
+	if (c->conf.repl_listen != NULL && ctl_group_found(c) == -1)
+		return 1;
 	printf("initialised %s\n", c->conf.data_dir);
 	return 0;
 }
@@ -176,6 +188,10 @@ static const struct {
 	    "a hot backup into DIR (dq may run)" },
 	{ "recover", NULL, cmd_recover, CTL_CLOSED, "[--catastrophic]",
 	    "Berkeley DB recovery (stop dq first)" },
+	{ "group", "remove", cmd_group_remove, CTL_CLOSED, "HOST:PORT",
+	    "take a member out of the replication group" },
+	{ "group", NULL, cmd_group, CTL_CLOSED, "",
+	    "the replication group: members, roles, lag" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 #define USAGE_COL	30	/* where the help text of a command starts */

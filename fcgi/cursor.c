@@ -11,6 +11,7 @@
 #include "crypto.h"
 #include "cursor.h"
 #include "keyfile.h"
+#include "store.h"
 
 #define CURSOR_VERSION	1
 #define CURSOR_DOMAIN	"dq cursor 1"	/* what else this key might sign, it is not this */
@@ -21,6 +22,39 @@
 
 static struct hmac_key	cursor_key;
 static int		cursor_have_key;
+static struct store	*cursor_store;	/* a group's member: the key is in the store */
+
+static void
+cursor_set_key(unsigned char key[KEYFILE_LEN])
+{
+	crypto_hmac_key(&cursor_key, key, KEYFILE_LEN);
+	explicit_bzero(key, KEYFILE_LEN);
+	cursor_have_key = 1;
+}
+
+/* The key, read from the store when it is there (a replica gets it with
+ * its copy of the databases). */
+static int
+cursor_key_ready(void)
+{
+	unsigned char key[KEYFILE_LEN];
+	size_t n = 0;
+
+	if (cursor_have_key)
+		return 1;
+	if (cursor_store == NULL || store_secret_get(cursor_store, KEYFILE_CURSOR_SHARED,
+	    key, sizeof(key), &n) != DQ_OK || n != sizeof(key))
+		return 0;
+	cursor_set_key(key);
+	return 1;
+}
+
+void
+cursor_open_group(struct store *st)
+{
+	cursor_store = st;
+	(void)cursor_key_ready();
+}
 
 int
 cursor_open(const char *data_dir, char *err, size_t errsz)
@@ -29,9 +63,7 @@ cursor_open(const char *data_dir, char *err, size_t errsz)
 
 	if (keyfile_load(data_dir, KEYFILE_CURSOR, key, err, errsz) == -1)
 		return -1;
-	crypto_hmac_key(&cursor_key, key, sizeof(key));
-	explicit_bzero(key, sizeof(key));
-	cursor_have_key = 1;
+	cursor_set_key(key);
 	return 0;
 }
 
@@ -52,7 +84,7 @@ cursor_seal(const char *json, size_t n)
 	char *out;
 	int b;
 
-	if (!cursor_have_key || n > CURSOR_JSON_MAX || (out = malloc(cap)) == NULL)
+	if (!cursor_key_ready() || n > CURSOR_JSON_MAX || (out = malloc(cap)) == NULL)
 		return NULL;
 	cursor_sign(json, n, mac);
 	if ((b = crypto_base64url(json, n, out, cap)) < 0 ||
@@ -90,7 +122,7 @@ cursor_verify(const char *text, char *json, size_t n)
 	size_t tl;
 	int jl;
 
-	if (!cursor_have_key || (tl = strnlen(text, CURSOR_TEXT_MAX + 1)) >
+	if (!cursor_key_ready() || (tl = strnlen(text, CURSOR_TEXT_MAX + 1)) >
 	    CURSOR_TEXT_MAX || (dot = memchr(text, '.', tl)) == NULL ||
 	    text + tl - dot - 1 != CURSOR_SIG_B64 ||
 	    crypto_base64url_decode(dot + 1, CURSOR_SIG_B64, mac, sizeof(mac)) !=

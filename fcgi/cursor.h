@@ -33,6 +33,13 @@ struct cursor {
 
 /* Load (or on first use make) the signing key; 0, or -1 with err. */
 int	cursor_open(const char *data_dir, char *err, size_t errsz);
+/*
+ * A member of a replicated group signs with the group's key, kept in the
+ * store (dqctl init puts it there), so that any member reads a cursor any
+ * other made (KEYFILE_CURSOR_SHARED); it is read when first needed.
+ */
+struct store;
+void	cursor_open_group(struct store *);
 /* A new cursor string for c, or NULL (out of memory, or no key). */
 char	*cursor_make(const struct cursor *c);
 /* Sign n bytes of text as a cursor's JSON (cursor_make's last step, and

@@ -78,6 +78,12 @@ json_t	*resp_error_object(const struct req *, const char *code, json_t *details,
 json_t	*resp_verr_object(const struct req *, const struct verr *);
 /* A validation failure: code and message from the first item, every item in details. */
 void	resp_verr(struct resp *, const struct req *, const struct verr *);
+/*
+ * 503 unavailable from a member of a replicated group that is not the
+ * master: DQ-Master names the master (its URL, else its address) when one
+ * is known, so that a client or front end can go there.
+ */
+void	resp_not_master(struct resp *, const struct req *);
 /* A store error mapped to its HTTP status and code (one table, errmap.c). */
 void	resp_dq_err(struct resp *, const struct req *, enum dq_err, const char *what);
 

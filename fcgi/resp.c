@@ -13,6 +13,7 @@
 #include "jobreq.h"
 #include "jsonw.h"
 #include "log.h"
+#include "repl.h"
 
 void
 resp_init(struct resp *r)
@@ -172,7 +173,35 @@ static const struct {
 	    "the Idempotency-Key was already used with a different request body" },
 	{ DQ_ERR_EXISTS, 409, "conflict", "% already exists" },
 	{ DQ_ERR_INVALID, 400, "validation_error", "% is invalid" },
+	{ DQ_ERR_SYNCING, 503, "unavailable", "this member of the replication group "
+	    "is still receiving its copy from the master; try again, or another member" },
+	{ DQ_ERR_NOT_ACKED, 504, "not_acknowledged", "the change was made on the "
+	    "master, but a majority of the replication group did not confirm it in "
+	    "time, so it may not survive a failover: send the request again with the "
+	    "same Idempotency-Key" },
 };
+
+void
+resp_not_master(struct resp *r, const struct req *q)
+{
+	char master[REPL_URL_LEN];
+
+	resp_header(r, "Retry-After", "1");
+	if (store_role(q->st) == STORE_ROLE_MASTER) {
+		resp_error(r, q, 503, "unavailable", NULL, "this member's replication "
+		    "process (dq-repd) is not running, so it takes no writes");
+		return;
+	}
+	repl_master_name(master, sizeof(master));
+	if (master[0] == '\0') {
+		resp_error(r, q, 503, "unavailable", NULL, "no master: the replication "
+		    "group is electing one (a majority of its members must be up)");
+		return;
+	}
+	resp_header(r, "DQ-Master", "%s", master);
+	resp_error(r, q, 503, "unavailable", NULL, "this member is a replica and "
+	    "takes no writes; the master is %s", master);
+}
 
 void
 resp_dq_err(struct resp *r, const struct req *q, enum dq_err e, const char *what)
@@ -180,10 +209,14 @@ resp_dq_err(struct resp *r, const struct req *q, enum dq_err e, const char *what
 	const char *msg;
 	size_t i;
 
+	if (e == DQ_ERR_NOT_MASTER) {
+		resp_not_master(r, q);
+		return;
+	}
 	for (i = 0; i < sizeof(errmap) / sizeof(errmap[0]); i++) {
 		if (errmap[i].err != e)
 			continue;
-		if (errmap[i].status == 503)
+		if (errmap[i].status == 503 || errmap[i].status == 504)
 			resp_header(r, "Retry-After", "1");
 		msg = errmap[i].message;
 		if (msg[0] == '%')

@@ -9,10 +9,12 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "dqtime.h"
 #include "handlers.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "repl.h"
 #include "router.h"
 
 #define R_PUBLIC	0x1	/* no API key needed, even under /v1 */
@@ -113,6 +115,25 @@ router_is_public(const struct req *q)
 	return 0;
 }
 
+/*
+ * In a replicated group only the master takes writes.  Elsewhere a request
+ * that could change something is refused first, before authentication
+ * reads the store: nothing has happened, so a front end may send it on to
+ * another member, and a key created on the master a moment ago is not yet
+ * "unknown" here.  0 when it may go on, else resp is set.
+ */
+static int
+router_writable(struct req *q, struct resp *r)
+{
+	if (!store_replicated(q->st) || strcmp(q->method, "GET") == 0 ||
+	    strcmp(q->method, "HEAD") == 0)
+		return 0;
+	if (store_role(q->st) == STORE_ROLE_MASTER && repl_alive(dqtime_now_ms()))
+		return 0;
+	resp_not_master(r, q);
+	return -1;
+}
+
 /* 0 when authenticated, else resp is set. */
 static int
 router_auth(struct req *q, struct resp *r)
@@ -197,7 +218,8 @@ router_dispatch(struct req *q, struct resp *r)
 	size_t i;
 
 	if (router_is_api(q->path) && !router_is_public(q) &&
-	    (router_auth(q, r) == -1 || router_rate(q, r) == -1))
+	    (router_writable(q, r) == -1 || router_auth(q, r) == -1 ||
+	    router_rate(q, r) == -1))
 		return;
 	if (strlen(q->path) > ROUTER_PATH_MAX)
 		goto notfound;

@@ -72,6 +72,7 @@ status_text(int status)
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
 	default: return "Status";
 	}
 }
@@ -256,7 +257,9 @@ worker_run(int listen_fd, const struct dq_conf *c)
 		log_warnx("%s", err);
 		return -1;
 	}
-	if (cursor_open(c->data_dir, err, sizeof(err)) == -1) {
+	if (store_replicated(st))
+		cursor_open_group(st);
+	else if (cursor_open(c->data_dir, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		store_close(st);
 		return -1;

@@ -25,7 +25,10 @@ enum conf_type {
 	CT_DURATION,	/* int64_t milliseconds */
 	CT_BOOL,	/* int */
 	CT_SYNC,	/* int, enum conf_sync */
-	CT_LOGLEVEL	/* int, enum log_level */
+	CT_LOGLEVEL,	/* int, enum log_level */
+	CT_ACK,		/* int, enum conf_ack */
+	CT_ADDR,	/* char *, HOST:PORT; "none" means unset */
+	CT_ADDRS	/* struct conf_list of HOST:PORT; may be given again */
 };
 
 struct conf_key {
@@ -60,11 +63,25 @@ static const struct conf_key conf_keys[] = {
 	{ "metrics_per_account", CT_BOOL, F(metrics_per_account), 0, 0, "yes" },
 	{ "log_level", CT_LOGLEVEL, F(log_level), 0, 0, "info" },
 	{ "test_clock_file", CT_STRING, F(test_clock_file), 0, 0, "none" },
+	{ "replication_listen", CT_ADDR, F(repl_listen), 0, 0, "none" },
+	{ "replication_peer", CT_ADDRS, F(repl_peers), 0, 0, "none" },
+	{ "replication_url", CT_STRING, F(repl_url), 0, 0, "none" },
+	{ "replication_priority", CT_INT, F(repl_priority), 0, 1000000, "100" },
+	{ "replication_ack_policy", CT_ACK, F(repl_ack_policy), 0, 0, "quorum" },
+	{ "replication_ack_timeout", CT_DURATION, F(repl_ack_timeout_ms), 10, 60000, "1s" },
+	{ "replication_heartbeat", CT_DURATION, F(repl_heartbeat_ms), 100, 60000, "500ms" },
+	{ "replication_heartbeat_timeout", CT_DURATION, F(repl_heartbeat_timeout_ms), 300,
+	    300000, "2s" },
+	{ "replication_election_timeout", CT_DURATION, F(repl_election_timeout_ms), 100,
+	    300000, "2s" },
+	{ "replication_connect_retry", CT_DURATION, F(repl_connect_retry_ms), 100, 300000,
+	    "1s" },
 };
 #undef F
 #define CONF_NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
 static const char *const conf_sync_names[] = { "full", "write", "none" };
+static const char *const conf_ack_names[] = { "quorum", "all", "one" };
 
 static int
 conf_word(const char *v, const char *const *names, size_t n, int *out)
@@ -126,6 +143,80 @@ conf_number(const struct conf_key *k, const char *v, int64_t *out)
 	}
 }
 
+int
+conf_addr_split(const char *addr, char *host, size_t hostsz, unsigned *port)
+{
+	const char *colon = strrchr(addr, ':'), *h = addr;
+	size_t hl;
+	long long p;
+
+	if (colon == NULL || num_parse_ll(colon + 1, 1, 65535, &p) == -1)
+		return -1;
+	hl = (size_t)(colon - addr);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= hostsz || hl > 255 || memchr(h, ' ', hl) != NULL)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (unsigned)p;
+	return 0;
+}
+
+/* A HOST:PORT value, copied; "none" clears it. */
+static int
+conf_addr(char **sp, const char *v)
+{
+	char host[256];
+	unsigned port;
+
+	free(*sp);
+	*sp = NULL;
+	if (strcmp(v, "none") == 0)
+		return 0;
+	if (conf_addr_split(v, host, sizeof(host), &port) == -1)
+		return -1;
+	return (*sp = strdup(v)) == NULL ? -2 : 0;
+}
+
+static void
+conf_list_clear(struct conf_list *l)
+{
+	while (l->n > 0)
+		free(l->v[--l->n]);
+}
+
+/* One more HOST:PORT in the list ("none" empties it). */
+static int
+conf_addrs(struct conf_list *l, const char *v, char *err, size_t errsz)
+{
+	char *one = NULL;
+	int i, r;
+
+	if (strcmp(v, "none") == 0) {
+		conf_list_clear(l);
+		return 0;
+	}
+	if ((r = conf_addr(&one, v)) != 0)
+		return r;
+	for (i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i], one) == 0) {
+			snprintf(err, errsz, "%s is listed twice", one);
+			free(one);
+			return -3;
+		}
+	}
+	if (l->n == CONF_LIST_MAX) {
+		snprintf(err, errsz, "at most %d of these", CONF_LIST_MAX);
+		free(one);
+		return -3;
+	}
+	l->v[l->n++] = one;
+	return 0;
+}
+
 /* Set one key from its text; on error write why into err. */
 static int
 conf_set(struct dq_conf *c, const struct conf_key *k, const char *v,
@@ -160,6 +251,19 @@ conf_set(struct dq_conf *c, const struct conf_key *k, const char *v,
 			goto bad;
 		*(int *)p = iv;
 		return 0;
+	case CT_ACK:
+		if (conf_word(v, conf_ack_names, 3, &iv) == -1)
+			goto bad;
+		*(int *)p = iv;
+		return 0;
+	case CT_ADDR:
+	case CT_ADDRS:
+		iv = k->type == CT_ADDR ? conf_addr(p, v) : conf_addrs(p, v, err, errsz);
+		if (iv == -1)
+			goto bad;
+		if (iv == -2)
+			snprintf(err, errsz, "out of memory");
+		return iv == 0 ? 0 : -1;
 	default:
 		if (conf_number(k, v, p) == 0)
 			return 0;
@@ -170,6 +274,8 @@ bad:
 	    k->type == CT_BOOL ? " (want yes or no)" :
 	    k->type == CT_SYNC ? " (want full, write or none)" :
 	    k->type == CT_LOGLEVEL ? " (want error, warn, info or debug)" :
+	    k->type == CT_ACK ? " (want quorum, all or one)" :
+	    k->type == CT_ADDR || k->type == CT_ADDRS ? " (want HOST:PORT)" :
 	    k->type == CT_DURATION ? " (want e.g. 250ms, 30s, 5m, 1h, 30d, in range)" :
 	    k->type == CT_SIZE ? " (want e.g. 512, 64k, 1m, in range)" :
 	    " (out of range)");
@@ -245,7 +351,7 @@ conf_file(struct dq_conf *c, const char *path, char *err, size_t errsz)
 			snprintf(err, errsz, "%s:%d: unknown key '%.64s'", path, lineno, key);
 			goto done;
 		}
-		if (seen[k - conf_keys]++) {
+		if (seen[k - conf_keys]++ && k->type != CT_ADDRS) {
 			snprintf(err, errsz, "%s:%d: %s given twice", path, lineno, key);
 			goto done;
 		}
@@ -283,6 +389,33 @@ conf_env(struct dq_conf *c, char *err, size_t errsz)
 	return 0;
 }
 
+/* Replication: peers need a listen address, and are other than it. */
+static int
+conf_repl_check(const struct dq_conf *c, char *err, size_t errsz)
+{
+	const char *f = c->path ? c->path : "config";
+	int i;
+
+	if (c->repl_listen == NULL && c->repl_peers.n > 0) {
+		snprintf(err, errsz, "%s: replication_peer needs replication_listen", f);
+		return -1;
+	}
+	for (i = 0; i < c->repl_peers.n; i++) {
+		if (strcmp(c->repl_peers.v[i], c->repl_listen) == 0) {
+			snprintf(err, errsz, "%s: replication_peer %s is this member's own "
+			    "replication_listen", f, c->repl_listen);
+			return -1;
+		}
+	}
+	if (c->repl_url != NULL && (strlen(c->repl_url) > 255 ||
+	    strcspn(c->repl_url, " \t\r\n") != strlen(c->repl_url))) {
+		snprintf(err, errsz, "%s: replication_url must be one word of at most "
+		    "255 characters", f);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 conf_derive(struct dq_conf *c, char *err, size_t errsz)
 {
@@ -301,6 +434,8 @@ conf_derive(struct dq_conf *c, char *err, size_t errsz)
 		}
 		snprintf(c->wakeup_socket, n, "%s/wakeup.sock", c->data_dir);
 	}
+	if (conf_repl_check(c, err, errsz) == -1)
+		return -1;
 	if (c->retry_base_ms > c->retry_cap_ms) {
 		snprintf(err, errsz, "%s: retry_base is larger than retry_cap",
 		    c->path ? c->path : "config");
@@ -337,7 +472,9 @@ conf_free(struct dq_conf *c)
 	size_t i;
 
 	for (i = 0; i < CONF_NKEYS; i++) {
-		if (conf_keys[i].type == CT_STRING) {
+		if (conf_keys[i].type == CT_ADDRS)
+			conf_list_clear((struct conf_list *)((char *)c + conf_keys[i].off));
+		if (conf_keys[i].type == CT_STRING || conf_keys[i].type == CT_ADDR) {
 			free(*(char **)((char *)c + conf_keys[i].off));
 			*(char **)((char *)c + conf_keys[i].off) = NULL;
 		}

@@ -16,6 +16,19 @@ enum conf_sync {
 	CONF_SYNC_NONE		/* neither: survives nothing but a clean stop */
 };
 
+enum conf_ack {
+	CONF_ACK_QUORUM = 0,	/* a majority of the electable members */
+	CONF_ACK_ALL,		/* every member */
+	CONF_ACK_ONE		/* any one other member */
+};
+
+/* A key that may be given several times (replication_peer). */
+#define CONF_LIST_MAX	16
+struct conf_list {
+	char	*v[CONF_LIST_MAX];
+	int	 n;
+};
+
 struct dq_conf {
 	char	*path;			/* the file it came from, or NULL */
 	char	*data_dir;
@@ -40,7 +53,26 @@ struct dq_conf {
 	int	 metrics_per_account;	/* dq_jobs by account and queue */
 	int	 log_level;
 	char	*test_clock_file;	/* test only: ms added to the schedule clock */
+	/* replication (dq-repd): off unless replication_listen is set */
+	char	*repl_listen;		/* HOST:PORT of this member */
+	struct conf_list repl_peers;	/* HOST:PORT of the others */
+	char	*repl_url;		/* this member's public URL, or NULL */
+	int64_t	 repl_priority;
+	int	 repl_ack_policy;	/* enum conf_ack */
+	int64_t	 repl_ack_timeout_ms;
+	int64_t	 repl_heartbeat_ms;
+	int64_t	 repl_heartbeat_timeout_ms;
+	int64_t	 repl_election_timeout_ms;
+	int64_t	 repl_connect_retry_ms;
 };
+
+#define CONF_ADDR_MAX	262	/* HOST:PORT, host at most 255 bytes */
+
+/*
+ * Split "HOST:PORT" (the last colon; an IPv6 host in brackets loses them)
+ * into host and port.  0, or -1 when it is not one.
+ */
+int	conf_addr_split(const char *addr, char *host, size_t hostsz, unsigned *port);
 
 #define CONF_DEFAULT_PATH	SYSCONFDIR "/dq/dq.conf"
 

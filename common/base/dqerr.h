@@ -16,7 +16,11 @@ enum dq_err {
 	DQ_ERR_EXISTS,		/* a unique name is taken */
 	DQ_ERR_INVALID,		/* bad argument from the caller */
 	DQ_ERR_CORRUPT,		/* a record that cannot be decoded */
-	DQ_ERR_INTERNAL		/* anything else: a bug or an I/O error */
+	DQ_ERR_INTERNAL,	/* anything else: a bug or an I/O error */
+	DQ_ERR_NOT_MASTER,	/* replication: a write on a member that is not the master */
+	DQ_ERR_SYNCING,		/* replication: a replica still catching up */
+	DQ_ERR_NOT_ACKED	/* replication: committed here, but a majority did not
+				 * confirm it in time: it may not survive a failover */
 };
 
 const char *dq_strerror(enum dq_err);

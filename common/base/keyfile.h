@@ -12,6 +12,9 @@
 
 #define KEYFILE_LEN	32
 #define KEYFILE_CURSOR	"cursor.key"	/* signs list cursors (fcgi/cursor.c) */
+/* In a replicated group the key is kept in the store instead, under this
+ * name, so that every member has it (dqctl init puts it there). */
+#define KEYFILE_CURSOR_SHARED	"cursor_key"
 
 /*
  * Read DIR/NAME into key, first making it from the OS's random source when

@@ -16,9 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dqtime.h"
 #include "log.h"
 #include "mapfile.h"
 #include "num.h"
+#include "repl.h"
 #include "store_int.h"
 
 #define STORE_TRIES		12
@@ -49,16 +51,36 @@ dq_strerror(enum dq_err e)
 		"ok", "out of memory", "store busy", "not found",
 		"not allowed in this state", "idempotency key reused",
 		"already exists", "invalid argument", "corrupt record",
-		"internal error"
+		"internal error", "this member is not the master",
+		"this replica is catching up", "not acknowledged by a majority"
 	};
 
 	return (unsigned)e < sizeof(msgs) / sizeof(msgs[0]) ? msgs[e] : "?";
 }
 
+/*
+ * A new member's copy (replication's internal init) makes the master open
+ * every file in data_dir as if it were a database; dq's own files there
+ * (repl.map, wakeup.sock, ...) are not, and Berkeley DB says so each time.
+ * Those complaints are not worth a warning; a database's own (a path in
+ * .db) still is.
+ */
+static int
+store_err_is_scan(const char *msg)
+{
+	if (strstr(msg, "BDB0178 ") != NULL)	/* "encrypted": dq encrypts nothing */
+		return 1;
+	return (strstr(msg, "BDB0210 ") != NULL || strstr(msg, "BDB0004 ") != NULL) &&
+	    strstr(msg, ".db:") == NULL;
+}
+
 static void
 store_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 {
-	log_warnx("store: %s", msg);
+	if (store_err_is_scan(msg))
+		log_debug("store: %s", msg);
+	else
+		log_warnx("store: %s", msg);
 }
 
 static void
@@ -102,6 +124,7 @@ store_event(DB_ENV *env, u_int32_t event, void *info)
 	}
 	if (event == DB_EVENT_REG_ALIVE && info != NULL)
 		store_kill_straggler(*(pid_t *)info);
+	store_repl_event(env, event, info);
 }
 
 /*
@@ -124,6 +147,11 @@ store_open_timeout(int sig)
 {
 	int fd;
 
+	/* a replica's open waits, in steps, while its copy arrives (not stuck) */
+	if (repl_syncing()) {
+		alarm(STORE_OPEN_TIMEOUT_S);
+		return;
+	}
 	fd = open(store_wedged_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd != -1)
 		close(fd);
@@ -149,7 +177,7 @@ store_env_open(struct store *st, const struct dq_conf *c)
 	alarm(STORE_OPEN_TIMEOUT_S);
 	ret = st->env->open(st->env, c->data_dir, DB_CREATE | DB_INIT_TXN |
 	    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
-	    DB_RECOVER | (wedged ? 0 : DB_FAILCHK), 0600);
+	    DB_RECOVER | (wedged ? 0 : DB_FAILCHK) | store_repl_open_flags(st), 0600);
 	alarm(0);
 	store_opening = 0;
 	sigaction(SIGALRM, &old, NULL);
@@ -200,7 +228,7 @@ store_env_config(struct store *st, const struct dq_conf *c)
 	return ret;
 }
 
-static int
+int
 store_open_dbs(struct store *st, int create)
 {
 	DB *db;
@@ -223,8 +251,21 @@ store_open_dbs(struct store *st, int create)
 	return 0;
 }
 
+void
+store_close_dbs(struct store *st)
+{
+	int i;
+
+	for (i = DBI_COUNT - 1; i >= 0; i--) {
+		if (st->db[i] != NULL)
+			st->db[i]->close(st->db[i], 0);
+		st->db[i] = NULL;
+	}
+	st->dbs_open = 0;
+}
+
 /* The schema version lives in meta; create writes it, others check it. */
-static int
+int
 store_schema(struct store *st, int create, char *err, size_t errsz)
 {
 	unsigned char v[4];
@@ -266,20 +307,36 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 	}
 	st->sync = c->sync;
 	st->lazy = (flags & STORE_LAZY) != 0;
+	st->repl = c->repl_listen != NULL;
+	st->create = create;
+	st->ack_timeout_ms = c->repl_ack_timeout_ms;
 	if (create && mkdir(c->data_dir, 0750) == -1 && errno != EEXIST) {
 		snprintf(err, errsz, "%s: %s", c->data_dir, strerror(errno));
 		goto fail;
 	}
+	if (st->repl && repl_open(c->data_dir) == -1) {
+		snprintf(err, errsz, "%s: cannot map repl.map", c->data_dir);
+		goto fail;
+	}
 	if ((ret = db_env_create(&st->env, 0)) != 0 ||
 	    (ret = store_env_config(st, c)) != 0 ||
-	    (ret = store_env_open(st, c)) != 0 ||
-	    (ret = store_open_dbs(st, create)) != 0) {
-		snprintf(err, errsz, "%s: %s%s", c->data_dir, db_strerror(ret),
-		    ret == ENOENT ? " (run dqctl init)" : "");
+	    (ret = store_env_open(st, c)) != 0) {
+		snprintf(err, errsz, "%s: %s", c->data_dir, db_strerror(ret));
 		goto fail;
 	}
 	/* Best effort: reads still work without it, on a disk already full. */
 	(void)mapfile_reserve_regions(c->data_dir);
+	/* A member of a group that has no copy yet gets one from the master. */
+	if (st->repl && !create && store_repl_admit(st, 0) == DQ_ERR_SYNCING) {
+		*stp = st;
+		return 0;
+	}
+	if ((ret = store_open_dbs(st, create)) != 0) {
+		snprintf(err, errsz, "%s: %s%s", c->data_dir, db_strerror(ret),
+		    ret == ENOENT ? " (run dqctl init)" : "");
+		goto fail;
+	}
+	st->dbs_open = 1;
 	if ((ret = store_schema(st, create, err, errsz)) != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errsz, "%s: %s", c->data_dir, db_strerror(ret));
@@ -299,11 +356,11 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
-	for (i = DBI_COUNT - 1; i >= 0; i--)
-		if (st->db[i] != NULL)
-			st->db[i]->close(st->db[i], 0);
+	store_close_dbs(st);
 	if (st->env != NULL)
 		st->env->close(st->env, 0);
+	for (i = 0; i < DBI_COUNT; i++)
+		free(st->getbuf[i].p);
 	free(st);
 }
 
@@ -330,6 +387,9 @@ store_map(int ret)
 	case EIO:	/* no clean buffer: every eviction write failed (disk full) */
 	case DB_LOCK_DEADLOCK:
 	case DB_LOCK_NOTGRANTED:
+	case DB_REP_HANDLE_DEAD:	/* reopened, retried, and dead again */
+	case DB_REP_UNAVAIL:
+	case DB_REP_LOCKOUT:
 		return DQ_ERR_BUSY;
 	default:
 		log_warnx("store: unexpected error %d: %s", ret,
@@ -398,38 +458,87 @@ store_set_watchdog(unsigned seconds)
 	store_watchdog_s = seconds;
 }
 
+/*
+ * How a write commits.  Alone, with sync full, it is flushed after the
+ * commit (store_txn), so that concurrent commits share an fsync.  In a
+ * group, the commit itself is synchronous: the record then travels with
+ * Berkeley DB's "flush" mark, and each member that acknowledges it has it on
+ * disk first, so a 201 means the change is on the disks of a majority.
+ */
+static u_int32_t
+store_commit_flags(const struct store *st, int flags)
+{
+	return st->repl && st->sync == CONF_SYNC_FULL && !st->lazy &&
+	    !(flags & STORE_TXN_READ) ? DB_TXN_SYNC : 0;
+}
+
+/* One attempt at the transaction; *commit_ms: how long its commit took. */
+static int
+store_txn_once(struct store *st, int flags, store_txn_fn fn, void *arg,
+    int64_t *commit_ms)
+{
+	DB_TXN *txn = NULL;
+	sigset_t shield;
+	int64_t t0;
+	int ret, write = !(flags & STORE_TXN_READ);
+
+	if (write && st->repl)
+		store_repl_shield(st, &shield);
+	ret = st->env->txn_begin(st->env, NULL, &txn,
+	    write ? 0 : DB_READ_COMMITTED);
+	if (ret == 0) {
+		st->txn_wrote_queue = 0;
+		st->ndeltas = 0;
+		if (write)
+			ret = store_writer_lock(st, txn);
+		if (ret == 0 && (ret = fn(st, txn, arg)) == 0)
+			ret = store_count_flush(st, txn);
+		if (ret == 0) {
+			store_perm_failed = 0;
+			t0 = dqtime_mono_ms();
+			ret = txn->commit(txn, store_commit_flags(st, flags));
+			*commit_ms = dqtime_mono_ms() - t0;
+			txn = NULL;
+		}
+	}
+	if (txn != NULL)
+		txn->abort(txn);
+	if (write && st->repl)
+		store_repl_unshield(st, &shield, ret == 0);
+	/* a write that began as master and found the member demoted */
+	if (st->repl && ret == EACCES)
+		ret = STORE_RET(DQ_ERR_NOT_MASTER);
+	return ret;
+}
+
 enum dq_err
 store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 {
-	DB_TXN *txn;
 	unsigned outer;
-	int ret, tries;
+	int64_t commit_ms = 0;
+	int ret, tries, write = !(flags & STORE_TXN_READ);
+	enum dq_err e;
 
+	if (st->repl && (e = store_repl_admit(st, write)) != DQ_OK)
+		return e;
 	for (tries = 0; tries < STORE_TRIES; tries++) {
 		/* an outer alarm (the dispatcher's loop) comes back after */
 		outer = store_watchdog_s ? alarm(store_watchdog_s) : 0;
-		txn = NULL;
-		ret = st->env->txn_begin(st->env, NULL, &txn,
-		    (flags & STORE_TXN_READ) ? DB_READ_COMMITTED : 0);
-		if (ret == 0) {
-			st->txn_wrote_queue = 0;
-			st->ndeltas = 0;
-			if (!(flags & STORE_TXN_READ))
-				ret = store_writer_lock(st, txn);
-			if (ret == 0 && (ret = fn(st, txn, arg)) == 0)
-				ret = store_count_flush(st, txn);
-			if (ret == 0) {
-				ret = txn->commit(txn, 0);
-				txn = NULL;
-			}
-		}
-		if (txn != NULL)
-			txn->abort(txn);
+		ret = store_txn_once(st, flags, fn, arg, &commit_ms);
 		if (store_watchdog_s)
 			alarm(outer);
 		if (ret == DB_RUNRECOVERY) {
 			log_warnx("store: %s; exiting for recovery", db_strerror(ret));
 			exit(3);
+		}
+		/* a rollback or a new copy on this member: handles must be reopened */
+		if (ret == DB_REP_HANDLE_DEAD) {
+			log_info("store: the databases changed under this process "
+			    "(replication); reopening them");
+			store_close_dbs(st);
+			if ((e = store_repl_admit(st, write)) != DQ_OK)
+				return e;
+			continue;
 		}
 		if (ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED)
 			break;
@@ -438,8 +547,10 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 	if (ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED)
 		log_warnx("store: gave up after %d tries: %s", STORE_TRIES,
 		    db_strerror(ret));
-	if (ret == 0 && st->sync == CONF_SYNC_FULL && !st->lazy &&
-	    !(flags & STORE_TXN_READ))
+	if (ret == 0 && write && st->repl && store_perm_failed)
+		ret = store_repl_confirm(st, commit_ms);
+	if (ret == 0 && st->sync == CONF_SYNC_FULL && !st->lazy && write &&
+	    !st->repl)
 		ret = st->env->log_flush(st->env, NULL);
 	if (ret != 0 && ret > -1000)
 		log_debug("store: %s", ret > 0 ? strerror(ret) : db_strerror(ret));
@@ -483,7 +594,10 @@ store_ping(struct store *st)
 {
 	DBT d;
 	int ret;
+	enum dq_err e;
 
+	if (st->repl && (e = store_repl_admit(st, 0)) != DQ_OK)
+		return e;
 	memset(&d, 0, sizeof(d));
 	ret = store_get(st, NULL, DBI_META, "schema", 6, &d, 0);
 	return store_map(ret);
@@ -497,6 +611,34 @@ store_dbt(DBT *d, const void *p, size_t n)
 	d->size = (u_int32_t)n;
 }
 
+/*
+ * With DB_THREAD (replication), Berkeley DB will not return a record in
+ * the handle's own memory: each database gets a buffer of the store's,
+ * which holds what was read until the next read of that database, as the
+ * handle's memory did.
+ */
+static int
+store_get_threaded(struct store *st, DB_TXN *txn, int dbi, DBT *key, DBT *data,
+    u_int32_t flags)
+{
+	struct store_buf *b = &st->getbuf[dbi];
+	void *p;
+	int ret;
+
+	for (;;) {
+		data->flags = DB_DBT_USERMEM;
+		data->data = b->p;
+		data->ulen = b->cap;
+		ret = st->db[dbi]->get(st->db[dbi], txn, key, data, flags);
+		if (ret != DB_BUFFER_SMALL)
+			return ret;
+		if ((p = realloc(b->p, data->size)) == NULL)
+			return ENOMEM;
+		b->p = p;
+		b->cap = data->size;
+	}
+}
+
 int
 store_get(struct store *st, DB_TXN *txn, int dbi, const void *k, size_t kl,
     DBT *data, u_int32_t flags)
@@ -507,6 +649,8 @@ store_get(struct store *st, DB_TXN *txn, int dbi, const void *k, size_t kl,
 	if (kl == 0)		/* a key builder found it would not fit */
 		return STORE_RET(DQ_ERR_INVALID);
 	store_dbt(&key, k, kl);
+	if (st->repl)
+		return store_get_threaded(st, txn, dbi, &key, data, flags);
 	return st->db[dbi]->get(st->db[dbi], txn, &key, data, flags);
 }
 

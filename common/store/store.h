@@ -205,6 +205,14 @@ enum dq_err store_queue_purge(struct store *, uint32_t account, const char *name
 /* Small named integers: the dispatcher's heartbeat ("dispatcher_tick"). */
 enum dq_err store_meta_get(struct store *, const char *name, int64_t *out);
 enum dq_err store_meta_put(struct store *, const char *name, int64_t v);
+/*
+ * Small named secrets every member of a replicated group must share (the
+ * list cursors' key: a cursor one member made is read by another).
+ */
+enum dq_err store_secret_get(struct store *, const char *name, unsigned char *buf,
+	    size_t cap, size_t *len);
+enum dq_err store_secret_put(struct store *, const char *name,
+	    const unsigned char *v, size_t len);
 
 /* --- the dispatcher's side ------------------------------------------------- */
 
@@ -244,7 +252,7 @@ enum dq_err store_jobs_update(struct store *, struct store_update *, size_t n);
 
 /* Active jobs whose lease stale() says is abandoned; ids has room for max. */
 typedef int (*store_stale_fn)(int64_t lease_until, int64_t owner, uint32_t pid,
-	    void *arg);
+	    const char *id, void *arg);
 enum dq_err store_leases_stale(struct store *, store_stale_fn, void *arg,
 	    char (*ids)[ID_JOB_LEN + 1], int max, int *n);
 
@@ -291,6 +299,66 @@ struct store_fired {
 };
 enum dq_err store_schedules_fire(struct store *, int64_t sched_now, int64_t now,
 	    int max, struct store_fired *out, int *n, int64_t *next_due);
+
+/* --- replication (store_repl.c) -------------------------------------------------- */
+
+/*
+ * With replication_listen set, the store is one member of a group kept by
+ * Berkeley DB's replication manager, which dq-repd runs; every other process
+ * opens the same environment and follows it.  Writes happen on the master
+ * only: elsewhere a write transaction is refused before it starts
+ * (DQ_ERR_NOT_MASTER), a replica that has not yet received its copy of the
+ * databases answers DQ_ERR_SYNCING, and a commit the others did not
+ * acknowledge in time is DQ_ERR_NOT_ACKED.
+ */
+enum store_role { STORE_ROLE_NONE = 0, STORE_ROLE_REPLICA, STORE_ROLE_MASTER };
+
+int	store_replicated(const struct store *);
+/* This member's role now, from the environment (cheap: every request).
+ * Without replication, always master. */
+enum store_role store_role(struct store *);
+
+struct store_repl_status {
+	enum store_role	role;
+	int		syncing;	/* a replica not caught up since it started */
+	uint32_t	gen;		/* replication generation: one per master */
+	uint64_t	elections;	/* held since the environment was made */
+	char		master[CONF_ADDR_MAX];	/* HOST:PORT, "" when none is known */
+	uint64_t	lsn;		/* end of the log: file << 32 | offset */
+	uint64_t	log_file_max;	/* bytes in a log file (LSN arithmetic) */
+};
+enum dq_err store_repl_status(struct store *, struct store_repl_status *);
+
+/*
+ * dq-repd only.  Configure this member (replication_* keys; creator: found
+ * a new group) and start the replication manager: 0 started, 1 not yet
+ * (joining needs the master and a majority: try again in a second), -1
+ * failed (err says why).  msg receives the status messages other members
+ * send (store_chan_send), in a replication thread.
+ */
+typedef void (*store_repl_msg_fn)(const void *msg, size_t len, void *arg);
+int	store_repl_start(struct store *, const struct dq_conf *, int creator,
+	    store_repl_msg_fn msg, void *arg, char *err, size_t errsz);
+struct store_member {
+	char	addr[CONF_ADDR_MAX];
+	int	eid;
+	int	connected;
+};
+/* The other members as the replication manager knows them; n or -1. */
+int	store_repl_members(struct store *, struct store_member *, int max);
+/* Remove a member from the group (it may be down). */
+enum dq_err store_repl_remove(struct store *, const char *addr, char *err, size_t errsz);
+/* Replication events this process saw since the last call (counted in
+ * repl.h's counters as they come); *changed: the role may have changed. */
+void	store_repl_take_events(int *changed);
+/* TCP_NODELAY on every TCP socket of this process (the replication
+ * manager's own connections are left to Nagle, which costs 40 ms a commit). */
+void	store_repl_nodelay(void);
+/* A message channel to one member (its eid), for status messages. */
+struct store_chan;
+struct store_chan *store_chan_open(struct store *, int eid);
+int	store_chan_send(struct store_chan *, const void *msg, size_t len);
+void	store_chan_close(struct store_chan *);
 
 /* --- administration (dqctl) ---------------------------------------------------- */
 

@@ -291,11 +291,11 @@ stale_txn(struct store *st, DB_TXN *txn, void *arg)
 		dp = d.data;
 		if (k.size != 8 + ID_JOB_LEN || d.size != 12)
 			continue;
-		if (!a->fn((int64_t)num_be64_get(kp), (int64_t)num_be64_get(dp + 4),
-		    num_be32_get(dp), a->arg))
-			continue;
 		memcpy(a->ids[*a->n], kp + 8, ID_JOB_LEN);
-		a->ids[(*a->n)++][ID_JOB_LEN] = '\0';
+		a->ids[*a->n][ID_JOB_LEN] = '\0';
+		if (a->fn((int64_t)num_be64_get(kp), (int64_t)num_be64_get(dp + 4),
+		    num_be32_get(dp), a->ids[*a->n], a->arg))
+			(*a->n)++;
 	}
 	c->close(c);
 	return ret == DB_NOTFOUND ? 0 : ret;

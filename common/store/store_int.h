@@ -28,6 +28,8 @@
 #ifndef DQ_STORE_INT_H
 #define DQ_STORE_INT_H
 
+#include <signal.h>
+
 #include <db.h>
 
 #include "store.h"
@@ -59,15 +61,47 @@ struct store_delta {
 	int64_t		delta;
 };
 
+/* With DB_THREAD, a get needs memory of its own: one buffer per database. */
+struct store_buf {
+	void		*p;
+	u_int32_t	 cap;
+};
+
 struct store {
 	DB_ENV		*env;
 	DB		*db[DBI_COUNT];
 	int		 sync;		/* enum conf_sync */
 	int		 lazy;		/* STORE_LAZY: no flush at commit */
+	int		 repl;		/* replication configured (store_repl.c) */
+	int		 create;	/* STORE_CREATE: dqctl init may write without a role */
+	int		 dbs_open;	/* db[] is open (a new replica waits for its copy) */
+	int		 quiet_threads;	/* Berkeley DB's threads here ignore our signals */
+	int64_t		 ack_timeout_ms;
+	struct store_buf getbuf[DBI_COUNT];	/* DB_THREAD: where store_get reads */
 	int		 txn_wrote_queue;	/* this transaction created a queue record */
 	struct store_delta deltas[STORE_DELTAS];	/* this transaction's counters */
 	int		 ndeltas;
 };
+
+/* Replication inside the store (store_repl.c). */
+extern volatile sig_atomic_t	store_perm_failed;	/* the last commit was not acknowledged */
+/* Environment open flags replication adds (0 without it). */
+u_int32_t store_repl_open_flags(const struct store *);
+/* The replication events every process handles (from store_event). */
+void	store_repl_event(DB_ENV *, u_int32_t event, void *info);
+/* May this transaction run here now?  DQ_OK, or why not. */
+enum dq_err store_repl_admit(struct store *, int write);
+/* After a write's commit raised DB_EVENT_REP_PERM_FAILED: 0 if a probe
+ * shows it durable after all, else STORE_RET(DQ_ERR_NOT_ACKED). */
+int	store_repl_confirm(struct store *, int64_t commit_ms);
+/* Block our signals in the threads Berkeley DB starts during fn's writes. */
+void	store_repl_shield(struct store *, sigset_t *old);
+void	store_repl_unshield(struct store *, const sigset_t *old, int committed);
+/* Open the databases if this member has them (store.c). */
+int	store_open_dbs(struct store *, int create);
+/* Check (or, creating, write) the schema version; -1 with err set. */
+int	store_schema(struct store *, int create, char *err, size_t errsz);
+void	store_close_dbs(struct store *);
 
 /* Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads. */
 #define STORE_TXN_READ	0x1
