@@ -12,15 +12,19 @@ noinst_DATA = $(DQ_WEB_SNIPPETS)
 
 dqexamplesdir = $(docdir)/examples
 dist_dqexamples_DATA = conf/DB_CONFIG
+# Replication: a group's front end, and account-sharded groups behind one.
+haexamplesdir = $(docdir)/examples/ha
+dist_haexamples_DATA = conf/ha/nginx-dq-group.conf conf/ha/nginx-dq-shards.conf
 shexamplesdir = $(docdir)/examples/shared-hosting
 dist_shexamples_DATA = conf/shared-hosting/htaccess conf/shared-hosting/ui.htaccess
 shexamples_DATA = conf/shared-hosting/crontab
 shexamples_SCRIPTS = conf/shared-hosting/dq.fcgi
 
-DQ_GENERATED = conf/dq-fcgi.service conf/dq-dispatcher.service \
+DQ_GENERATED = conf/dq-fcgi.service conf/dq-dispatcher.service conf/dq-repd.service \
 	conf/shared-hosting/dq.fcgi conf/shared-hosting/crontab $(DQ_WEB_SNIPPETS)
 if SYSTEMD_UNITS
-systemdsystemunit_DATA = conf/dq-fcgi.service conf/dq-dispatcher.service
+systemdsystemunit_DATA = conf/dq-fcgi.service conf/dq-dispatcher.service \
+	conf/dq-repd.service
 endif
 if TMPFILES
 tmpfiles_DATA = conf/tmpfiles.d/dq.conf
@@ -46,6 +50,7 @@ $(DQ_GENERATED): Makefile
 	if test -x $(srcdir)/$@.in; then chmod +x $@.tmp; fi && mv $@.tmp $@
 conf/dq-fcgi.service: $(srcdir)/conf/dq-fcgi.service.in
 conf/dq-dispatcher.service: $(srcdir)/conf/dq-dispatcher.service.in
+conf/dq-repd.service: $(srcdir)/conf/dq-repd.service.in
 conf/shared-hosting/dq.fcgi: $(srcdir)/conf/shared-hosting/dq.fcgi.in
 conf/shared-hosting/crontab: $(srcdir)/conf/shared-hosting/crontab.in
 conf/nginx-dq.conf: $(srcdir)/conf/nginx-dq.conf.in

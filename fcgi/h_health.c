@@ -23,8 +23,9 @@
 /*
  * A member of a replicated group also says its role, the master (URL, else
  * address), whether it is still getting its copy, and how old its data is
- * (null: not known).  On a replica the dispatcher's heartbeat is the
- * master's dispatcher's, replicated.
+ * (null: not known), as its dq-repd last published them (none while it is
+ * not running).  On a replica the dispatcher's heartbeat is the master's
+ * dispatcher's, replicated.
  */
 static json_t *
 health_repl(struct req *q)
@@ -33,12 +34,13 @@ health_repl(struct req *q)
 	char master[REPL_URL_LEN];
 	int up = repl_alive(q->now);
 
-	if (repl_read(&s) == -1)
+	if (repl_read(&s) == -1 || !up) {
 		s.lag_ms = -1;
+		s.role = REPL_NONE;
+	}
 	repl_master_name(master, sizeof(master));
 	return json_pack("{s:s, s:s?, s:b, s:o, s:b}",
-	    "role", repl_role_name(store_role(q->st) == STORE_ROLE_MASTER ? REPL_MASTER :
-	    store_role(q->st) == STORE_ROLE_REPLICA ? REPL_REPLICA : REPL_NONE),
+	    "role", repl_role_name(s.role),
 	    "master", master[0] ? master : NULL, "syncing", s.syncing != 0,
 	    "lag_seconds", up && s.lag_ms >= 0 ? json_real((double)s.lag_ms / 1000.0) :
 	    json_null(), "dq_repd", up);
@@ -134,12 +136,13 @@ metrics_repl(FILE *fp, struct req *q)
 {
 	static const char *const roles[] = { "none", "replica", "master" };
 	struct repl_state s;
-	enum store_role role = store_role(q->st);
 	char lag[32] = "NaN";	/* not known */
 	int i, up = repl_alive(q->now), connected = 0;
 
-	if (repl_read(&s) == -1)
+	if (repl_read(&s) == -1 || !up) {
 		s.lag_ms = -1;
+		s.role = REPL_NONE;
+	}
 	if (up && s.lag_ms >= 0)
 		snprintf(lag, sizeof(lag), "%.3f", (double)s.lag_ms / 1000.0);
 	for (i = 0; i < s.nmembers; i++)
@@ -147,7 +150,7 @@ metrics_repl(FILE *fp, struct req *q)
 	fprintf(fp, "# HELP dq_repl_role This member's role in its replication group.\n"
 	    "# TYPE dq_repl_role gauge\n");
 	for (i = 0; i < 3; i++)
-		fprintf(fp, "dq_repl_role{role=\"%s\"} %d\n", roles[i], (int)role == i);
+		fprintf(fp, "dq_repl_role{role=\"%s\"} %d\n", roles[i], s.role == i);
 	fprintf(fp, "# HELP dq_repl_up Whether dq-repd runs on this member.\n"
 	    "# TYPE dq_repl_up gauge\ndq_repl_up %d\n"
 	    "# HELP dq_repl_generation The replication generation (one per master).\n"

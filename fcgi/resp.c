@@ -12,6 +12,7 @@
 #include "http.h"
 #include "jobreq.h"
 #include "jsonw.h"
+#include "dqtime.h"
 #include "log.h"
 #include "repl.h"
 
@@ -174,7 +175,8 @@ static const struct {
 	{ DQ_ERR_EXISTS, 409, "conflict", "% already exists" },
 	{ DQ_ERR_INVALID, 400, "validation_error", "% is invalid" },
 	{ DQ_ERR_SYNCING, 503, "unavailable", "this member of the replication group "
-	    "is still receiving its copy from the master; try again, or another member" },
+	    "is not ready yet (starting, or receiving its copy from the master); "
+	    "try again, or another member" },
 	{ DQ_ERR_NOT_ACKED, 504, "not_acknowledged", "the change was made on the "
 	    "master, but a majority of the replication group did not confirm it in "
 	    "time, so it may not survive a failover: send the request again with the "
@@ -187,7 +189,7 @@ resp_not_master(struct resp *r, const struct req *q)
 	char master[REPL_URL_LEN];
 
 	resp_header(r, "Retry-After", "1");
-	if (store_role(q->st) == STORE_ROLE_MASTER) {
+	if (store_role(q->st) == STORE_ROLE_MASTER && !repl_alive(dqtime_now_ms())) {
 		resp_error(r, q, 503, "unavailable", NULL, "this member's replication "
 		    "process (dq-repd) is not running, so it takes no writes");
 		return;

@@ -128,7 +128,7 @@ router_writable(struct req *q, struct resp *r)
 	if (!store_replicated(q->st) || strcmp(q->method, "GET") == 0 ||
 	    strcmp(q->method, "HEAD") == 0)
 		return 0;
-	if (store_role(q->st) == STORE_ROLE_MASTER && repl_alive(dqtime_now_ms()))
+	if (store_role(q->st) == STORE_ROLE_MASTER && repl_master(dqtime_now_ms()))
 		return 0;
 	resp_not_master(r, q);
 	return -1;

@@ -15,6 +15,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@
 #define REPD_MEMBERSHIP_FILE	"__db.membership"	/* Berkeley DB's group record */
 
 static volatile sig_atomic_t	stop_requested;
+static atomic_int		beating = 1;
 
 static void
 usage(FILE *fp)
@@ -110,6 +113,23 @@ repd_creator(const char *data_dir)
 	return 0;
 }
 
+/*
+ * That this process is alive is what the member's other processes need to
+ * know to write (a master without it has no commit acknowledged): a thread
+ * of its own says so ten times a second, even while the loop waits on the
+ * replication manager (removing a member, serving a new member's copy).
+ * A loop stuck for long is the watchdog's.
+ */
+static void *
+repd_beat(void *arg)
+{
+	while (atomic_load(&beating)) {
+		repl_beat(dqtime_now_ms());
+		dqtime_sleep_ms(REPD_TICK_MS);
+	}
+	return NULL;
+}
+
 /* Start the replication manager: joining needs the master and a majority. */
 static int
 repd_start(struct store *st, const struct dq_conf *c)
@@ -134,6 +154,20 @@ repd_start(struct store *st, const struct dq_conf *c)
 		dqtime_sleep_ms(1000);
 	}
 	return -1;
+}
+
+static void
+repd_beat_start(pthread_t *t)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(t, NULL, repd_beat, NULL) != 0) {
+		log_warn("pthread_create");
+		*t = 0;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void
@@ -192,6 +226,7 @@ main(int argc, char **argv)
 {
 	struct dq_conf c;
 	struct store *st = NULL;
+	pthread_t beat = 0;
 	const char *path = NULL;
 	char err[512];
 	int rc, ch, check = 0, use_syslog = 0, lock;
@@ -219,15 +254,25 @@ main(int argc, char **argv)
 	sig_daemon(on_stop, on_alarm);
 	group_init(&c);
 	group_update(NULL, NULL, dqtime_now_ms(), 0);
-	if (store_open(&st, &c, 0, err, sizeof(err)) == -1) {
+	/*
+	 * No database handles here: opening one writes to the log, and a
+	 * member restarted after a crash still looks like the master it was
+	 * until the replication manager starts: the write would wait for
+	 * acknowledgements that never come.
+	 */
+	if (store_open(&st, &c, STORE_ENV_ONLY, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return 1;
 	}
 	if (repd_start(st, &c) == 0) {
 		log_info("replicating at %s (priority %lld)", c.repl_listen,
 		    (long long)c.repl_priority);
+		repd_beat_start(&beat);
 		repd_loop(st, &c);
 	}
+	atomic_store(&beating, 0);
+	if (beat != 0)
+		pthread_join(beat, NULL);
 	/* first say so: this member stops taking writes before it stops acking */
 	group_update(st, NULL, dqtime_now_ms(), 1);
 	if (group_stop() == 0)

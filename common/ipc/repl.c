@@ -32,6 +32,7 @@ struct repl_shm {
 	_Atomic int32_t		pid;
 	_Atomic int32_t		stopping;
 	_Atomic int32_t		syncing;
+	_Atomic int32_t		role;
 	_Atomic uint32_t	gen;
 	_Atomic int64_t		master_since_ms;
 	struct repl_state	state;
@@ -95,9 +96,17 @@ repl_publish(const struct repl_state *s)
 	atomic_store(&repl->pid, s->pid);
 	atomic_store(&repl->stopping, s->stopping);
 	atomic_store(&repl->syncing, s->syncing);
+	atomic_store(&repl->role, s->role);
 	atomic_store(&repl->gen, s->gen);
 	atomic_store(&repl->master_since_ms, s->master_since_ms);
 	atomic_store(&repl->updated_ms, s->updated_ms);
+}
+
+void
+repl_beat(int64_t now_ms)
+{
+	if (repl != NULL)
+		atomic_store(&repl->updated_ms, now_ms);
 }
 
 int
@@ -109,6 +118,12 @@ repl_alive(int64_t now_ms)
 		return 0;
 	t = atomic_load(&repl->updated_ms);
 	return t > 0 && now_ms - t < REPL_ALIVE_MS && t - now_ms < REPL_ALIVE_MS;
+}
+
+int
+repl_master(int64_t now_ms)
+{
+	return repl_alive(now_ms) && atomic_load(&repl->role) == REPL_MASTER;
 }
 
 int

@@ -69,12 +69,21 @@ int	repl_open(const char *data_dir);
 /* A consistent copy of the state: 0, or -1 if never published (or not open). */
 int	repl_read(struct repl_state *);
 void	repl_publish(const struct repl_state *);
+/* dq-repd is alive (a thread of its own says so, whatever its loop does). */
+void	repl_beat(int64_t now_ms);
 /*
  * Is dq-repd running and staying (published within REPL_ALIVE_MS, not
  * stopping)?  A master whose dq-repd is gone can have no commit
  * acknowledged, so writes stop there.
  */
 int	repl_alive(int64_t now_ms);
+/*
+ * Does dq-repd say this member is the master (and is it alive)?  Writers
+ * ask the environment too: after a crash a member still looks like the
+ * master it was until its dq-repd has started replication again, and only
+ * dq-repd's word, published after that, is to be trusted.
+ */
+int	repl_master(int64_t now_ms);
 /* Is this member catching up (initial sync)?  Async-signal-safe. */
 int	repl_syncing(void);
 /* When this member last became master (0: it is not, or not known). */

@@ -158,8 +158,17 @@ store_open_timeout(int sig)
 	_exit(3);
 }
 
+/*
+ * dq-repd (STORE_ENV_ONLY) opens without failchk: cleaning up after a dead
+ * process writes to the log, and a member restarted after a crash still
+ * looks like the master it was until dq-repd has started replication, so
+ * the write would start the replication manager's threads in dq-repd by
+ * themselves, before it starts them again as their owner: two of its
+ * threads then wait for each other.  A dead process found at its open is
+ * cleaned up by full recovery instead.
+ */
 static int
-store_env_open(struct store *st, const struct dq_conf *c)
+store_env_open(struct store *st, const struct dq_conf *c, int flags)
 {
 	struct sigaction sa, old;
 	int ret, wedged;
@@ -177,7 +186,8 @@ store_env_open(struct store *st, const struct dq_conf *c)
 	alarm(STORE_OPEN_TIMEOUT_S);
 	ret = st->env->open(st->env, c->data_dir, DB_CREATE | DB_INIT_TXN |
 	    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
-	    DB_RECOVER | (wedged ? 0 : DB_FAILCHK) | store_repl_open_flags(st), 0600);
+	    DB_RECOVER | (wedged || (flags & STORE_ENV_ONLY) ? 0 : DB_FAILCHK) |
+	    store_repl_open_flags(st), 0600);
 	alarm(0);
 	store_opening = 0;
 	sigaction(SIGALRM, &old, NULL);
@@ -320,14 +330,15 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 	}
 	if ((ret = db_env_create(&st->env, 0)) != 0 ||
 	    (ret = store_env_config(st, c)) != 0 ||
-	    (ret = store_env_open(st, c)) != 0) {
+	    (ret = store_env_open(st, c, flags)) != 0) {
 		snprintf(err, errsz, "%s: %s", c->data_dir, db_strerror(ret));
 		goto fail;
 	}
 	/* Best effort: reads still work without it, on a disk already full. */
 	(void)mapfile_reserve_regions(c->data_dir);
 	/* A member of a group that has no copy yet gets one from the master. */
-	if (st->repl && !create && store_repl_admit(st, 0) == DQ_ERR_SYNCING) {
+	if ((flags & STORE_ENV_ONLY) || (st->repl && !create &&
+	    store_repl_admit(st, 0) == DQ_ERR_SYNCING)) {
 		*stp = st;
 		return 0;
 	}

@@ -25,6 +25,7 @@
 
 #define STORE_CREATE	0x1	/* dqctl init: create the environment */
 #define STORE_LAZY	0x2	/* commits are not flushed: call store_sync() */
+#define STORE_ENV_ONLY	0x4	/* the environment only, no database (dq-repd) */
 
 #define ACCOUNT_NAME_MAX	64
 

@@ -128,9 +128,11 @@ store_role(struct store *st)
 }
 
 /*
- * Open the databases once this member has them: a new member gets its copy
- * from the master, and a replica that restarts answers nothing until it has
- * caught up (its files may be replaced meanwhile).
+ * Open the databases once this member's role is settled: a replica that
+ * has caught up since it started (a new member gets its copy from the
+ * master first, and a restarted one may have its files replaced), or the
+ * master as dq-repd says (opening writes to the log; a member restarted
+ * after a crash looks like the master it was until dq-repd has started).
  */
 static enum dq_err
 repl_open_dbs(struct store *st)
@@ -138,13 +140,14 @@ repl_open_dbs(struct store *st)
 	static int64_t said;
 	DB_REP_STAT *sp;
 	char err[256];
-	int ret, waiting = 0;
+	int ret, ready = 0;
 
 	if (st->env->rep_stat(st->env, &sp, 0) == 0) {
-		waiting = sp->st_status == DB_REP_CLIENT && !sp->st_startup_complete;
+		ready = sp->st_status == DB_REP_CLIENT ? sp->st_startup_complete != 0 :
+		    sp->st_status == DB_REP_MASTER && repl_master(dqtime_now_ms());
 		free(sp);
 	}
-	if (waiting)
+	if (!ready)
 		return DQ_ERR_SYNCING;
 	err[0] = '\0';
 	if ((ret = store_open_dbs(st, 0)) == 0 &&
@@ -167,7 +170,7 @@ store_repl_admit(struct store *st, int write)
 {
 	/* a master whose dq-repd is gone can have nothing acknowledged */
 	if (write && !st->create && (store_role(st) != STORE_ROLE_MASTER ||
-	    !repl_alive(dqtime_now_ms())))
+	    !repl_master(dqtime_now_ms())))
 		return DQ_ERR_NOT_MASTER;
 	return st->dbs_open ? DQ_OK : repl_open_dbs(st);
 }
@@ -401,9 +404,15 @@ repl_configure(DB_ENV *env, const struct dq_conf *c, int creator)
 	    (ret = repl_timeout(env, DB_REP_ELECTION_TIMEOUT, c->repl_election_timeout_ms)) != 0 ||
 	    (ret = repl_timeout(env, DB_REP_HEARTBEAT_SEND, c->repl_heartbeat_ms)) != 0 ||
 	    (ret = repl_timeout(env, DB_REP_HEARTBEAT_MONITOR,
-	    c->repl_heartbeat_timeout_ms)) != 0)
+	    c->repl_heartbeat_timeout_ms)) != 0 ||
+	    (ret = repl_timeout(env, DB_REP_CHECKPOINT_DELAY, 0)) != 0)
 		return ret;
 	/*
+	 * A master's checkpoint would otherwise sleep 30 s (so that slow
+	 * replicas can flush their caches first), holding up the process that
+	 * runs it: the dispatcher.  Replicas flush when they apply the
+	 * checkpoint, whenever that is.
+	 *
 	 * In a group of two, a member that loses the other must not elect
 	 * itself (it would count its own vote as a majority): the group stays
 	 * read-only until both are back.  Lockouts wait rather than fail

@@ -1,0 +1,296 @@
+"""
+High availability: a group of three members on this machine (hatest.py),
+each a whole dq node on its own loopback address, behind the shipped group
+front end.  What a user sees: writes only on the master (a replica refuses
+them at once, naming the master), reads everywhere, the group in dqctl,
+/healthz and /metrics; and across a kill -9 of the master (its disk lost
+too): every job answered 201 is on the new master, the front end's window
+of 503s is short, the new master's dispatcher delivers what the dead one
+held, the old master rejoins as a replica, a new empty member joins by
+copying, and a member can be removed.  The tests run in order on one group.
+"""
+import json
+import re
+import threading
+import time
+import uuid
+
+import hatest
+from dqtest import Target, at_exit, check, eq, run, test, wait_for
+
+G = None
+T = None
+
+
+def setup():
+    global G, T
+    T = Target()
+    G = hatest.Group(3)
+    for m in G.members:     # the master's dispatcher ticks, and they know it
+        wait_for(lambda: (m.health() or {}).get("status") == "ok", 20, 0.1,
+                 m.name + " healthy")
+
+
+def job_body(path="/hook", **kw):
+    body = {"url": T.url(path)}
+    body.update(kw)
+    return body
+
+
+@test
+def a_replica_refuses_writes_at_once_and_names_the_master():
+    master = G.master()
+    replica = next(m for m in G.members if m is not master)
+    # before authentication: even a key the replica cannot know
+    for key in (G.key, "dq_" + "x" * 32):
+        status, hdrs, body = replica.fcgi("POST", "/v1/jobs", job_body(), key=key)
+        eq(status, 503, "a write on a replica")
+        eq(body["error"]["code"], "unavailable")
+        eq(hdrs.get("DQ-Master"), master.url, "DQ-Master")
+        check(master.url in body["error"]["message"], body["error"]["message"])
+        eq(hdrs.get("Retry-After"), "1")
+    for method, path in (("PUT", "/v1/queues/q"), ("DELETE", "/v1/schedules/sch_x"),
+                         ("POST", "/v1/jobs/job_x/cancel")):
+        eq(replica.fcgi(method, path, {})[0], 503, method + " " + path)
+    # the same request on the master makes a job, which the replica then reads
+    status, _, job = master.fcgi("POST", "/v1/jobs", job_body(delay="1h"))
+    eq(status, 201, "create on the master")
+    wait_for(lambda: replica.fcgi("GET", "/v1/jobs/" + job["id"])[0] == 200, 5,
+             what="the replica to have the job")
+    eq(replica.fcgi("GET", "/v1/jobs")[0], 200, "a list on a replica")
+
+
+@test
+def the_front_end_sends_writes_to_the_master():
+    ids = set()
+    for i in range(20):
+        r = G.req("POST", "/v1/jobs", job_body(delay="1h"),
+                  headers={"Idempotency-Key": "fe-%d" % i})
+        eq(r.status, 201, "create through the front end")
+        ids.add(r.json["id"])
+    eq(len(ids), 20)
+    # reads go to any member; a list through the front end pages with any
+    # member's cursor (the group shares its key)
+    r = G.req("GET", "/v1/jobs?limit=5")
+    eq(r.status, 200)
+    seen = {j["id"] for j in r.json["data"]}
+    cursor = r.json["next_cursor"]
+    for _ in range(3):
+        r = G.req("GET", "/v1/jobs?cursor=" + cursor)
+        eq(r.status, 200, "a page on whichever member: %r" % r)
+        seen |= {j["id"] for j in r.json["data"]}
+        cursor = r.json["next_cursor"]
+    eq(len(seen), 20, "four pages of five")
+
+
+@test
+def health_metrics_and_dqctl_show_the_group():
+    master = G.master()
+    for m in G.members:
+        h = m.health()
+        rep = h["replication"]
+        eq(rep["role"], "master" if m is master else "replica", m.name)
+        eq(rep["master"], master.url)
+        eq(rep["dq_repd"], True)
+        eq(h["status"], "ok", "%s: %r" % (m.name, h))
+        check(rep["lag_seconds"] is not None and rep["lag_seconds"] < 5, repr(rep))
+        status, _, _ = m.fcgi("GET", "/metrics")
+        eq(status, 200)
+    _, _, text = master.fcgi("GET", "/metrics")
+    text = text if isinstance(text, str) else ""
+    out = master.ctl("group").stdout
+    check(re.search(r"^master: %s \(%s\)" % (re.escape(master.addr), re.escape(master.url)),
+                    out, re.M), out)
+    for m in G.members:
+        row = re.search(r"^%s\s+(\S+)\s+(.+?)\s{2,}(\d+/\d+)\s+(\S+) s, (\d+) B" %
+                        re.escape(m.addr), out, re.M)
+        check(row, "%s in:\n%s" % (m.name, out))
+        eq(row.group(1), "master" if m is master else "replica", m.name)
+
+
+def metrics_of(m):
+    import dqtest
+    params = dqtest.fcgi_params("none", REQUEST_METHOD="GET", REQUEST_URI="/metrics",
+                                SCRIPT_NAME="/metrics", CONTENT_LENGTH="0")
+    _, _, payload = dqtest.fcgi_request(m.sock, params)
+    return payload.decode()
+
+
+@test
+def metrics_have_role_lag_and_elections():
+    master = G.master()
+    for m in G.members:
+        text = metrics_of(m)
+        want = "master" if m is master else "replica"
+        check('dq_repl_role{role="%s"} 1' % want in text, m.name + ": role")
+        for name in ("dq_repl_lag_seconds ", "dq_repl_elections_total ",
+                     "dq_repl_generation ", "dq_repl_up 1",
+                     'dq_repl_members{state="connected"} 2'):
+            check(name in text, "%s: %s in:\n%s" % (m.name, name, text[-1500:]))
+
+
+class Load:
+    """Creates through the front end from a few threads, each with its own
+    Idempotency-Key, recording every answer."""
+
+    def __init__(self, threads=3):
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.created = {}       # idempotency key -> job id (201 or 200)
+        self.answers = []       # (time, status, member)
+        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True)
+                        for i in range(threads)]
+
+    def run(self, n):
+        i = 0
+        while not self.stop.is_set():
+            key = "load-%d-%d-%s" % (n, i, uuid.uuid4().hex[:6])
+            i += 1
+            while not self.stop.is_set():
+                member = None
+                try:
+                    r = G.req("POST", "/v1/jobs", job_body(delay="1h"),
+                              headers={"Idempotency-Key": key}, timeout=20)
+                    status = r.status
+                    # the members nginx tried, the one that answered last
+                    member = (r.header("DQ-Member") or "").split(",")[-1].strip()
+                except OSError:
+                    status = 0
+                with self.lock:
+                    self.answers.append((time.time(), status, member))
+                    if status in (200, 201):
+                        self.created[key] = r.json["id"]
+                if status in (200, 201):
+                    break
+                time.sleep(0.05)        # 503 or 504: the same key again
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *a):
+        self.stop.set()
+        for t in self.threads:
+            t.join(30)
+
+
+@test
+def kill_the_master_under_creates_and_lose_its_disk():
+    old = G.master()
+    with Load() as load:
+        wait_for(lambda: len(load.created) >= 30, 20, what="creates before the kill")
+        t_kill = time.time()
+        old.kill()
+        old.wipe()
+        new = G.master(among=[m for m in G.members if m is not old], timeout=30)
+
+        def from_new():
+            return [t for t, s, m in list(load.answers) if s == 201 and m == "unix:" + new.sock]
+        wait_for(from_new, 30, what="a 201 from the new master")
+        n_at = len(load.created)
+        wait_for(lambda: len(load.created) >= n_at + 20, 30, what="creates go on")
+    first = min(from_new())
+    errors = [s for t, s, m in load.answers if t_kill < t < first]
+    print("# failover: first 201 from the new master %.2f s after the kill; %d "
+          "answers meanwhile were not (%s); %d jobs created" % (
+              first - t_kill, len(errors), sorted(set(errors)), len(load.created)))
+    check(first - t_kill < 20, "failover within 20 s")
+    # every job answered 201 (or 200 for its key) is on the new master
+    missing = [jid for jid in load.created.values()
+               if new.fcgi("GET", "/v1/jobs/" + jid)[0] != 200]
+    eq(missing, [], "acknowledged jobs missing on the new master")
+    eq(len(set(load.created.values())), len(load.created), "one job per key")
+
+
+@test
+def a_new_empty_member_joins_by_copying():
+    # the killed member's disk is gone: it comes back empty and copies
+    old = next(m for m in G.members if not m.alive("dq-repd"))
+    old.start("dq-repd")
+    G.wait_role(old, "replica", 60)
+    old.start("dq-fcgi", "dq-dispatcher")
+    master = G.master()
+    status, _, job = master.fcgi("POST", "/v1/jobs", job_body(delay="1h"))
+    eq(status, 201)
+    wait_for(lambda: old.fcgi("GET", "/v1/jobs/" + job["id"])[0] == 200, 20,
+             what="the new member to have a new job")
+    _, _, page = old.fcgi("GET", "/v1/jobs?limit=1")
+    _, _, want = master.fcgi("GET", "/v1/jobs?limit=1")
+    eq(page["total"], want["total"], "the copy has every job")
+
+
+@test
+def the_new_master_delivers_what_the_dead_one_held():
+    T.on("/slow", (200, {}, '{"ok":true}', 3))
+    master = G.master()
+    ids = []
+    for i in range(6):
+        status, _, job = master.fcgi("POST", "/v1/jobs", job_body("/slow"))
+        eq(status, 201)
+        ids.append(job["id"])
+    T.wait_hits("/slow", 6, timeout=20)         # all in flight on the master
+    t_kill = time.time()
+    master.kill()                               # its disk stays: it rejoins below
+    new = G.master(among=[m for m in G.members if m is not master], timeout=30)
+    for jid in ids:
+        wait_for(lambda: new.fcgi("GET", "/v1/jobs/" + jid)[2]["status"] == "completed",
+                 45, 0.2, "%s to complete on the new master" % jid)
+    again = len(T.hits("/slow")) - 6
+    took = max(r["time"] for r in T.hits("/slow")) - t_kill
+    print("# takeover: %d jobs held by the dead master delivered again by the new "
+          "one, the last %.1f s after the kill (%d duplicate deliveries)" % (
+              len(ids), took, again))
+    check(again >= 6, "each job was delivered again (at-least-once)")
+    for jid in ids:
+        eq(new.fcgi("GET", "/v1/jobs/" + jid)[2]["status"], "completed")
+
+
+@test
+def the_old_master_rejoins_as_a_replica():
+    old = next(m for m in G.members if not m.alive("dq-repd"))
+    old.start()
+    G.wait_role(old, "replica", 60)
+    master = G.master()
+    status, _, job = master.fcgi("POST", "/v1/jobs", job_body(delay="1h"))
+    eq(status, 201)
+    wait_for(lambda: old.fcgi("GET", "/v1/jobs/" + job["id"])[0] == 200, 20,
+             what="the old master to follow")
+    eq(old.fcgi("POST", "/v1/jobs", job_body())[0], 503, "it takes no writes")
+
+
+@test
+def nothing_stays_active():
+    master = G.master()
+
+    last = [None]
+
+    def none_active():
+        _, _, body = master.fcgi("GET", "/v1/jobs?status=active")
+        last[0] = body
+        return body["total"] == 0
+    try:
+        wait_for(none_active, 60, 0.5, "no job active")
+    except AssertionError:
+        raise AssertionError("still active: %s" % json.dumps(
+            [(j["id"], j["url"], j["started_at"], j["attempts"]) for j in last[0]["data"]]))
+
+
+@test
+def a_member_can_be_removed():
+    master = G.master()
+    gone = next(m for m in G.members if m is not master)
+    gone.stop()
+    r = master.ctl("group", "remove", gone.addr)
+    check("removed" in r.stdout, r.stdout)
+    wait_for(lambda: gone.addr not in master.ctl("group", ok=False).stdout, 10,
+             what="the member to leave the list")
+    # the two left are a group of two: writes still need both, and go on
+    status, _, _ = master.fcgi("POST", "/v1/jobs", job_body(delay="1h"))
+    eq(status, 201, "a write in the group of two")
+    other = next(m for m in G.members if m not in (master, gone))
+    check(gone.addr not in other.ctl("group").stdout, "gone from every member")
+
+
+if __name__ == "__main__":
+    raise SystemExit(run(setup))
