@@ -153,7 +153,10 @@ xfer_user_has(json_t *hdrs, const char *name)
 
 /*
  * The request headers: the job's own, then dq's (API.md 5).  msg_id is the
- * Standard Webhooks id: job id + "_" + attempt, or "_cb" + attempt.
+ * Standard Webhooks id: the job id, or the job id + "_cb" for its callback,
+ * the same on every attempt so that a receiver can deduplicate a resend.
+ * A request without a body says no Content-Type: libcurl would otherwise
+ * add its form type to a POST, PUT or PATCH with an empty body.
  */
 static int
 xfer_headers(struct xfer *x, const struct account *a, const char *job_headers,
@@ -172,8 +175,8 @@ xfer_headers(struct xfer *x, const struct account *a, const char *job_headers,
 	json_object_foreach(hdrs, k, v)
 		if (xfer_header(x, "%s: %s", k, json_string_value(v)) == -1)
 			goto done;
-	if ((x->body != NULL && !xfer_user_has(hdrs, "Content-Type") &&
-	    xfer_header(x, "Content-Type: application/json") == -1) ||
+	if ((!xfer_user_has(hdrs, "Content-Type") && xfer_header(x,
+	    x->body != NULL ? "Content-Type: application/json" : "Content-Type:") == -1) ||
 	    (!xfer_user_has(hdrs, "User-Agent") &&
 	    xfer_header(x, "User-Agent: dq/%s", PACKAGE_VERSION) == -1))
 		goto done;
@@ -262,7 +265,6 @@ xfer_start_job(struct disp *d, struct dqueue *q, const struct job *j)
 {
 	struct account a;
 	struct xfer *x;
-	char msg_id[ID_JOB_LEN + 16];
 
 	if ((x = xfer_new(d, XFER_JOB, j)) == NULL) {
 		log_warnx("cannot start delivery of %s: out of memory", j->id);
@@ -272,14 +274,13 @@ xfer_start_job(struct disp *d, struct dqueue *q, const struct job *j)
 	x->due_at = j->due_at;
 	q->active++;		/* results_apply() gives it back */
 	x->attempt = j->attempts;
-	snprintf(msg_id, sizeof(msg_id), "%s_%d", j->id, j->attempts);
 	if (j->payload != NULL && j->method != JOB_GET && j->method != JOB_DELETE) {
 		if ((x->body = strdup(j->payload)) == NULL)
 			goto fail;
 		x->body_len = strlen(x->body);
 	}
 	if (accounts_get(d, j->account, &a) == -1 ||
-	    xfer_headers(x, &a, j->headers, j->attempts, msg_id) == -1 ||
+	    xfer_headers(x, &a, j->headers, j->attempts, j->id) == -1 ||
 	    xfer_easy(x, j->url, j->method, j->timeout_ms) == -1 ||
 	    xfer_add(d, x) == -1)
 		goto fail;
@@ -296,7 +297,7 @@ xfer_start_callback(struct disp *d, const struct job *j)
 {
 	struct account a;
 	struct xfer *x;
-	char msg_id[ID_JOB_LEN + 16];
+	char msg_id[ID_JOB_LEN + 4];
 	struct jw w;
 
 	if ((x = xfer_new(d, XFER_CALLBACK, j)) == NULL) {
@@ -304,7 +305,7 @@ xfer_start_callback(struct disp *d, const struct job *j)
 		return -1;	/* held until it is due again */
 	}
 	x->attempt = j->cb_attempts;
-	snprintf(msg_id, sizeof(msg_id), "%s_cb%d", j->id, j->cb_attempts);
+	snprintf(msg_id, sizeof(msg_id), "%s_cb", j->id);
 	jw_init(&w);
 	job_write_json(&w, j, 0, dqtime_now_ms());
 	if ((x->body = jw_finish(&w, &x->body_len)) == NULL)
