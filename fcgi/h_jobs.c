@@ -391,8 +391,10 @@ attempt_add(const struct attempt *at, void *arg)
 		body = json_string(at->response_body);
 	if (body == NULL)
 		body = json_null();
-	json_array_append_new(data, json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "attempt", at->n, "started_at", attempt_time(at->started_at),
+	/* an attempt that never finished was cut short by a dispatcher crash */
+	json_array_append_new(data, json_pack("{s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "attempt", at->n, "interrupted", at->finished_at == 0,
+	    "started_at", attempt_time(at->started_at),
 	    "finished_at", attempt_time(at->finished_at),
 	    "duration_ms", at->duration_ms >= 0 ? json_integer(at->duration_ms) :
 	    json_null(), "response_code", at->response_code ?
