@@ -6,6 +6,8 @@ dispatcher_dq_dispatcher_SOURCES = \
 	dispatcher/housekeep.c \
 	dispatcher/janitor.c \
 	dispatcher/main.c \
+	dispatcher/qset.c \
+	dispatcher/qset.h \
 	dispatcher/queues.c \
 	dispatcher/results.c \
 	dispatcher/schedules.c \

@@ -37,6 +37,12 @@ xfer_free(struct xfer *x)
 	free(x);
 }
 
+/*
+ * Keep the answer up to resp_max, then stop reading: a target that trickles
+ * an endless body must not hold a delivery slot until the timeout.  The
+ * transfer then ends with CURLE_WRITE_ERROR and x->capped, and the attempt
+ * is judged on the status it had (xfer_result).
+ */
 static size_t
 xfer_on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -47,9 +53,9 @@ xfer_on_body(char *p, size_t size, size_t nmemb, void *arg)
 	room = x->resp_max > x->resp_len ? x->resp_max - x->resp_len : 0;
 	take = n < room ? n : room;
 	if (take < n)
-		x->truncated = 1;
+		x->truncated = x->capped = 1;
 	if (take == 0)
-		return n;
+		return 0;
 	if (x->resp_len + take + 1 > x->resp_cap) {
 		size_t ncap = x->resp_cap ? x->resp_cap * 2 : 4096;
 
@@ -62,7 +68,7 @@ xfer_on_body(char *p, size_t size, size_t nmemb, void *arg)
 	}
 	memcpy(x->resp + x->resp_len, p, take);
 	x->resp_len += take;
-	return n;
+	return x->capped ? 0 : n;
 }
 
 /* Content-Type and Retry-After are the only answer headers dq reads. */
@@ -272,7 +278,7 @@ xfer_start_job(struct disp *d, struct dqueue *q, const struct job *j)
 	}
 	x->q = q;
 	x->due_at = j->due_at;
-	q->active++;		/* results_apply() gives it back */
+	queues_xfer_started(d, q, j->account);	/* results_apply() ends it */
 	x->attempt = j->attempts;
 	if (j->payload != NULL && j->method != JOB_GET && j->method != JOB_DELETE) {
 		if ((x->body = strdup(j->payload)) == NULL)
@@ -304,6 +310,7 @@ xfer_start_callback(struct disp *d, const struct job *j)
 		log_warnx("cannot start the callback of %s: out of memory", j->id);
 		return -1;	/* held until it is due again */
 	}
+	queues_xfer_started(d, NULL, j->account);	/* results_apply() ends it */
 	x->attempt = j->cb_attempts;
 	snprintf(msg_id, sizeof(msg_id), "%s_cb", j->id);
 	jw_init(&w);
@@ -343,7 +350,7 @@ xfer_result(struct xfer *x, CURLcode code, struct delivery *dv, char **text)
 	dv->finished_at = dqtime_now_ms();
 	dv->retry_after_ms = -1;
 	*text = NULL;
-	if (code == CURLE_OK) {
+	if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && x->capped)) {
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 		dv->response_code = (int)status;
 		if ((status == 429 || status == 503) && x->retry_after_ms > 0)

@@ -116,6 +116,26 @@ cmd_account_disable(struct ctl *c)
 	return 0;
 }
 
+static int
+cmd_account_enable(struct ctl *c)
+{
+	enum dq_err e;
+	int keyless = 0;
+
+	if (c->argc != 1) {
+		fprintf(stderr, "usage: dqctl account enable NAME\n");
+		return 2;
+	}
+	if ((e = store_account_enable(c->st, c->argv[0], &keyless)) != DQ_OK)
+		return ctl_err(c->argv[0], e);
+	printf("enabled %s\n", c->argv[0]);
+	if (keyless)
+		fprintf(stderr, "dqctl: %s has no API key (an older dq deleted it on "
+		    "disable); run dqctl account rotate-key %s\n", c->argv[0],
+		    c->argv[0]);
+	return 0;
+}
+
 /* How a command uses the store. */
 #define CTL_OPEN	0	/* open it as it is */
 #define CTL_CREATE	1	/* create it (init) */
@@ -132,6 +152,7 @@ static const struct {
 	{ "account", "list", cmd_account_list, CTL_OPEN, "" },
 	{ "account", "rotate-key", cmd_account_rotate, CTL_OPEN, "NAME" },
 	{ "account", "disable", cmd_account_disable, CTL_OPEN, "NAME" },
+	{ "account", "enable", cmd_account_enable, CTL_OPEN, "NAME" },
 	{ "stats", NULL, cmd_stats, CTL_OPEN, "jobs by status and queue, oldest due, dispatcher lag" },
 	{ "jobs", "list", cmd_jobs_list, CTL_OPEN,
 	    "[--account NAME] [--status S] [--queue Q] [--limit N]" },

@@ -51,6 +51,7 @@ static const struct conf_key conf_keys[] = {
 	{ "retry_base", CT_DURATION, F(retry_base_ms), 1, 86400000, "10s" },
 	{ "retry_cap", CT_DURATION, F(retry_cap_ms), 1, 7 * 86400000LL, "1h" },
 	{ "max_parallel", CT_INT, F(max_parallel), 1, 10000, "256" },
+	{ "max_parallel_per_account", CT_INT, F(max_parallel_per_account), 0, 10000, "0" },
 	{ "max_response_body", CT_SIZE, F(max_response_body), 0, 16 << 20, "64k" },
 	{ "allow_private_targets", CT_BOOL, F(allow_private_targets), 0, 0, "no" },
 	{ "require_https", CT_BOOL, F(require_https), 0, 0, "no" },

@@ -31,6 +31,7 @@ struct dq_conf {
 	int64_t	 retry_base_ms;
 	int64_t	 retry_cap_ms;
 	int64_t	 max_parallel;
+	int64_t	 max_parallel_per_account;	/* 0: a quarter of max_parallel */
 	int64_t	 max_response_body;
 	int	 allow_private_targets;
 	int	 require_https;

@@ -90,7 +90,15 @@ enum dq_err store_account_list(struct store *, store_account_fn, void *arg);
 /* Replaces the account's key (the old one stops working at once). */
 enum dq_err store_account_rotate_key(struct store *, const char *name,
 	    char api_key[ID_KEY_LEN + 1]);
+/*
+ * A disabled account's key answers 401, its due jobs are not delivered and
+ * its schedules do not fire; its stored jobs stay as they are.  Enabling it
+ * resumes them: jobs that came due meanwhile go out, and each schedule fires
+ * once for the window it missed.  *keyless: the account has no key (it was
+ * disabled by an older dq, which deleted it): rotate-key gives it one.
+ */
 enum dq_err store_account_disable(struct store *, const char *name);
+enum dq_err store_account_enable(struct store *, const char *name, int *keyless);
 
 /* --- jobs ----------------------------------------------------------------- */
 
@@ -224,6 +232,15 @@ struct store_lease {
 enum dq_err store_claim(struct store *, uint32_t account, const char *queue,
 	    int64_t now, int max, int64_t concurrency, const struct store_lease *,
 	    struct job *out, int *n, int64_t *next_due);
+/*
+ * Every queue that has pending jobs, with its settings and the due time of
+ * its first one, whatever the other queues hold (the cost is a seek per such
+ * queue), a batch per read transaction.  fn may see a queue twice if a
+ * transaction is retried.
+ */
+typedef void (*store_due_queue_fn)(const struct queue_info *, int64_t first_due,
+	    void *arg);
+enum dq_err store_due_queues(struct store *, store_due_queue_fn, void *arg);
 /* The due time of the queue's first pending job (0: none). */
 enum dq_err store_queue_next_due(struct store *, uint32_t account, const char *queue,
 	    int64_t *next_due);
@@ -248,9 +265,16 @@ typedef int (*store_stale_fn)(int64_t lease_until, int64_t owner, uint32_t pid,
 enum dq_err store_leases_stale(struct store *, store_stale_fn, void *arg,
 	    char (*ids)[ID_JOB_LEN + 1], int max, int *n);
 
-/* Claim up to max due callbacks: cb_attempts + 1, held until hold_until. */
+/*
+ * Claim up to max due callbacks: cb_attempts + 1, held until hold_until.
+ * may (optional) is asked before each one is taken, with its account:
+ * those it refuses stay due and are counted in *passed (a few times max
+ * are looked at, so that others can be found behind them).
+ */
+typedef int (*store_cb_may_fn)(uint32_t account, void *arg);
 enum dq_err store_callbacks_claim(struct store *, int64_t now, int max,
-	    int64_t hold_until, struct job *out, int *n, int64_t *next_due);
+	    int64_t hold_until, store_cb_may_fn may, void *may_arg,
+	    struct job *out, int *n, int64_t *next_due, int *passed);
 
 /* Housekeeping, each in bounded batches (*done counts what it removed). */
 enum dq_err store_expire_keys(struct store *, int64_t now, int max, int *done);
@@ -272,6 +296,9 @@ typedef enum dq_err (*store_sched_fn)(struct schedule *, void *arg);
 enum dq_err store_schedule_edit(struct store *, uint32_t account, const char *id,
 	    store_sched_fn, void *arg, struct schedule *out);
 enum dq_err store_schedule_delete(struct store *, uint32_t account, const char *id);
+/* Put every active schedule of the account back in the due index (its
+ * entries are dropped while the account is disabled). */
+enum dq_err store_schedules_reindex(struct store *, uint32_t account);
 /* Newest first, paged like jobs (only account, limit, offset, after). */
 enum dq_err store_schedules_list(struct store *, const struct store_list_query *,
 	    struct schedule *out, int *n, int *more, int64_t *total);

@@ -120,6 +120,9 @@ int	store_scan_due(struct store *, DB_TXN *, int dbi, const unsigned char *prefi
 	    size_t pl, int64_t now, int max, char (*ids)[ID_JOB_LEN + 1], int *n,
 	    int64_t *next);
 
+/* Is the account disabled?  (A missing account is not.) */
+int	store_account_is_disabled(struct store *, DB_TXN *, uint32_t id, int *disabled);
+
 /* Job index maintenance: everything derived from a job (store_jobidx.c). */
 int	store_job_apply(struct store *, DB_TXN *, const struct job *old,
 	    const struct job *new_);

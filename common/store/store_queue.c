@@ -325,3 +325,84 @@ store_queue_purge(struct store *st, uint32_t account, const char *name,
 	} while (a.done > 0);
 	return DQ_OK;
 }
+
+/* --- queues with pending jobs (the dispatcher's resync) --------------------------- */
+
+#define DUEQ_BATCH	256
+
+struct dueq_arg {
+	store_due_queue_fn	 fn;
+	void			*arg;
+	unsigned char		 from[KEY_MAX];	/* where the next batch starts */
+	size_t			 fl;
+	int			 done;
+};
+
+/*
+ * One batch: from the due index, each queue's first entry (its earliest
+ * pending job), then a jump past the rest of that queue's entries: the qkey
+ * ends in NUL, and no queue name has a byte below '-', so qkey with its NUL
+ * raised to 1 sorts after every entry of this queue and before the next
+ * queue.  The cost is one seek per queue, whatever its backlog.
+ */
+static int
+dueq_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct dueq_arg *a = arg;
+	unsigned char kbuf[KEY_MAX], next[KEY_MAX];
+	struct queue_info q;
+	size_t ql, nl = a->fl;
+	int n, ret;
+	DBC *c = NULL;
+	DBT k, d;
+
+	memcpy(next, a->from, a->fl);
+	if ((ret = st->db[DBI_DUE]->cursor(st->db[DBI_DUE], txn, &c, 0)) != 0)
+		return ret;
+	memset(&d, 0, sizeof(d));
+	d.flags = DB_DBT_PARTIAL;	/* keys only */
+	for (n = 0; n < DUEQ_BATCH; n++) {
+		memcpy(kbuf, next, nl);
+		store_dbt(&k, kbuf, nl);
+		k.ulen = sizeof(kbuf);
+		k.flags = DB_DBT_USERMEM;
+		if ((ret = c->get(c, &k, &d, DB_SET_RANGE)) != 0)
+			break;
+		ql = k.size > 5 ? strnlen((char *)kbuf + 4, k.size - 4) + 5 : 0;
+		if (ql == 0 || ql - 5 > JOB_QUEUE_MAX || k.size != ql + 8 + ID_JOB_LEN) {
+			ret = STORE_RET(DQ_ERR_CORRUPT);
+			break;
+		}
+		if ((ret = queue_read(st, txn, num_be32_get(kbuf), (char *)kbuf + 4, 0,
+		    &q)) != 0)
+			break;
+		a->fn(&q, (int64_t)num_be64_get(kbuf + ql), a->arg);
+		memcpy(next, kbuf, ql);
+		next[ql - 1] = 1;
+		nl = ql;
+	}
+	c->close(c);
+	if (ret == DB_NOTFOUND)
+		a->done = 1;
+	else if (ret != 0)
+		return ret;
+	memcpy(a->from, next, nl);
+	a->fl = nl;
+	return 0;
+}
+
+enum dq_err
+store_due_queues(struct store *st, store_due_queue_fn fn, void *arg)
+{
+	struct dueq_arg a;
+	enum dq_err e;
+
+	memset(&a, 0, sizeof(a));
+	a.fn = fn;
+	a.arg = arg;
+	do {
+		if ((e = store_txn(st, STORE_TXN_READ, dueq_txn, &a)) != DQ_OK)
+			return e;
+	} while (!a.done);
+	return DQ_OK;
+}

@@ -29,7 +29,7 @@ def by_job(path):
 
 @test
 def dispatcher_kill9_with_200_in_flight_loses_nothing():
-    s = Stack(conf={"max_parallel": "256"})
+    s = Stack(conf={"max_parallel": "256", "max_parallel_per_account": "256"})
     T.on("/inflight", (200, {}, "{}", 1.0))
     ids = []
     for _ in range(2):

@@ -335,6 +335,7 @@ test_disable(void)
 	char k1[ID_KEY_LEN + 1], s1[ID_SECRET_LEN + 1];
 	char k2[ID_KEY_LEN + 1], s2[ID_SECRET_LEN + 1];
 	struct account a, c;
+	int keyless = -1;
 
 	if (store_up(CONF_SYNC_NONE) == -1)
 		return;
@@ -348,7 +349,14 @@ test_disable(void)
 	CHECK_INT(c.disabled, 0);
 	CHECK_INT(store_account_disable(st, "nobody"), DQ_ERR_NOTFOUND);
 	/* the name stays taken */
-	CHECK_INT(store_account_add(st, "acme", 0, k1, s1, &a), DQ_ERR_EXISTS);
+	CHECK_INT(store_account_add(st, "acme", 0, k2, s2, &a), DQ_ERR_EXISTS);
+	/* enabled again, the same key works */
+	CHECK_INT(store_account_enable(st, "acme", &keyless), DQ_OK);
+	CHECK_INT(keyless, 0);
+	CHECK_INT(store_account_by_key(st, k1, strlen(k1), &c), DQ_OK);
+	CHECK_INT(c.disabled, 0);
+	CHECK_STR(c.name, "acme");
+	CHECK_INT(store_account_enable(st, "nobody", &keyless), DQ_ERR_NOTFOUND);
 	store_down();
 }
 
