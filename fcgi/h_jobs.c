@@ -12,6 +12,7 @@
 #include "handlers.h"
 #include "jobreq.h"
 #include "jsonw.h"
+#include "listing.h"
 #include "query.h"
 #include "utf8.h"
 #include "wakeup.h"
@@ -104,6 +105,8 @@ h_job_create(struct req *q, struct resp *r)
 		resp_dq_err(r, q, err, "job");
 	else if (it.result == STORE_IDEM_REUSED)
 		resp_dq_err(r, q, DQ_ERR_IDEM_REUSED, NULL);
+	else if (it.result == STORE_OVER_QUOTA)
+		list_quota(r, q, it.quota);
 	else {
 		jw_init(&w);
 		jobs_write(q, &it, &w);
@@ -122,6 +125,7 @@ done:
 struct batch_item {
 	struct jobreq	 jr;
 	json_t		*error;		/* set when the item was refused */
+	int		 status;	/* then: 400, or 422 over a quota */
 	int		 valid;
 };
 
@@ -162,6 +166,7 @@ batch_validate(const struct req *q, json_t *jobs, struct batch_item *items,
 	*ncreate = 0;
 	json_array_foreach(jobs, i, v) {
 		verr_init(&e);
+		items[i].status = 400;
 		if (!json_is_object(v)) {
 			items[i].error = resp_error_object(q, "invalid_request", NULL,
 			    "jobs[%zu] must be a JSON object", i);
@@ -205,9 +210,13 @@ h_job_batch(struct req *q, struct resp *r)
 	jw_open(&w, '[');
 	for (i = 0; i < n; i++) {
 		jw_open(&w, '{');
-		if (!items[i].valid) {
+		if (items[i].valid && creates[c].result == STORE_OVER_QUOTA) {
+			items[i].error = list_quota_object(q, creates[c++].quota);
+			items[i].status = 422;
+		}
+		if (items[i].error != NULL) {
 			jw_key(&w, "status");
-			jw_int(&w, 400);
+			jw_int(&w, items[i].status);
 			jw_key(&w, "error");
 			jw_value(&w, items[i].error);
 			jw_close(&w, '}');
@@ -325,7 +334,7 @@ h_job_list(struct req *q, struct resp *r)
 	if (query_parse(&qs, q->query, list_params, &e) == 0) {
 		filters = list_filters(&qs, &e);
 		if (e.n == 0)
-			page_parse(&qs, filters, &pg, &e);	/* steals filters */
+			list_page(&qs, filters, &pg, &e);	/* steals filters */
 		else
 			json_decref(filters);
 	}

@@ -33,6 +33,9 @@ struct dq_conf {
 	int64_t	 max_parallel;
 	int64_t	 max_parallel_per_account;	/* 0: a quarter of max_parallel */
 	int64_t	 max_response_body;
+	int64_t	 max_queues_per_account;
+	int64_t	 max_jobs_per_account;		/* 0: no limit */
+	int64_t	 max_schedules_per_account;	/* 0: no limit */
 	int	 allow_private_targets;
 	int	 require_https;
 	int64_t	 retention_ms;

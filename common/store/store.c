@@ -49,7 +49,7 @@ dq_strerror(enum dq_err e)
 		"ok", "out of memory", "store busy", "not found",
 		"not allowed in this state", "idempotency key reused",
 		"already exists", "invalid argument", "corrupt record",
-		"internal error"
+		"internal error", "over the account's quota"
 	};
 
 	return (unsigned)e < sizeof(msgs) / sizeof(msgs[0]) ? msgs[e] : "?";
@@ -266,6 +266,9 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 	}
 	st->sync = c->sync;
 	st->lazy = (flags & STORE_LAZY) != 0;
+	st->max_queues = c->max_queues_per_account;
+	st->max_jobs = c->max_jobs_per_account;
+	st->max_schedules = c->max_schedules_per_account;
 	if (create && mkdir(c->data_dir, 0750) == -1 && errno != EEXIST) {
 		snprintf(err, errsz, "%s: %s", c->data_dir, strerror(errno));
 		goto fail;

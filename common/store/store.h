@@ -107,18 +107,29 @@ enum dq_err store_account_enable(struct store *, const char *name, int *keyless)
 enum store_create_result {
 	STORE_CREATED = 0,	/* 201 */
 	STORE_DEDUPLICATED,	/* 200: an existing job, in existing */
-	STORE_IDEM_REUSED	/* 422: the key was used with another body */
+	STORE_IDEM_REUSED,	/* 422: the key was used with another body */
+	STORE_OVER_QUOTA	/* 422: quota says which limit (dq.conf) */
+};
+
+/* The per-account limits of dq.conf (max_*_per_account). */
+enum store_quota {
+	STORE_QUOTA_JOBS,
+	STORE_QUOTA_QUEUES,
+	STORE_QUOTA_SCHEDULES
 };
 
 struct store_create {
 	struct job		*job;		/* in: the new job (id assigned here) */
 	const unsigned char	*idem_hash;	/* in: SHA-256 of canonical body, or NULL */
 	enum store_create_result result;	/* out */
+	enum store_quota	 quota;		/* out, with STORE_OVER_QUOTA */
 	struct job		 existing;	/* out, when deduplicated; job_free() it */
 };
 
 /* Create n jobs of one account in one transaction, each checked against
- * Idempotency-Key then dedupe_key first.  Results per item. */
+ * Idempotency-Key then dedupe_key first, then against the account's job
+ * and queue limits (jobs made by schedules are not refused, but count).
+ * Results per item. */
 enum dq_err store_jobs_create(struct store *, uint32_t account,
 	    struct store_create *items, size_t n);
 /* account 0: any account (dqctl). */
@@ -204,6 +215,16 @@ enum dq_err store_queue_set(struct store *, uint32_t account, const char *name,
 typedef int (*store_queue_fn)(const struct queue_info *, void *arg);
 enum dq_err store_queue_list(struct store *, uint32_t account, int with_counts,
 	    store_queue_fn, void *arg);
+/* One page of an account's queues by name: after the named one (or from
+ * the first), skipping offset; *total: how many the account has. */
+struct store_queue_query {
+	uint32_t	 account;
+	const char	*after;		/* NULL: from the first */
+	int64_t		 offset;
+	int		 limit;		/* at most STORE_LIST_MAX */
+};
+enum dq_err store_queue_page(struct store *, const struct store_queue_query *,
+	    struct queue_info *out, int *n, int *more, int64_t *total);
 /* Cancel every pending and awaiting_approval job of the queue. */
 enum dq_err store_queue_purge(struct store *, uint32_t account, const char *name,
 	    int64_t now, int64_t *cancelled);

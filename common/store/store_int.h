@@ -65,6 +65,9 @@ struct store {
 	int		 sync;		/* enum conf_sync */
 	int		 lazy;		/* STORE_LAZY: no flush at commit */
 	int		 txn_wrote_queue;	/* this transaction created a queue record */
+	int64_t		 max_queues;	/* per account (dq.conf) */
+	int64_t		 max_jobs;	/* per account; 0: no limit */
+	int64_t		 max_schedules;	/* per account; 0: no limit */
 	struct store_delta deltas[STORE_DELTAS];	/* this transaction's counters */
 	int		 ndeltas;
 };
@@ -102,6 +105,7 @@ int	store_count_get(struct store *, DB_TXN *, const void *dim, size_t dl, int64_
 #define DIM_QUEUE	0x02
 #define DIM_SCHED	0x04
 #define DIM_SCHEDULES	0x10	/* listing of schedules, per account */
+#define DIM_QUEUES	0x20	/* a counter only: the account's queue records */
 
 size_t	key_qkey(unsigned char *, uint32_t account, const char *queue);
 size_t	key_dim(unsigned char *, uint32_t account, int mask, const char *queue,
@@ -119,6 +123,16 @@ int	store_idx_page(struct store *, DB_TXN *, const unsigned char *dim,
 int	store_scan_due(struct store *, DB_TXN *, int dbi, const unsigned char *prefix,
 	    size_t pl, int64_t now, int max, char (*ids)[ID_JOB_LEN + 1], int *n,
 	    int64_t *next);
+
+/*
+ * Make sure a queue record exists (a job names the queue).  A new one is
+ * counted; with enforce, past max_queues it is refused: STORE_RET of
+ * DQ_ERR_QUOTA.
+ */
+int	store_queue_ensure(struct store *, DB_TXN *, uint32_t account,
+	    const char *queue, int enforce);
+/* Is the account at its job quota?  1 yes, 0 no, or an error. */
+int	store_jobs_over_quota(struct store *, DB_TXN *, uint32_t account);
 
 /* Is the account disabled?  (A missing account is not.) */
 int	store_account_is_disabled(struct store *, DB_TXN *, uint32_t id, int *disabled);

@@ -77,11 +77,22 @@ struct sarg {
 	struct schedule	*out;
 };
 
+/* A new schedule past max_schedules (when set) is refused. */
 static int
 create_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct sarg *a = arg;
+	unsigned char dim[KEY_MAX];
+	int64_t n;
+	int ret;
 
+	if (st->max_schedules > 0) {
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, a->account,
+		    DIM_SCHEDULES, NULL, NULL, 0), &n)) != 0)
+			return ret;
+		if (n >= st->max_schedules)
+			return STORE_RET(DQ_ERR_QUOTA);
+	}
 	return sched_write(st, txn, NULL, a->s, NULL);
 }
 

@@ -1,0 +1,132 @@
+"""
+Every request's cost is bounded, whatever an account stores (issue: one
+account cannot hurt another): offset is capped (deeper pages go by
+cursor), an account's queues, jobs and schedules have limits (422
+quota_exceeded), GET /v1/queues pages like the other lists, an attempt
+history keeps its first and latest entries, and requests without a valid
+key are rate-limited per client address.
+"""
+import base64
+import json
+
+from dqtest import Stack, Target, check, eq, run, test
+
+T = None
+
+
+def setup():
+    global T
+    T = Target()
+
+
+def quota_error(r, quota, limit):
+    eq(r.status, 422, "over the %s quota: %r" % (quota, r))
+    eq(r.error["code"], "quota_exceeded")
+    eq(r.error["details"], [{"quota": quota, "limit": limit}])
+    check("max_%s_per_account" % quota in r.error["message"], r.error["message"])
+
+
+@test
+def offset_is_capped_and_points_to_the_cursor():
+    s = Stack(dispatcher=False)
+    for path in ("/v1/jobs", "/v1/schedules", "/v1/queues"):
+        eq(s.req("GET", path + "?offset=10000").status, 200, path + " offset 10000")
+        r = s.req("GET", path + "?offset=10001")
+        eq(r.status, 400, path + " offset 10001: %r" % r)
+        eq(r.error["code"], "invalid_query")
+        eq(r.error["details"][0]["field"], "offset")
+        check("cursor" in r.error["message"], r.error["message"])
+        eq(s.req("GET", path + "?offset=1000000000").status, 400, path)
+    s.destroy()
+
+
+@test
+def queues_page_like_the_other_lists():
+    s = Stack(dispatcher=False)
+    names = ["q%02d" % i for i in range(45)]
+    r = s.req("POST", "/v1/jobs/batch", {"jobs": [
+        {"url": T.url("/x"), "queue": n, "delay": "1h"} for n in names]})
+    eq(r.status, 200)
+    s.req("PUT", "/v1/queues/other", {"paused": True}, key=s.key2)
+    seen, cursor, pages = [], None, 0
+    while True:
+        r = s.req("GET", "/v1/queues" + ("?cursor=" + cursor if cursor else ""))
+        eq(r.status, 200, "page %d: %r" % (pages, r))
+        eq((r.json["total"], r.json["limit"], r.json["offset"]), (45, 20, 0))
+        seen += [q["name"] for q in r.json["data"]]
+        pages += 1
+        cursor = r.json["next_cursor"]
+        if cursor is None:
+            break
+    eq(seen, names, "every queue once, by name, in 3 pages")
+    eq(pages, 3)
+    eq(r.json["data"][-1]["counts"]["pending"], 1, "counts are still there")
+    r = s.req("GET", "/v1/queues?limit=10&offset=40")
+    eq([q["name"] for q in r.json["data"]], names[40:])
+    eq(r.json["next_cursor"], None)
+    r = s.req("GET", "/v1/queues?limit=100")
+    eq(len(r.json["data"]), 45)
+    eq(s.req("GET", "/v1/queues", key=s.key2).json["total"], 1, "per account")
+    for bad in ("limit=0", "limit=101", "offset=-1", "cursor=xyz", "name=q01"):
+        r = s.req("GET", "/v1/queues?" + bad)
+        eq((r.status, r.error.get("code")), (400, "invalid_query"), bad)
+    # a cursor of another list is refused here
+    jobs = s.req("GET", "/v1/jobs?limit=1").json["next_cursor"]
+    eq(s.req("GET", "/v1/queues?cursor=" + jobs).status, 400, "a jobs cursor")
+    s.destroy()
+
+
+@test
+def an_account_has_at_most_max_queues_per_account():
+    s = Stack(conf={"max_queues_per_account": "3"}, dispatcher=False)
+    for n in ("a", "b", "c"):
+        s.create({"url": T.url("/x"), "queue": n, "delay": "1h"})
+    s.create({"url": T.url("/x"), "queue": "a", "delay": "1h"})  # an existing one
+    quota_error(s.req("POST", "/v1/jobs", {"url": T.url("/x"), "queue": "d"}),
+                "queues", 3)
+    quota_error(s.req("PUT", "/v1/queues/e", {"paused": True}), "queues", 3)
+    quota_error(s.req("POST", "/v1/queues/e/pause"), "queues", 3)
+    eq(s.req("PUT", "/v1/queues/a", {"paused": True}).status, 200, "an existing queue")
+    r = s.req("POST", "/v1/jobs/batch", {"jobs": [
+        {"url": T.url("/x"), "queue": "b"}, {"url": T.url("/x"), "queue": "f"},
+        {"url": 5}]})
+    eq(r.status, 200)
+    eq([i["status"] for i in r.json["data"]], [201, 422, 400])
+    eq(r.json["data"][1]["error"]["code"], "quota_exceeded")
+    eq(s.req("GET", "/v1/queues").json["total"], 3, "nothing was made for the refused")
+    eq(s.req("GET", "/v1/jobs").json["total"], 5)
+    eq(s.req("POST", "/v1/jobs", {"url": T.url("/x"), "queue": "d"},
+             key=s.key2).status, 201, "another account has its own limit")
+    out = s.ctl("verify", "--online")
+    check("every database is consistent" in out, out)
+    s.destroy()
+
+
+@test
+def job_and_schedule_quotas():
+    s = Stack(conf={"max_jobs_per_account": "4", "max_schedules_per_account": "2"},
+              dispatcher=False)
+    for _ in range(4):
+        s.create({"url": T.url("/x"), "delay": "1h"})
+    quota_error(s.req("POST", "/v1/jobs", {"url": T.url("/x")}), "jobs", 4)
+    quota_error(s.req("POST", "/v1/jobs", {"url": T.url("/x")},
+                      headers={"Idempotency-Key": "k1"}), "jobs", 4)
+    first = s.req("GET", "/v1/jobs?limit=1").json["data"][0]
+    eq(s.req("POST", "/v1/jobs/%s/cancel" % first["id"]).status, 200)
+    r = s.req("POST", "/v1/jobs/batch", {"jobs": [{"url": T.url("/x")}]})
+    eq(r.json["data"][0]["status"], 422, "a cancelled job is still stored: %r" % r)
+    eq(s.req("GET", "/v1/jobs").json["total"], 4)
+    sched = {"cron": "0 3 * * *", "url": T.url("/x")}
+    eq(s.req("POST", "/v1/schedules", sched).status, 201)
+    eq(s.req("POST", "/v1/schedules", sched).status, 201)
+    quota_error(s.req("POST", "/v1/schedules", sched), "schedules", 2)
+    sid = s.req("GET", "/v1/schedules").json["data"][0]["id"]
+    eq(s.req("DELETE", "/v1/schedules/" + sid).status, 200)
+    eq(s.req("POST", "/v1/schedules", sched).status, 201, "room again after a delete")
+    eq(s.req("POST", "/v1/jobs", {"url": T.url("/x")}, key=s.key2).status, 201,
+       "another account has its own quota")
+    s.destroy()
+
+
+if __name__ == "__main__":
+    raise SystemExit(run(setup))
