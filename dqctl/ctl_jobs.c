@@ -174,9 +174,13 @@ static int
 show_attempt(const struct attempt *at, void *arg)
 {
 	char when[DQ_TIME_LEN + 1];
+	int *kept = arg;
 
-	if (at == NULL)
+	if (at == NULL) {		/* the list starts (again) */
+		*kept = 0;
 		return 0;
+	}
+	(*kept)++;
 	printf("  attempt %d  %s  %s  %lldms  %s\n", at->n,
 	    dqtime_format(at->started_at, when, sizeof(when)),
 	    at->response_code ? "" : "-", (long long)at->duration_ms,
@@ -193,6 +197,7 @@ cmd_jobs_show(struct ctl *c)
 	enum dq_err e;
 	json_t *o;
 	char *text;
+	int made = 0, kept = 0;
 
 	if (c->argc != 1) {
 		fprintf(stderr, "usage: dqctl jobs show JOB_ID\n");
@@ -206,7 +211,10 @@ cmd_jobs_show(struct ctl *c)
 	printf("%s\nattempts:\n", text ? text : "{}");
 	free(text);
 	json_decref(o);
-	store_attempts_list(c->st, 0, j.id, show_attempt, NULL);
+	if (store_attempts_list(c->st, 0, j.id, show_attempt, &kept, &made) == DQ_OK &&
+	    made > kept)
+		printf("  (%d attempts made; the first %d and the latest %d are kept)\n",
+		    made, STORE_ATTEMPTS_FIRST, STORE_ATTEMPTS_LATEST);
 	job_free(&j);
 	return 0;
 }

@@ -384,15 +384,33 @@ attempt_time(int64_t ms)
 	return ms ? json_string(dqtime_format(ms, buf, sizeof(buf))) : json_null();
 }
 
+/*
+ * The attempts of one job as the API shows them.  Their answers' bodies
+ * are shown newest first up to ATTEMPTS_BODY_BUDGET bytes in all; older
+ * ones past that are null with "response_body_omitted": true, so that the
+ * list stays small however large each answer was (max_response_body).
+ */
+#define ATTEMPTS_BODY_BUDGET	(1 << 20)
+
+struct attempts {
+	json_t	*data;
+	size_t	 sizes[STORE_ATTEMPTS_FIRST + STORE_ATTEMPTS_LATEST + 1];
+	size_t	 n;
+};
+
 /* Called with NULL when a retried transaction starts the list again. */
 static int
 attempt_add(const struct attempt *at, void *arg)
 {
-	json_t *data = arg, *body = NULL;
+	struct attempts *as = arg;
+	json_t *body = NULL;
 
-	if (at == NULL)
-		return json_array_clear(data);
-
+	if (at == NULL) {
+		as->n = 0;
+		return json_array_clear(as->data);
+	}
+	if (as->n < sizeof(as->sizes) / sizeof(as->sizes[0]))
+		as->sizes[as->n++] = at->response_body ? strlen(at->response_body) : 0;
 	/* JSON answers parsed, anything else as a string, as on the job. */
 	if (at->response_body != NULL && at->response_is_json)
 		body = json_loads(at->response_body, JSON_DECODE_ANY, NULL);
@@ -401,7 +419,7 @@ attempt_add(const struct attempt *at, void *arg)
 	if (body == NULL)
 		body = json_null();
 	/* an attempt that never finished was cut short by a dispatcher crash */
-	json_array_append_new(data, json_pack("{s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
+	json_array_append_new(as->data, json_pack("{s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "attempt", at->n, "interrupted", at->finished_at == 0,
 	    "started_at", attempt_time(at->started_at),
 	    "finished_at", attempt_time(at->finished_at),
@@ -412,22 +430,46 @@ attempt_add(const struct attempt *at, void *arg)
 	return 0;
 }
 
+static void
+attempts_cap(struct attempts *as)
+{
+	size_t i = as->n, used = 0;
+	json_t *a;
+
+	while (i-- > 0) {
+		used += as->sizes[i];
+		if (used <= ATTEMPTS_BODY_BUDGET || as->sizes[i] == 0)
+			continue;
+		a = json_array_get(as->data, i);
+		json_object_set_new(a, "response_body", json_null());
+		json_object_set_new(a, "response_body_omitted", json_true());
+	}
+}
+
 void
 h_job_attempts(struct req *q, struct resp *r)
 {
+	struct attempts as;
 	enum dq_err err;
-	json_t *data;
+	int made = 0;
 
 	if (!ids_valid(q->param[0], "job_", 16)) {
 		resp_dq_err(r, q, DQ_ERR_NOTFOUND, "job");
 		return;
 	}
-	data = json_array();
-	err = store_attempts_list(q->st, q->account.id, q->param[0], attempt_add, data);
+	as.data = json_array();
+	as.n = 0;
+	err = store_attempts_list(q->st, q->account.id, q->param[0], attempt_add, &as,
+	    &made);
 	if (err != DQ_OK) {
-		json_decref(data);
+		json_decref(as.data);
 		resp_dq_err(r, q, err, "job");
 		return;
 	}
-	resp_json(r, 200, json_pack("{s:o}", "data", data));
+	attempts_cap(&as);
+	/* made: attempts ever made; those between the first and the latest
+	 * kept are omitted (store.h) */
+	resp_json(r, 200, json_pack("{s:o, s:i, s:i}", "data", as.data, "total", made,
+	    "omitted", made > (int)json_array_size(as.data) ?
+	    made - (int)json_array_size(as.data) : 0));
 }

@@ -176,9 +176,16 @@ struct attempt {
 	const char	*error;
 	void		*mem;
 };
+/*
+ * The history keeps a job's first STORE_ATTEMPTS_FIRST attempts and its
+ * latest STORE_ATTEMPTS_LATEST; fn sees those kept, in order, and *made
+ * says how many were made in all (those between were dropped).
+ */
+#define STORE_ATTEMPTS_FIRST	10
+#define STORE_ATTEMPTS_LATEST	90
 typedef int (*store_attempt_fn)(const struct attempt *, void *arg);
 enum dq_err store_attempts_list(struct store *, uint32_t account, const char *job_id,
-	    store_attempt_fn, void *arg);
+	    store_attempt_fn, void *arg, int *made);
 
 /* Jobs counted by status, for one queue (queue != NULL) or all of them. */
 enum dq_err store_jobs_count(struct store *, uint32_t account, const char *queue,

@@ -128,5 +128,35 @@ def job_and_schedule_quotas():
     s.destroy()
 
 
+@test
+def the_attempt_history_keeps_its_first_and_latest_entries():
+    s = Stack(conf={"retry_base": "1ms", "retry_cap": "1ms"})
+    T.on("/always500", (500, {"Content-Type": "text/plain"}, "x" * 20000, 0))
+    j = s.create({"url": T.url("/always500"), "max_attempts": 100})
+    s.wait_status(j["id"], "failed", timeout=120)
+    eq(s.req("POST", "/v1/jobs/%s/retry" % j["id"]).status, 200)
+    s.wait_status(j["id"], "failed", timeout=120)
+    r = s.req("GET", "/v1/jobs/%s/attempts" % j["id"])
+    eq(r.status, 200)
+    att = r.json["data"]
+    eq((len(att), r.json["total"], r.json["omitted"]), (100, 200, 100),
+       "200 attempts made, the first 10 and the latest 90 kept")
+    eq([a["attempt"] for a in att], list(range(1, 11)) + list(range(11, 101)))
+    check(ts_order(att), "in the order they were made")
+    with_body = [a for a in att if a["response_body"] is not None]
+    omitted = [a for a in att if a.get("response_body_omitted")]
+    eq(len(with_body) + len(omitted), 100)
+    eq(len(with_body), 52, "the newest bodies up to 1 MiB in all")
+    eq(att[-1]["response_body"], "x" * 20000)
+    check(all(a["response_body"] is None for a in att[:48]), "older bodies omitted")
+    check(len(r.body) < 1500000, "the answer is bounded: %d bytes" % len(r.body))
+    s.destroy()
+
+
+def ts_order(att):
+    times = [a["started_at"] for a in att]
+    return times == sorted(times)
+
+
 if __name__ == "__main__":
     raise SystemExit(run(setup))
