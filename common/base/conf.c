@@ -46,6 +46,7 @@ static const struct conf_key conf_keys[] = {
 	{ "cache_size", CT_SIZE, F(cache_size), 1 << 20, (int64_t)1 << 34, "64m" },
 	{ "max_body", CT_SIZE, F(max_body), 1024, 64 << 20, "1m" },
 	{ "rate_limit_per_second", CT_INT, F(rate_limit), 0, 1000000, "100" },
+	{ "rate_limit_unauthenticated", CT_INT, F(rate_limit_unauth), 0, 1000000, "20" },
 	{ "default_max_attempts", CT_INT, F(default_max_attempts), 1, 100, "3" },
 	{ "delivery_timeout", CT_DURATION, F(delivery_timeout_ms), 1000, 900000, "30s" },
 	{ "retry_base", CT_DURATION, F(retry_base_ms), 1, 86400000, "10s" },

@@ -26,6 +26,7 @@ struct dq_conf {
 	int64_t	 cache_size;
 	int64_t	 max_body;
 	int64_t	 rate_limit;
+	int64_t	 rate_limit_unauth;	/* per client address, without a valid key */
 	int64_t	 default_max_attempts;
 	int64_t	 delivery_timeout_ms;
 	int64_t	 retry_base_ms;

@@ -470,6 +470,7 @@ class Stack:
             "sync": "write",
             "allow_private_targets": "yes",
             "rate_limit_per_second": "0",
+            "rate_limit_unauthenticated": "0",
             "retry_base": "200ms",
             "retry_cap": "2s",
             "log_level": "info",

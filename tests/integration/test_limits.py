@@ -6,10 +6,11 @@ quota_exceeded), GET /v1/queues pages like the other lists, an attempt
 history keeps its first and latest entries, and requests without a valid
 key are rate-limited per client address.
 """
-import base64
-import json
+import collections
+import threading
+import time
 
-from dqtest import Stack, Target, check, eq, run, test
+from dqtest import Stack, Target, check, eq, fcgi_request, run, test
 
 T = None
 
@@ -150,6 +151,67 @@ def the_attempt_history_keeps_its_first_and_latest_entries():
     eq(att[-1]["response_body"], "x" * 20000)
     check(all(a["response_body"] is None for a in att[:48]), "older bodies omitted")
     check(len(r.body) < 1500000, "the answer is bounded: %d bytes" % len(r.body))
+    s.destroy()
+
+
+def fcgi_get(s, addr, key="dq_" + "x" * 32):
+    params = {"REQUEST_METHOD": "GET", "REQUEST_URI": "/v1/jobs", "QUERY_STRING": "",
+              "REMOTE_ADDR": addr, "HTTP_AUTHORIZATION": "Bearer " + key}
+    return fcgi_request(s.sock, params)
+
+
+@test
+def requests_without_a_valid_key_are_limited_per_address():
+    s = Stack(conf={"rate_limit_unauthenticated": "5"}, dispatcher=False)
+    statuses = [s.req("GET", "/v1/jobs", key="dq_" + "x" * 32).status for _ in range(30)]
+    print("# 30 bad keys at once from one address: %d x 401, %d x 429" % (
+        statuses.count(401), statuses.count(429)))
+    eq(statuses[:5], [401] * 5, "the first ones are told the key is bad")
+    check(statuses.count(429) >= 15, "then 429: %r" % statuses)
+    r = s.req("GET", "/v1/jobs", auth=False)
+    eq((r.status, r.error["code"], r.header("Retry-After")), (429, "rate_limited", "1"),
+       "no key at all counts too")
+    eq(r.error["details"], [{"limit": 5}])
+    check("without a valid API key" in r.error["message"], r.error["message"])
+    # another address is not affected
+    eq(fcgi_get(s, "192.0.2.7")[0], 401)
+    time.sleep(1.3)
+    eq(s.req("GET", "/v1/jobs", key="dq_" + "y" * 32).status, 401, "refilled")
+    eq(s.req("GET", "/v1/jobs").status, 200, "a valid key works")
+    s.destroy()
+
+
+@test
+def a_full_rate_table_refuses_unknown_clients_and_says_so():
+    # Thousands of addresses at once fill the shared table (4096 buckets);
+    # a new address then finds no bucket: refused (429), logged, counted.
+    s = Stack(conf={"rate_limit_unauthenticated": "5"}, workers=4, dispatcher=False)
+    answers = collections.Counter()
+    lock = threading.Lock()
+
+    def client(part):
+        for a in part:
+            status = fcgi_get(s, a)[0]
+            with lock:
+                answers[status] += 1
+
+    # rounds of new addresses until one is refused (a slow build needs more)
+    start, t0 = 0, time.time()
+    while answers[429] == 0 and start < 60000 and time.time() - t0 < 90:
+        addrs = ["10.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255)
+                 for i in range(start, start + 6000)]
+        start += 6000
+        threads = [threading.Thread(target=client, args=(addrs[i::8],)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    print("# %d addresses with bad keys: %r" % (start, dict(answers)))
+    check(answers[429] > 0, "some found the table full: %r" % dict(answers))
+    m = s.req("GET", "/metrics", auth=False).body
+    full = [l for l in m.splitlines() if l.startswith("dq_ratelimit_table_full_total ")]
+    check(full and int(full[0].split()[1]) == answers[429], "counted: %r" % full)
+    check("rate limit table full" in s.logs(), "logged")
     s.destroy()
 
 
