@@ -14,6 +14,8 @@
 #ifndef DQ_STORE_H
 #define DQ_STORE_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +54,13 @@ enum dq_err store_failchk(struct store *);
  * asked): a wait behind a dead process's lock then fails instead of hanging.
  * The dispatcher's janitor calls it ten times a second. */
 enum dq_err store_expire_locks(struct store *);
+/*
+ * The body of a janitor child (janitor.c): ends expired lock waits and runs
+ * failchk until its parent (pid parent) is gone or it gets SIGTERM; never
+ * returns.  Call it right after fork().
+ */
+void	store_janitor_run(const struct dq_conf *, pid_t parent)
+	    __attribute__((noreturn));
 /*
  * Flush the log to disk.  A STORE_LAZY process (the dispatcher) calls it
  * every second: its own bookkeeping may then be lost for at most that long

@@ -398,6 +398,15 @@ class Target:
 
 # --- the stack -------------------------------------------------------------------
 
+def proc_name(pid):
+    """A process's name (comm), or "" once it is gone."""
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 class Proc:
     def __init__(self, name, argv, log, env=None):
         self.name = name
@@ -634,14 +643,23 @@ Include %s
         if name in self.procs:
             self.procs[name].stop()
 
-    def fcgi_workers(self):
-        """Pids of the dq-fcgi master's worker processes."""
+    def fcgi_children(self):
+        """Pids of the dq-fcgi master's children: its workers and janitor."""
         pid = self.procs["dq-fcgi"].pid
         try:
             with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
                 return [int(x) for x in f.read().split()]
         except OSError:
             return []
+
+    def fcgi_workers(self):
+        """Pids of the dq-fcgi master's worker processes (not its janitor)."""
+        return [p for p in self.fcgi_children() if proc_name(p) != "dq-janitor"]
+
+    def fcgi_janitor(self):
+        """The pid of the dq-fcgi master's janitor, or None."""
+        kids = [p for p in self.fcgi_children() if proc_name(p) == "dq-janitor"]
+        return kids[0] if len(kids) == 1 else None
 
     def restart(self):
         """Stop every process and start them again on the same data dir."""

@@ -146,14 +146,17 @@ def sighup_reloads_without_dropping_a_request():
     threads = [threading.Thread(target=client) for _ in range(4)]
     for t in threads:
         t.start()
-    time.sleep(0.5)
-    s.procs["dq-fcgi"].signal(signal.SIGHUP)
-    wait_for(lambda: len(s.fcgi_workers()) == 3 and not set(s.fcgi_workers()) & set(before),
-             timeout=10, what="three new workers")
-    time.sleep(0.5)
-    stop.set()
-    for t in threads:
-        t.join()
+    try:
+        time.sleep(0.5)
+        s.procs["dq-fcgi"].signal(signal.SIGHUP)
+        wait_for(lambda: len(s.fcgi_workers()) == 3 and
+                 not set(s.fcgi_workers()) & set(before),
+                 timeout=10, what="three new workers")
+        time.sleep(0.5)
+    finally:                # the clients stop even when the wait fails
+        stop.set()
+        for t in threads:
+            t.join()
     bad = [x for x in results if x != 201]
     print("# %d requests during the reload, %d not 201" % (len(results), len(bad)))
     eq(bad, [], "every request during the reload succeeded")
