@@ -159,7 +159,8 @@ static const struct {
 	{ "jobs", "show", cmd_jobs_show, CTL_OPEN, "JOB_ID" },
 	{ "verify", NULL, cmd_verify, CTL_OPEN, "[--online]  (stop dq first, or use --online)" },
 	{ "backup", NULL, cmd_backup, CTL_OPEN, "DIR  (hot: dq may run)" },
-	{ "recover", NULL, cmd_recover, CTL_CLOSED, "[--catastrophic]  (stop dq first)" },
+	{ "recover", NULL, cmd_recover, CTL_CLOSED,
+	    "[--catastrophic] [--force]  (refused while dq runs)" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 

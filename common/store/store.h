@@ -369,6 +369,8 @@ enum dq_err store_verify(struct store *, const char *data_dir, int structure,
 	    store_report_fn, void *arg, int64_t *problems);
 /* A hot backup into dir, recovered there so that dir is a usable data_dir. */
 enum dq_err store_backup(struct store *, const char *dir, char *err, size_t errsz);
+/* Is a live process attached to data_dir's environment?  *pid: one of them. */
+int	store_attached(const char *data_dir, pid_t *pid);
 /* Run recovery on a data_dir no process is using (catastrophic: from all logs). */
 int	store_recover(const struct dq_conf *, int catastrophic, char *err, size_t errsz);
 

@@ -6,10 +6,12 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "num.h"
 #include "store_int.h"
@@ -429,6 +431,34 @@ store_backup(struct store *st, const char *dir, char *err, size_t errsz)
 	/* A hot copy is made consistent by catastrophic recovery over it. */
 	return admin_recover_dir(dir, DB_RECOVER_FATAL, err, errsz) == 0 ?
 	    DQ_OK : DQ_ERR_INTERNAL;
+}
+
+/*
+ * Every process that has the environment open holds an fcntl lock in
+ * DB_REGISTER's file (__db.register) for as long as it has; a lock there
+ * is a live process in the store.  The kernel drops it when the process
+ * dies, so a crashed one does not count.
+ */
+int
+store_attached(const char *data_dir, pid_t *pid)
+{
+	char path[4096];
+	struct flock fl;
+	int fd, n;
+
+	*pid = 0;
+	n = snprintf(path, sizeof(path), "%s/__db.register", data_dir);
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    (fd = open(path, O_RDWR | O_CLOEXEC)) == -1)
+		return 0;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == -1)
+		fl.l_type = F_UNLCK;
+	close(fd);
+	*pid = fl.l_type != F_UNLCK ? fl.l_pid : 0;
+	return fl.l_type != F_UNLCK;
 }
 
 int

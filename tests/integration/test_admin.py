@@ -126,6 +126,34 @@ def verify_backup_restore_recover():
 
 
 @test
+def recover_refuses_while_dq_runs():
+    # Recovery rebuilds the environment under whoever uses it: a live store
+    # would be corrupted and every process killed.  dqctl refuses instead.
+    s = Stack(workers=2)
+    j = s.create({"url": T.url("/rec"), "delay": "1h"})
+    pids = [p.pid for p in s.procs.values()] + s.fcgi_workers()
+
+    def refused(*flags):
+        r = subprocess.run([s.bin("dqctl"), "-c", s.conf_path, "recover"] + list(flags),
+                           capture_output=True, text=True, env=s.env, timeout=120)
+        eq(r.returncode, 1, "recover %s while dq runs: %s" % (flags, r.stdout))
+        check("stop dq" in r.stderr and "--force" in r.stderr, r.stderr)
+    refused()
+    refused("--catastrophic")
+    eq([p for p in pids if not os.path.exists("/proc/%d" % p)], [], "nothing was killed")
+    eq(s.job(j["id"])["status"], "pending", "the store is as it was")
+    eq(s.create({"url": T.url("/rec"), "delay": "1h"})["status"], "pending")
+    for name in ("nginx", "dq-fcgi"):
+        s.stop(name)
+    refused()                           # the dispatcher alone is enough
+    s.stop("dq-dispatcher")
+    check("recovered" in ctl(s, "recover"), "stopped, it runs")
+    out = ctl(s, "verify")
+    check("consistent" in out, out)
+    s.destroy()
+
+
+@test
 def sighup_reloads_without_dropping_a_request():
     s = Stack(workers=2, dispatcher=False)
     results, stop = [], threading.Event()
