@@ -215,6 +215,7 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 
 	memset(&q, 0, sizeof(q));
 	resp_init(&r);
+	(void)store_take_unflushed(st);
 	q.st = st;
 	q.conf = c;
 	q.now = dqtime_now_ms();
@@ -229,6 +230,11 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 		resp_dq_err(&r, &q, DQ_ERR_NOMEM, NULL);
 	else
 		router_dispatch(&q, &r);
+	if (store_take_unflushed(st)) {
+		/* stored, but not yet on disk: not a failure (README, sync) */
+		resp_header(&r, "DQ-Durability", "not-flushed");
+		metrics_alert(MET_A_UNFLUSHED);
+	}
 	worker_write(fr, &q, &r);
 	metrics_request(q.route, r.status, dqtime_mono_ms() - t0);
 	log_info("%s %s %d%s%s %lldms", q.method, log_escape(q.path, esc, sizeof(esc)),

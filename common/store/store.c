@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dqtime.h"
 #include "log.h"
 #include "mapfile.h"
 #include "num.h"
@@ -393,6 +394,42 @@ store_writer_lock(struct store *st, DB_TXN *txn)
 	    &lock);
 }
 
+/*
+ * With sync full, a commit is flushed before it is acknowledged.  The commit
+ * itself has happened when the flush runs: a flush that fails must not be
+ * reported as a failed transaction (a client would retry and make the job
+ * twice).  It is tried again a few times; if the disk still refuses, the
+ * commit stands, unflushed until the next flush that works, and
+ * st->unflushed tells the caller (dq-fcgi says so in its answer and counts
+ * it, store_take_unflushed()).
+ */
+#define STORE_FLUSH_TRIES	4
+
+static void
+store_flush_committed(struct store *st)
+{
+	int ret, i;
+
+	for (i = 0; i < STORE_FLUSH_TRIES; i++) {
+		if ((ret = st->env->log_flush(st->env, NULL)) == 0)
+			return;
+		dqtime_sleep_ms(10 << (2 * i));		/* 10, 40, 160 ms */
+	}
+	log_warnx("store: a commit could not be flushed to disk (%s); it stands, "
+	    "but a power cut before the next flush that works would lose it",
+	    ret > 0 ? strerror(ret) : db_strerror(ret));
+	st->unflushed = 1;
+}
+
+int
+store_take_unflushed(struct store *st)
+{
+	int was = st->unflushed;
+
+	st->unflushed = 0;
+	return was;
+}
+
 static unsigned store_watchdog_s;
 
 void
@@ -443,7 +480,7 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 		    db_strerror(ret));
 	if (ret == 0 && st->sync == CONF_SYNC_FULL && !st->lazy &&
 	    !(flags & STORE_TXN_READ))
-		ret = st->env->log_flush(st->env, NULL);
+		store_flush_committed(st);
 	if (ret != 0 && ret > -1000)
 		log_debug("store: %s", ret > 0 ? strerror(ret) : db_strerror(ret));
 	if (ret == ENOSPC || ret == EDQUOT)

@@ -67,6 +67,12 @@ void	store_janitor_run(const struct dq_conf *, pid_t parent)
  * in a power cut, which only means some work is delivered again.
  */
 enum dq_err store_sync(struct store *);
+/*
+ * With sync full, did a commit since the last call stand although its log
+ * flush failed (after retries)?  The change is in the store, but a power
+ * cut before the next flush that works would lose it.  Clears the flag.
+ */
+int	store_take_unflushed(struct store *);
 /* Is the environment usable?  (healthz) */
 enum dq_err store_ping(struct store *);
 

@@ -64,6 +64,7 @@ struct store {
 	DB		*db[DBI_COUNT];
 	int		 sync;		/* enum conf_sync */
 	int		 lazy;		/* STORE_LAZY: no flush at commit */
+	int		 unflushed;	/* a commit stands whose flush failed */
 	int		 txn_wrote_queue;	/* this transaction created a queue record */
 	int64_t		 max_queues;	/* per account (dq.conf) */
 	int64_t		 max_jobs;	/* per account; 0: no limit */

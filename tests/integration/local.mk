@@ -12,10 +12,13 @@ INTEGRATION_TESTS = \
 	tests/integration/test_delivery.py \
 	tests/integration/test_dispatcher.py \
 	tests/integration/test_disk_full.py \
+	tests/integration/test_fairness.py \
 	tests/integration/test_fastcgi.py \
+	tests/integration/test_flush.py \
 	tests/integration/test_jobs_actions.py \
 	tests/integration/test_jobs_create.py \
 	tests/integration/test_jobs_list.py \
+	tests/integration/test_limits.py \
 	tests/integration/test_queues.py \
 	tests/integration/test_ratelimit.py \
 	tests/integration/test_schedules.py \
@@ -28,3 +31,11 @@ EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py \
 # A helper for test_stuck.py: a process that dies holding store locks.
 check_PROGRAMS += tests/integration/lockholder
 tests_integration_lockholder_LDADD = $(DQ_COMMON_LIBS)
+
+# A helper for test_flush.py, preloaded into dq-fcgi: fsync fails on demand.
+# Built without the sanitizers (it is preloaded ahead of their runtime).
+check_PROGRAMS += tests/integration/failsync.so
+tests_integration_failsync_so_SOURCES = tests/integration/failsync.c
+tests_integration_failsync_so_CFLAGS = -fPIC -O2 -Wall
+tests_integration_failsync_so_LDFLAGS = -shared
+tests_integration_failsync_so_LDADD = -ldl
