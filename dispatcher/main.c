@@ -53,6 +53,8 @@ on_alarm(int sig)
 	static const char msg[] = "dq-dispatcher: the loop is stuck; exiting so "
 	    "that the environment is recovered\n";
 
+	if (store_watchdog_fired())
+		return;		/* the transaction gives up by itself */
 	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	_exit(3);
 }
@@ -192,7 +194,7 @@ main(int argc, char **argv)
 	sig_daemon(on_stop, on_alarm);
 	if (main_setup(&d, &c) == -1)
 		return 1;
-	store_set_watchdog(STORE_WATCHDOG_S);
+	store_set_watchdog_ms(STORE_WATCHDOG_S * 1000);
 	log_info("dispatching from %s (max_parallel %lld, %d per account)",
 	    c.data_dir, (long long)c.max_parallel, d.acct_cap);
 	main_loop(&d);

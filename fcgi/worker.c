@@ -25,10 +25,12 @@
 #include "worker.h"
 
 /*
- * A store transaction (or the store's opening) that takes this long is
- * stuck: most likely on a Berkeley DB mutex or lock left by a process that
- * was killed.  The worker exits, and its replacement's open of the
- * environment cleans up after the dead one.
+ * A store transaction that takes this long is abandoned: it gives up at its
+ * next step and the request is answered 503 (store_watchdog_fired()).  One
+ * still stuck a grace period later (or the store's opening) is blocked on a
+ * Berkeley DB mutex or lock left by a process that was killed: the worker
+ * exits, and its replacement's open of the environment cleans up after the
+ * dead one.
  */
 #define WORKER_WATCHDOG_S	10
 
@@ -40,6 +42,8 @@ worker_on_alarm(int sig)
 	static const char msg[] = "dq-fcgi: stuck in the store; exiting so that "
 	    "the environment is recovered\n";
 
+	if (store_watchdog_fired())
+		return;		/* the transaction gives up by itself */
 	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	_exit(3);
 }
@@ -257,7 +261,7 @@ worker_run(int listen_fd, const struct dq_conf *c)
 		log_warnx("%s", err);
 		return -1;
 	}
-	store_set_watchdog(WORKER_WATCHDOG_S);
+	store_set_watchdog_ms(WORKER_WATCHDOG_S * 1000);
 	ratelimit_open(c->data_dir);
 	wakeup_sender_open(c->wakeup_socket);
 	wakeup_map_open(c->data_dir);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -430,24 +431,76 @@ store_take_unflushed(struct store *st)
 	return was;
 }
 
-static unsigned store_watchdog_s;
+/*
+ * The transaction watchdog.  When it fires, the process's SIGALRM handler
+ * asks store_watchdog_fired() first: inside a transaction the answer is to
+ * let it end cleanly, not to exit.  A process that exits in the middle of a
+ * Berkeley DB call may hold one of the environment's mutexes, and then only
+ * a full recovery helps, which stops every process using the store.  So
+ * the first firing sets store_overdue; every loop over a database checks it
+ * and gives up (the transaction is aborted, the caller gets DQ_ERR_BUSY:
+ * 503 with Retry-After), and the retries stop.  Only a process that is
+ * still inside the same transaction a grace period later, so blocked and
+ * not looping (on a lock or mutex of a process that died), is left to its
+ * handler to end.
+ */
+static unsigned				store_watchdog_ms;
+static volatile sig_atomic_t		store_in_txn;
+volatile sig_atomic_t			store_overdue;
 
 void
-store_set_watchdog(unsigned seconds)
+store_set_watchdog_ms(unsigned ms)
 {
-	store_watchdog_s = seconds;
+	store_watchdog_ms = ms;
+}
+
+int
+store_watchdog_fired(void)
+{
+	unsigned grace = store_watchdog_ms / 1000;
+
+	if (!store_in_txn || store_overdue)
+		return 0;
+	store_overdue = 1;
+	alarm(grace > 0 ? grace : 1);	/* alarm(), unlike setitimer, is async-signal-safe */
+	return 1;
+}
+
+/* Arm the watchdog for one attempt; *outer: the alarm it replaces. */
+static void
+store_watchdog_arm(struct itimerval *outer)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	memset(outer, 0, sizeof(*outer));
+	store_overdue = 0;
+	store_in_txn = 1;
+	if (store_watchdog_ms == 0)
+		return;
+	it.it_value.tv_sec = store_watchdog_ms / 1000;
+	it.it_value.tv_usec = (store_watchdog_ms % 1000) * 1000;
+	(void)setitimer(ITIMER_REAL, &it, outer);
+}
+
+/* The attempt is over: an outer alarm (the dispatcher's loop) comes back. */
+static void
+store_watchdog_disarm(const struct itimerval *outer)
+{
+	store_in_txn = 0;
+	if (store_watchdog_ms != 0)
+		(void)setitimer(ITIMER_REAL, outer, NULL);
 }
 
 enum dq_err
 store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 {
+	struct itimerval outer;
 	DB_TXN *txn;
-	unsigned outer;
-	int ret, tries;
+	int ret, tries, overdue = 0;
 
-	for (tries = 0; tries < STORE_TRIES; tries++) {
-		/* an outer alarm (the dispatcher's loop) comes back after */
-		outer = store_watchdog_s ? alarm(store_watchdog_s) : 0;
+	for (tries = 0; tries < STORE_TRIES && !overdue; tries++) {
+		store_watchdog_arm(&outer);
 		txn = NULL;
 		ret = st->env->txn_begin(st->env, NULL, &txn,
 		    (flags & STORE_TXN_READ) ? DB_READ_COMMITTED : 0);
@@ -465,8 +518,14 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 		}
 		if (txn != NULL)
 			txn->abort(txn);
-		if (store_watchdog_s)
-			alarm(outer);
+		overdue = store_overdue;
+		store_watchdog_disarm(&outer);
+		if (overdue) {
+			log_warnx("store: a transaction ran past the watchdog (%u ms); "
+			    "abandoned", store_watchdog_ms);
+			if (ret != 0)
+				ret = STORE_RET(DQ_ERR_BUSY);
+		}
 		if (ret == DB_RUNRECOVERY) {
 			log_warnx("store: %s; exiting for recovery", db_strerror(ret));
 			exit(3);

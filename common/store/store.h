@@ -36,12 +36,16 @@ int	store_open(struct store **, const struct dq_conf *, int flags,
 	    char *err, size_t errsz);
 void	store_close(struct store *);
 /*
- * A transaction attempt that takes this many seconds is stuck, most likely
- * on a mutex of a process that was killed: the process's SIGALRM handler is
- * expected to end it, so that its successor's open recovers the
- * environment.  0 (the default): no watchdog.
+ * The transaction watchdog (store.c): a transaction attempt that takes
+ * longer than ms gets SIGALRM.  The process's handler must first call
+ * store_watchdog_fired(): when it answers 1 the handler just returns, and
+ * the transaction ends by itself (aborted, DQ_ERR_BUSY) at its next step;
+ * when it answers 0 (not in a transaction, or still stuck in the same one
+ * a grace period later: blocked on a lock or mutex of a dead process) the
+ * handler ends the process.  0 ms (the default): no watchdog.
  */
-void	store_set_watchdog(unsigned seconds);
+void	store_set_watchdog_ms(unsigned ms);
+int	store_watchdog_fired(void);	/* async-signal-safe */
 /*
  * Clean up after processes that died in the store: their transactions are
  * aborted and their locks released.  The dispatcher's janitor calls it

@@ -98,6 +98,10 @@ attempts_walk(struct store *st, DB_TXN *txn, const char *job_id,
 	memset(&d, 0, sizeof(d));
 	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
 	    ret = c->get(c, &k, &d, DB_NEXT)) {
+		if (store_overdue) {
+			ret = STORE_OVERDUE_RET;
+			break;
+		}
 		if (k.size != ID_JOB_LEN + 4 || memcmp(kbuf, job_id, ID_JOB_LEN) != 0)
 			break;
 		if (fn == NULL) {

@@ -281,6 +281,10 @@ stale_txn(struct store *st, DB_TXN *txn, void *arg)
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
 	while (*a->n < a->max && (ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
+		if (store_overdue) {
+			ret = STORE_OVERDUE_RET;
+			break;
+		}
 		kp = k.data;
 		dp = d.data;
 		if (k.size != 8 + ID_JOB_LEN || d.size != 12)

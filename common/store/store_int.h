@@ -28,6 +28,8 @@
 #ifndef DQ_STORE_INT_H
 #define DQ_STORE_INT_H
 
+#include <signal.h>
+
 #include <db.h>
 
 #include "store.h"
@@ -72,6 +74,14 @@ struct store {
 	struct store_delta deltas[STORE_DELTAS];	/* this transaction's counters */
 	int		 ndeltas;
 };
+
+/*
+ * Set when the watchdog fired during this transaction: every loop over a
+ * database gives up then (STORE_OVERDUE_RET), so that the transaction ends
+ * cleanly instead of the process being killed inside Berkeley DB.
+ */
+extern volatile sig_atomic_t	store_overdue;
+#define STORE_OVERDUE_RET	STORE_RET(DQ_ERR_BUSY)
 
 /* Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads. */
 #define STORE_TXN_READ	0x1

@@ -110,8 +110,13 @@ queue_walk_count(struct store *st, DB_TXN *txn, uint32_t account, int64_t *n)
 	memset(&d, 0, sizeof(d));
 	d.flags = DB_DBT_PARTIAL;
 	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0 && k.size >= 4 &&
-	    num_be32_get(k.data) == account; ret = c->get(c, &k, &d, DB_NEXT))
+	    num_be32_get(k.data) == account; ret = c->get(c, &k, &d, DB_NEXT)) {
+		if (store_overdue) {
+			ret = STORE_OVERDUE_RET;
+			break;
+		}
 		(*n)++;
+	}
 	c->close(c);
 	return ret == DB_NOTFOUND ? 0 : ret;
 }
@@ -273,6 +278,10 @@ qlist_txn(struct store *st, DB_TXN *txn, void *arg)
 	memset(&d, 0, sizeof(d));
 	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
 	    ret = c->get(c, &k, &d, DB_NEXT)) {
+		if (store_overdue) {
+			ret = STORE_OVERDUE_RET;
+			break;
+		}
 		if (a->account != 0 && (k.size < 4 ||
 		    num_be32_get(k.data) != a->account))
 			break;
@@ -347,6 +356,10 @@ qpage_txn(struct store *st, DB_TXN *txn, void *arg)
 	memset(&d, 0, sizeof(d));
 	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
 	    ret = c->get(c, &k, &d, DB_NEXT)) {
+		if (store_overdue) {
+			ret = STORE_OVERDUE_RET;
+			break;
+		}
 		if (k.size < 4 || num_be32_get(kbuf) != a->q->account)
 			break;
 		if (skip > 0) {
@@ -497,6 +510,10 @@ dueq_txn(struct store *st, DB_TXN *txn, void *arg)
 	memset(&d, 0, sizeof(d));
 	d.flags = DB_DBT_PARTIAL;	/* keys only */
 	for (n = 0; n < DUEQ_BATCH; n++) {
+		if (store_overdue) {
+			ret = STORE_OVERDUE_RET;
+			break;
+		}
 		memcpy(kbuf, next, nl);
 		store_dbt(&k, kbuf, nl);
 		k.ulen = sizeof(kbuf);
