@@ -76,11 +76,14 @@ build() {
 }
 
 # --- test ----------------------------------------------------------------------
-# playwright-core for the browser tests, exactly as locked; without it they skip.
+# playwright-core for the browser tests and the Standard Webhooks library for
+# the receiver's test, exactly as locked; without them those tests skip.
 browser_deps() {
 	command -v npm >/dev/null 2>&1 || install_packages npm
 	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) >"$TOP/npm.out" 2>&1 ||
 		say "quickstart: npm ci failed in tests/browser (see npm.out); the browser tests will be skipped"
+	(cd tests/receiver && npm ci --no-audit --no-fund --loglevel=error) >>"$TOP/npm.out" 2>&1 ||
+		say "quickstart: npm ci failed in tests/receiver (see npm.out); test_receiver.py will be skipped"
 }
 
 run_tests() {

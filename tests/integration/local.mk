@@ -21,12 +21,15 @@ INTEGRATION_TESTS = \
 	tests/integration/test_limits.py \
 	tests/integration/test_queues.py \
 	tests/integration/test_ratelimit.py \
+	tests/integration/test_receiver.py \
 	tests/integration/test_schedules.py \
 	tests/integration/test_security.py \
 	tests/integration/test_stuck.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py \
-	tests/integration/apicommon.py tests/integration/loadgen.py
+	tests/integration/apicommon.py tests/integration/loadgen.py \
+	tests/receiver/verify.mjs tests/receiver/package.json \
+	tests/receiver/package-lock.json
 
 # A helper for test_stuck.py: a process that dies holding store locks.
 check_PROGRAMS += tests/integration/lockholder
