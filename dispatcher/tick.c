@@ -41,7 +41,8 @@ tick_wakeups(struct disp *d)
 	}
 }
 
-/* Callbacks count against their account's transfers in flight too. */
+/* Callbacks count against their account's transfers in flight too, and a
+ * disabled account's are held like its jobs. */
 struct cb_room {
 	struct disp	*d;
 	uint32_t	 account[CALLBACK_BATCH];
@@ -53,12 +54,14 @@ static int
 tick_cb_may(uint32_t account, void *arg)
 {
 	struct cb_room *r = arg;
+	struct account acc;
 	int i;
 
 	for (i = 0; i < r->n && r->account[i] != account; i++)
 		;
 	if (i == r->n) {
-		if (r->n == CALLBACK_BATCH)
+		if (r->n == CALLBACK_BATCH ||
+		    (accounts_get(r->d, account, &acc) == 0 && acc.disabled))
 			return 0;
 		r->account[r->n] = account;
 		r->taken[r->n++] = 0;
