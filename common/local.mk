@@ -7,6 +7,7 @@ common_libdqcommon_a_SOURCES = \
 	common/base/dqerr.h \
 	common/base/dqtime.c common/base/dqtime.h \
 	common/base/ids.c common/base/ids.h \
+	common/base/keyfile.c common/base/keyfile.h \
 	common/base/log.c common/base/log.h \
 	common/base/num.c common/base/num.h \
 	common/base/sig.c common/base/sig.h \

@@ -55,8 +55,7 @@ on_alarm(int sig)
 
 	if (store_watchdog_fired())
 		return;		/* the transaction gives up by itself */
-	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	_exit(3);
+	sig_die(msg, sizeof(msg) - 1, 3);
 }
 
 static void

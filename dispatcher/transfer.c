@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "deliver.h"
 #include "dqtime.h"
 #include "jsonw.h"
 #include "log.h"
@@ -71,6 +72,15 @@ xfer_on_body(char *p, size_t size, size_t nmemb, void *arg)
 	return x->capped ? 0 : n;
 }
 
+/* An HTTP-date as Unix seconds, or -1 (for deliver_retry_after_ms). */
+static int64_t
+xfer_http_date(const char *s)
+{
+	time_t t = curl_getdate(s, NULL);
+
+	return t < 0 ? -1 : (int64_t)t;
+}
+
 /* Content-Type and Retry-After are the only answer headers dq reads. */
 static size_t
 xfer_on_header(char *p, size_t size, size_t nmemb, void *arg)
@@ -79,7 +89,6 @@ xfer_on_header(char *p, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb, vl;
 	char val[128];
 	const char *v;
-	time_t t;
 
 	if ((v = memchr(p, ':', n)) == NULL)
 		return n;
@@ -95,12 +104,9 @@ xfer_on_header(char *p, size_t size, size_t nmemb, void *arg)
 	val[vl] = '\0';
 	if (n > 13 && strncasecmp(p, "content-type:", 13) == 0)
 		memcpy(x->content_type, val, vl + 1);
-	else if (n > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
-		if (val[0] >= '0' && val[0] <= '9')
-			x->retry_after_ms = strtoll(val, NULL, 10) * 1000;
-		else if ((t = curl_getdate(val, NULL)) != -1)
-			x->retry_after_ms = ((int64_t)t * 1000) - dqtime_now_ms();
-	}
+	else if (n > 12 && strncasecmp(p, "retry-after:", 12) == 0)
+		x->retry_after_ms = deliver_retry_after_ms(val, xfer_http_date,
+		    dqtime_now_ms());
 	return n;
 }
 
@@ -202,42 +208,66 @@ done:
 	return rc;
 }
 
+/*
+ * The options that make a transfer safe to run for a stranger's job: only
+ * http(s), no redirects, no proxy from the environment, the SSRF guard on
+ * every connect, bounded time.  Each one's result is checked: a libcurl
+ * that refuses one would run the transfer without that protection, so the
+ * transfer is refused instead (the attempt fails, and is retried).
+ */
+static int
+xfer_easy_guards(struct xfer *x, CURL *e, int64_t timeout_ms)
+{
+	CURLcode c;
+
+	if ((c = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
+	    x->d->conf->require_https ? "https" : "http,https")) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L)) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_PROXY, "")) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, xfer_on_socket)) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x)) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout_ms)) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms <
+	    XFER_CONNECT_MAX_MS ? timeout_ms : XFER_CONNECT_MAX_MS))) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK) {
+		log_warnx("refusing the transfer of %s: libcurl would not set a "
+		    "safeguard: %s", x->id, curl_easy_strerror(c));
+		return -1;
+	}
+	return 0;
+}
+
+/* The request itself; any option libcurl refuses refuses the transfer. */
 static int
 xfer_easy(struct xfer *x, const char *url, enum job_method m, int64_t timeout_ms)
 {
 	CURL *e;
+	int bad = 0;
 
-	if ((e = x->easy = curl_easy_init()) == NULL)
+	if ((e = x->easy = curl_easy_init()) == NULL ||
+	    xfer_easy_guards(x, e, timeout_ms) == -1)
 		return -1;
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROXY, "");		/* no proxy from the environment */
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
-	    x->d->conf->require_https ? "https" : "http,https");
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms <
-	    XFER_CONNECT_MAX_MS ? timeout_ms : XFER_CONNECT_MAX_MS));
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, xfer_on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, xfer_on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, xfer_on_socket);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, job_method_name(m));
+	bad |= curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, xfer_on_body) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, xfer_on_header) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, job_method_name(m)) != CURLE_OK;
 	if (x->body != NULL) {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)x->body_len) != CURLE_OK;
 	} else if (m == JOB_GET)
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		bad |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) != CURLE_OK;
 	else if (m == JOB_POST || m == JOB_PUT || m == JOB_PATCH) {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, "") != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)0) != CURLE_OK;
 	}
-	return 0;
+	return bad ? -1 : 0;
 }
 
 static struct xfer *

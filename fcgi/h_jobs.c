@@ -269,29 +269,50 @@ static const char *const list_params[] = {
 	"status", "queue", "schedule_id", "limit", "offset", "cursor", NULL
 };
 
-/* The request's filters as a JSON object (for the cursor), checked. */
-static json_t *
-list_filters(const struct query *qs, struct verr *e)
+/* The list's filters, from the query string or a cursor alike. */
+static void
+list_check(const json_t *f, struct verr *e)
 {
-	const char *status = query_get(qs, "status"), *queue = query_get(qs, "queue");
-	const char *sched = query_get(qs, "schedule_id");
 	enum job_status st;
-	json_t *f = json_object();
+	const char *k, *v;
+	json_t *jv;
 
-	if (status != NULL && job_status_parse(status, &st) == -1)
-		verr_add(e, VERR_INVALID_QUERY, "status", "must be one of pending, "
-		    "awaiting_approval, active, completed, failed, cancelled");
-	if (queue != NULL && !jobreq_queue_valid(queue))
-		verr_add(e, VERR_INVALID_QUERY, "queue",
-		    "must be 1 to 64 characters of [a-zA-Z0-9_-]");
-	if (sched != NULL && !ids_valid(sched, "sch_", 16))
-		verr_add(e, VERR_INVALID_QUERY, "schedule_id", "is not a schedule id");
-	if (status)
-		json_object_set_new(f, "status", json_string(status));
-	if (queue)
-		json_object_set_new(f, "queue", json_string(queue));
-	if (sched)
-		json_object_set_new(f, "schedule_id", json_string(sched));
+	json_object_foreach((json_t *)f, k, jv) {
+		v = json_string_value(jv);
+		if (strcmp(k, "status") == 0 && (v == NULL || job_status_parse(v, &st) == -1))
+			verr_add(e, VERR_INVALID_QUERY, "status", "must be one of pending, "
+			    "awaiting_approval, active, completed, failed, cancelled");
+		else if (strcmp(k, "queue") == 0 && (v == NULL || !jobreq_queue_valid(v)))
+			verr_add(e, VERR_INVALID_QUERY, "queue",
+			    "must be 1 to 64 characters of [a-zA-Z0-9_-]");
+		else if (strcmp(k, "schedule_id") == 0 && (v == NULL ||
+		    !ids_valid(v, "sch_", 16)))
+			verr_add(e, VERR_INVALID_QUERY, "schedule_id", "is not a schedule id");
+		else if (strcmp(k, "status") != 0 && strcmp(k, "queue") != 0 &&
+		    strcmp(k, "schedule_id") != 0)
+			verr_add(e, VERR_INVALID_QUERY, k, "is not a known filter");
+	}
+}
+
+static const struct page_kind list_kind = { "jobs", "job_", list_check };
+
+/* The request's filters as a JSON object (checked by page_parse). */
+static json_t *
+list_filters(const struct query *qs)
+{
+	static const char *const names[] = { "status", "queue", "schedule_id" };
+	json_t *f = json_object(), *js;
+	const char *v;
+	size_t i;
+
+	for (i = 0; f != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((v = query_get(qs, names[i])) == NULL)
+			continue;
+		/* not UTF-8: null, which the check refuses */
+		if ((js = json_string(v)) == NULL)
+			js = json_null();
+		json_object_set_new(f, names[i], js);
+	}
 	return f;
 }
 
@@ -325,19 +346,13 @@ h_job_list(struct req *q, struct resp *r)
 	enum dq_err err;
 	int64_t total;
 	int n = 0, more, i;
-	json_t *filters;
 	struct jw w;
 	char *cursor = NULL;
 
 	verr_init(&e);
 	memset(&pg, 0, sizeof(pg));
-	if (query_parse(&qs, q->query, list_params, &e) == 0) {
-		filters = list_filters(&qs, &e);
-		if (e.n == 0)
-			list_page(&qs, filters, &pg, &e);	/* steals filters */
-		else
-			json_decref(filters);
-	}
+	if (query_parse(&qs, q->query, list_params, &e) == 0)
+		list_page(&qs, &list_kind, q->account.id, list_filters(&qs), &pg, &e);
 	if (e.n > 0) {
 		resp_verr(r, q, &e);
 		page_free(&pg);
@@ -357,7 +372,7 @@ h_job_list(struct req *q, struct resp *r)
 		job_write_json(&w, &jobs[i], 0, q->now);
 	jw_close(&w, ']');
 	if (more && n > 0)
-		cursor = page_cursor(pg.filters, jobs[n - 1].created_at, jobs[n - 1].id);
+		cursor = page_cursor(&pg, jobs[n - 1].created_at, jobs[n - 1].id);
 	jw_key(&w, "total");
 	jw_int(&w, total);
 	jw_key(&w, "limit");

@@ -50,11 +50,26 @@ queue_name(struct req *q, struct resp *r)
 static const char *const list_params[] = { "limit", "offset", "cursor", NULL };
 
 /*
- * Queues are listed by name.  Their cursor carries the last name of the
- * page in its filters (the queue list has no filters of its own); the id
- * every page cursor carries is a placeholder here.
+ * Queues are listed by name.  Their cursor (signed like every list's)
+ * carries the last name of the page as its only filter, "after" (the queue
+ * list has no filters of its own); the id every page cursor carries is a
+ * placeholder here.
  */
 #define QUEUE_CURSOR_ID	"job_0000000000000000"
+
+static void
+queue_list_check(const json_t *filters, struct verr *e)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)filters, k, v)
+		if (strcmp(k, "after") != 0 || !json_is_string(v) ||
+		    !jobreq_queue_valid(json_string_value(v)))
+			verr_add(e, VERR_INVALID_QUERY, "cursor", "is not a valid cursor");
+}
+
+static const struct page_kind queue_list_kind = { "queues", "job_", queue_list_check };
 
 static int
 queue_list_query(struct req *q, struct page *pg, struct store_queue_query *lq,
@@ -66,15 +81,16 @@ queue_list_query(struct req *q, struct page *pg, struct store_queue_query *lq,
 	verr_init(&e);
 	memset(pg, 0, sizeof(*pg));
 	if (query_parse(&qs, q->query, list_params, &e) == 0 &&
-	    list_page(&qs, json_object(), pg, &e) == 0) {
+	    list_page(&qs, &queue_list_kind, q->account.id, json_object(), pg,
+	    &e) == 0) {
 		memset(lq, 0, sizeof(*lq));
 		lq->account = q->account.id;
 		lq->offset = pg->offset;
 		lq->limit = pg->limit;
 		lq->after = json_string_value(json_object_get(pg->filters, "after"));
-		if (!pg->has_after || (lq->after != NULL && jobreq_queue_valid(lq->after)))
+		if (!pg->has_after || lq->after != NULL)
 			return 0;
-		verr_add(&e, VERR_INVALID_QUERY, "cursor", "is not a cursor of this list");
+		verr_add(&e, VERR_VALIDATION, "cursor", "is not a valid cursor");
 	}
 	resp_verr(r, q, &e);
 	return -1;
@@ -105,8 +121,9 @@ h_queue_list(struct req *q, struct resp *r)
 	for (i = 0; i < n; i++)
 		json_array_append_new(data, queue_json(&qi[i]));
 	if (more && n > 0 && (f = json_pack("{s:s}", "after", qi[n - 1].name)) != NULL) {
-		cursor = page_cursor(f, 0, QUEUE_CURSOR_ID);
-		json_decref(f);
+		json_decref(pg.filters);	/* the next page starts after this one */
+		pg.filters = f;
+		cursor = page_cursor(&pg, 0, QUEUE_CURSOR_ID);
 	}
 	resp_json(r, 200, json_pack("{s:o, s:I, s:i, s:I, s:s?}", "data", data,
 	    "total", (json_int_t)total, "limit", pg.limit, "offset",

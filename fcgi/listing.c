@@ -10,9 +10,10 @@
 #include "listing.h"
 
 int
-list_page(const struct query *qs, json_t *filters, struct page *pg, struct verr *e)
+list_page(const struct query *qs, const struct page_kind *kind, uint32_t account,
+    json_t *filters, struct page *pg, struct verr *e)
 {
-	if (page_parse(qs, filters, pg, e) == -1)
+	if (page_parse(qs, kind, account, filters, pg, e) == -1)
 		return -1;
 	if (pg->offset <= LIST_OFFSET_MAX)
 		return 0;
@@ -20,6 +21,8 @@ list_page(const struct query *qs, json_t *filters, struct page *pg, struct verr 
 	    "with the cursor (next_cursor of the page before)", LIST_OFFSET_MAX);
 	return -1;
 }
+
+#define QUOTA_CODE	"quota_exceeded"	/* 422, as resp.c's table says */
 
 static const struct {
 	const char	*name;		/* details[].quota */
@@ -47,7 +50,7 @@ list_quota_object(const struct req *q, enum store_quota which)
 {
 	int64_t limit = quota_limit(q->conf, which);
 
-	return resp_error_object(q, "quota_exceeded", json_pack("[{s:s, s:I}]",
+	return resp_error_object(q, QUOTA_CODE, json_pack("[{s:s, s:I}]",
 	    "quota", quotas[which].name, "limit", (json_int_t)limit),
 	    "%s (limit %lld)", quotas[which].why, (long long)limit);
 }
@@ -55,6 +58,6 @@ list_quota_object(const struct req *q, enum store_quota which)
 void
 list_quota(struct resp *r, const struct req *q, enum store_quota which)
 {
-	r->error_code = "quota_exceeded";
+	r->error_code = QUOTA_CODE;
 	resp_json(r, 422, json_pack("{s:o}", "error", list_quota_object(q, which)));
 }

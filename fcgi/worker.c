@@ -14,9 +14,11 @@
 
 #include <fcgiapp.h>
 
+#include "cursor.h"
 #include "dqtime.h"
 #include "log.h"
 #include "metrics.h"
+#include "num.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "shm.h"
@@ -44,8 +46,7 @@ worker_on_alarm(int sig)
 
 	if (store_watchdog_fired())
 		return;		/* the transaction gives up by itself */
-	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	_exit(3);
+	sig_die(msg, sizeof(msg) - 1, 3);
 }
 
 /* Finish the request in flight, but not forever (see the watchdog). */
@@ -121,7 +122,6 @@ worker_params(struct req *q, FCGX_ParamArray env, char *pathbuf, size_t pn)
 {
 	const char *cl;
 	long long n;
-	char *end;
 
 	q->method = FCGX_GetParam("REQUEST_METHOD", env);
 	if (q->method == NULL)
@@ -133,12 +133,14 @@ worker_params(struct req *q, FCGX_ParamArray env, char *pathbuf, size_t pn)
 	q->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", env);
 	q->idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", env);
 	q->remote_addr = FCGX_GetParam("REMOTE_ADDR", env);
+	/* 1*DIGIT (a number too large for int64_t is too large for max_body
+	 * too); anything else is not a length a web server sends */
 	q->content_length = -1;
 	cl = FCGX_GetParam("CONTENT_LENGTH", env);
-	if (cl != NULL && *cl != '\0') {
-		n = strtoll(cl, &end, 10);
-		q->content_length = (*end == '\0' && n >= 0) ? n : -1;
-	}
+	if (cl != NULL && *cl != '\0' && num_parse_count(cl, INT64_MAX, &n) == -1)
+		q->content_length = REQ_LENGTH_BAD;
+	else if (cl != NULL && *cl != '\0')
+		q->content_length = n;
 	worker_request_id(q, FCGX_GetParam("HTTP_X_REQUEST_ID", env));
 }
 
@@ -226,7 +228,10 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 	q.route = -1;
 	worker_params(&q, fr->envp, pathbuf, sizeof(pathbuf));
 	log_set_request(q.request_id);
-	if (q.content_length > c->max_body ||
+	if (q.content_length == REQ_LENGTH_BAD)
+		resp_error(&r, &q, 400, "invalid_request", NULL,
+		    "the request's Content-Length is not a number");
+	else if (q.content_length > c->max_body ||
 	    (rc = worker_body(&q, fr->in, c->max_body)) == 1)
 		resp_error(&r, &q, 413, "payload_too_large", NULL,
 		    "request body is larger than %lld bytes", (long long)c->max_body);
@@ -259,6 +264,11 @@ worker_run(int listen_fd, const struct dq_conf *c)
 	sig_daemon(worker_on_term, worker_on_alarm);	/* accept() must return */
 	if (store_open(&st, c, 0, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
+		return -1;
+	}
+	if (cursor_open(c->data_dir, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		store_close(st);
 		return -1;
 	}
 	store_set_watchdog_ms(WORKER_WATCHDOG_S * 1000);

@@ -62,6 +62,7 @@ static const struct conf_key conf_keys[] = {
 	{ "retention", CT_DURATION, F(retention_ms), 1000, 3650 * 86400000LL, "30d" },
 	{ "wakeup_socket", CT_STRING, F(wakeup_socket), 0, 0, "none" },
 	{ "metrics_token", CT_STRING, F(metrics_token), 0, 0, "none" },
+	{ "metrics_per_account", CT_BOOL, F(metrics_per_account), 0, 0, "yes" },
 	{ "log_level", CT_LOGLEVEL, F(log_level), 0, 0, "info" },
 	{ "test_clock_file", CT_STRING, F(test_clock_file), 0, 0, "none" },
 };

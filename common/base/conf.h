@@ -42,6 +42,7 @@ struct dq_conf {
 	int64_t	 retention_ms;
 	char	*wakeup_socket;		/* default: DATA_DIR/wakeup.sock */
 	char	*metrics_token;
+	int	 metrics_per_account;	/* dq_jobs by account and queue */
 	int	 log_level;
 	char	*test_clock_file;	/* test only: ms added to the schedule clock */
 };

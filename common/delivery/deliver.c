@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "num.h"
 
 int64_t
 deliver_backoff(const struct deliver_policy *p, int n)
@@ -19,6 +20,21 @@ deliver_backoff(const struct deliver_policy *p, int n)
 	for (i = 0; i < n && d < p->retry_cap_ms; i++)
 		d *= 2;
 	return d < p->retry_cap_ms ? d : p->retry_cap_ms;
+}
+
+int64_t
+deliver_retry_after_ms(const char *v, int64_t (*date)(const char *), int64_t now_ms)
+{
+	long long secs;
+	int64_t t;
+
+	if (num_parse_count(v, DELIVER_RETRY_AFTER_MAX_MS / 1000, &secs) >= 0)
+		return (int64_t)secs * 1000;
+	if (date == NULL || (t = date(v)) < 0)
+		return -1;
+	if (t > (now_ms + DELIVER_RETRY_AFTER_MAX_MS) / 1000)
+		return DELIVER_RETRY_AFTER_MAX_MS;
+	return t * 1000 > now_ms ? t * 1000 - now_ms : 0;
 }
 
 static void

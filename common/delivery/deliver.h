@@ -33,6 +33,18 @@ struct delivery {
 	char		 error[256];		/* "" on an HTTP answer */
 };
 
+/* The longest wait a Retry-After can ask for (the retry_cap caps it again). */
+#define DELIVER_RETRY_AFTER_MAX_MS	(366LL * 86400 * 1000)
+
+/*
+ * A target's Retry-After (RFC 9110 10.2.3) as a wait in ms: delta-seconds,
+ * or an HTTP-date that date() turns into Unix seconds (-1 when it cannot;
+ * NULL: dates are not understood).  At most DELIVER_RETRY_AFTER_MAX_MS, 0
+ * for a date already past; -1 when the value is neither.  Whatever the
+ * target sends, nothing overflows.
+ */
+int64_t	deliver_retry_after_ms(const char *value, int64_t (*date)(const char *),
+	    int64_t now_ms);
 /* Backoff after failed attempt n (1-based), before Retry-After. */
 int64_t	deliver_backoff(const struct deliver_policy *, int n);
 /* Edit an active job for this attempt's outcome; fill the attempt record.

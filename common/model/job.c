@@ -205,7 +205,10 @@ job_decode(const void *buf, size_t len, struct job *j)
 		j->interrupts = (int)rec_get_u32(&r);
 	if (rec_r_done(&r) == -1 || j->status >= JOB_NSTATUS ||
 	    j->method >= JOB_NMETHOD || j->cb_status > JOB_CB_FAILED ||
-	    j->url == NULL || j->queue == NULL || j->attempts < 0 ||
+	    j->url == NULL || j->queue == NULL ||
+	    strnlen(j->queue, JOB_QUEUE_MAX + 1) > JOB_QUEUE_MAX ||
+	    (j->schedule_id != NULL && strlen(j->schedule_id) != ID_SCHED_LEN) ||
+	    j->attempts < 0 ||
 	    j->max_attempts < 0 || j->attempt_seq < 0 || j->cb_attempts < 0 ||
 	    j->interrupts < 0)
 		goto bad;

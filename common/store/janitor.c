@@ -63,7 +63,12 @@ store_janitor_run(const struct dq_conf *c, pid_t parent)
 	sig_daemon(janitor_on_term, SIG_DFL);
 #ifdef __linux__
 	(void)prctl(PR_SET_NAME, "dq-janitor");	/* ps -o comm, top */
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/*
+	 * A parent that dies unannounced leaves its own locks for the next
+	 * failchk anyway; the janitor, perhaps waiting inside the store on one
+	 * of them, would not see a SIGTERM: it goes at once.
+	 */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
 	if (getppid() != parent)
 		_exit(0);

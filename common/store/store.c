@@ -602,8 +602,10 @@ store_get(struct store *st, DB_TXN *txn, int dbi, const void *k, size_t kl,
 {
 	DBT key;
 
-	store_dbt(&key, k, kl);
 	memset(data, 0, sizeof(*data));
+	if (kl == 0)		/* a key builder found it would not fit */
+		return STORE_RET(DQ_ERR_INVALID);
+	store_dbt(&key, k, kl);
 	return st->db[dbi]->get(st->db[dbi], txn, &key, data, flags);
 }
 
@@ -613,6 +615,8 @@ store_put(struct store *st, DB_TXN *txn, int dbi, const void *k, size_t kl,
 {
 	DBT key, data;
 
+	if (kl == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	store_dbt(&key, k, kl);
 	store_dbt(&data, d, dl);
 	return st->db[dbi]->put(st->db[dbi], txn, &key, &data, 0);
@@ -624,6 +628,8 @@ store_del(struct store *st, DB_TXN *txn, int dbi, const void *k, size_t kl)
 	DBT key;
 	int ret;
 
+	if (kl == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	store_dbt(&key, k, kl);
 	ret = st->db[dbi]->del(st->db[dbi], txn, &key, 0);
 	return ret == DB_NOTFOUND ? 0 : ret;
@@ -682,6 +688,8 @@ store_count_add(struct store *st, DB_TXN *txn, const void *dim, size_t dl,
 {
 	struct store_delta *pend = store_delta_find(st, dim, dl);
 
+	if (dl == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	if (pend == NULL) {
 		if (st->ndeltas == STORE_DELTAS || dl > STORE_DIM_MAX)
 			return store_count_write_now(st, txn, dim, dl, delta);

@@ -65,7 +65,7 @@ vtimed(struct verify *v, int dbi, const char *what, int has, int64_t t,
 {
 	unsigned char k[8 + ID_JOB_LEN];
 
-	if (has && !vexists(v, dbi, k, key_time_id(k, t, j->id, ID_JOB_LEN)))
+	if (has && !vexists(v, dbi, k, key_time_id(k, sizeof(k), t, j->id, ID_JOB_LEN)))
 		vfail(v, "%s: %s has no %s entry", store_files[dbi], j->id, what);
 }
 
@@ -80,14 +80,15 @@ verify_job(struct verify *v, const struct job *j)
 	for (mask = 0; mask < 8; mask++) {
 		if ((mask & DIM_SCHED) && j->schedule_id == NULL)
 			continue;
-		dl = key_dim(dim, j->account, mask, j->queue, j->schedule_id, j->status);
-		if (!vexists(v, DBI_JOBIDX, k, key_idx(k, dim, dl, j->created_at,
-		    j->id, ID_JOB_LEN)))
+		dl = key_dim(dim, sizeof(dim), j->account, mask, j->queue,
+		    j->schedule_id, j->status);
+		if (!vexists(v, DBI_JOBIDX, k, key_idx(k, sizeof(k), dim, dl,
+		    j->created_at, j->id, ID_JOB_LEN)))
 			vfail(v, "jobidx.db: %s is missing from listing %d", j->id, mask);
 	}
 	if (j->status == JOB_PENDING) {
-		n = key_qkey(k, j->account, j->queue);
-		n += key_time_id(k + n, j->due_at, j->id, ID_JOB_LEN);
+		n = key_qkey_time_id(k, sizeof(k), j->account, j->queue, j->due_at,
+		    j->id);
 		if (!vexists(v, DBI_DUE, k, n))
 			vfail(v, "due.db: pending job %s is not in the due index", j->id);
 	}
@@ -126,7 +127,7 @@ walk_jobs(struct verify *v, const DBT *k, const DBT *d)
 		return;
 	}
 	if (k->size != JOB_KEY_LEN || memcmp(k->data, key,
-	    key_job(key, j.created_at, j.id)) != 0)
+	    key_job(key, sizeof(key), j.created_at, j.id)) != 0)
 		vfail(v, "jobs.db: %s is stored under another key", j.id);
 	else if (store_job_read(v->st, NULL, j.id, 0, &other) != 0)
 		vfail(v, "jobids.db: %s cannot be found by its id", j.id);
@@ -209,7 +210,8 @@ walk_jobidx(struct verify *v, const DBT *k, const DBT *d)
 	}
 	if (verify_target(v, "jobidx.db", p + dl + 8, &j) == -1)
 		return;
-	if (key_dim(dim, j.account, p[4], j.queue, j.schedule_id, j.status) != dl ||
+	if (key_dim(dim, sizeof(dim), j.account, p[4], j.queue, j.schedule_id,
+	    j.status) != dl ||
 	    memcmp(dim, p, dl) != 0 ||
 	    (int64_t)~num_be64_get(p + dl) != j.created_at)
 		vfail(v, "jobidx.db: a listing entry of %s does not match the job", j.id);
@@ -227,7 +229,7 @@ walk_queues(struct verify *v, const DBT *k, const DBT *d)
 		vfail(v, "queues.db: a key of %u bytes", k->size);
 		return;
 	}
-	dim_count(v, dim, key_dim(dim, num_be32_get(k->data), DIM_QUEUES, NULL,
+	dim_count(v, dim, key_dim(dim, sizeof(dim), num_be32_get(k->data), DIM_QUEUES, NULL,
 	    NULL, 0));
 }
 
@@ -242,7 +244,7 @@ walk_due(struct verify *v, const DBT *k, const DBT *d)
 	if (k->size < 6 + 8 + ID_JOB_LEN ||
 	    verify_target(v, "due.db", p + ql + 8, &j) == -1)
 		return;
-	if (j.status != JOB_PENDING || key_qkey(qk, j.account, j.queue) != ql ||
+	if (j.status != JOB_PENDING || key_qkey(qk, sizeof(qk), j.account, j.queue) != ql ||
 	    memcmp(qk, p, ql) != 0 || (int64_t)num_be64_get(p + ql) != j.due_at)
 		vfail(v, "due.db: the entry of %s does not match the job (%s)", j.id,
 		    job_status_name(j.status));

@@ -35,6 +35,8 @@ store_attempt_put(struct store *st, DB_TXN *txn, const char *job_id, int seq,
 	size_t len;
 	int ret;
 
+	if (strnlen(job_id, ID_JOB_LEN + 1) != ID_JOB_LEN)
+		return STORE_RET(DQ_ERR_INVALID);
 	rec_w_init(&w);
 	rec_u8(&w, ATTEMPT_REC_VERSION);
 	rec_u32(&w, (uint32_t)at->n);
@@ -88,6 +90,8 @@ attempts_walk(struct store *st, DB_TXN *txn, const char *job_id,
 	DBT k, d;
 	int ret;
 
+	if (strnlen(job_id, ID_JOB_LEN + 1) != ID_JOB_LEN)
+		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = st->db[DBI_ATTEMPTS]->cursor(st->db[DBI_ATTEMPTS], txn, &c,
 	    0)) != 0)
 		return ret;

@@ -36,6 +36,8 @@ store_scan_due(struct store *st, DB_TXN *txn, int dbi, const unsigned char *pref
 
 	*n = 0;
 	*next = 0;
+	if (pl > sizeof(kbuf))
+		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = st->db[dbi]->cursor(st->db[dbi], txn, &c, 0)) != 0)
 		return ret;
 	if (pl > 0)
@@ -146,13 +148,15 @@ claim_txn(struct store *st, DB_TXN *txn, void *arg)
 		job_free(&a->out[i]);
 	*a->n = 0;
 	if (a->concurrency > 0) {
-		if ((ret = store_count_get(st, txn, dim, key_dim(dim, a->account,
-		    DIM_STATUS | DIM_QUEUE, a->queue, NULL, JOB_ACTIVE), &active)) != 0)
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim),
+		    a->account, DIM_STATUS | DIM_QUEUE, a->queue, NULL, JOB_ACTIVE),
+		    &active)) != 0)
 			return ret;
 		if (active + max > a->concurrency)
 			max = active >= a->concurrency ? 0 : (int)(a->concurrency - active);
 	}
-	ql = key_qkey(qk, a->account, a->queue);
+	if ((ql = key_qkey(qk, sizeof(qk), a->account, a->queue)) == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = store_scan_due(st, txn, DBI_DUE, qk, ql, a->now, max, ids, &found,
 	    a->next_due)) != 0)
 		return ret;
@@ -188,10 +192,12 @@ peek_txn(struct store *st, DB_TXN *txn, void *arg)
 	struct peek_arg *a = arg;
 	unsigned char qk[KEY_MAX];
 	char ids[1][ID_JOB_LEN + 1];
+	size_t ql;
 	int n;
 
-	return store_scan_due(st, txn, DBI_DUE, qk, key_qkey(qk, a->account, a->queue),
-	    -1, 0, ids, &n, a->next);
+	if ((ql = key_qkey(qk, sizeof(qk), a->account, a->queue)) == 0)
+		return STORE_RET(DQ_ERR_INVALID);
+	return store_scan_due(st, txn, DBI_DUE, qk, ql, -1, 0, ids, &n, a->next);
 }
 
 enum dq_err

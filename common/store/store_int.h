@@ -110,7 +110,9 @@ int	store_count_write_now(struct store *, DB_TXN *, const void *dim, size_t dl,
 	    int64_t delta);
 int	store_count_get(struct store *, DB_TXN *, const void *dim, size_t dl, int64_t *out);
 
-/* Keys (store_keys.c). */
+/* Keys (store_keys.c): each builder takes its buffer's size and returns
+ * the key's length, or 0 when it does not fit (nothing is written past cap);
+ * store_get/put/del refuse a 0-length key with DQ_ERR_INVALID. */
 #define KEY_MAX		512
 #define DIM_STATUS	0x01
 #define DIM_QUEUE	0x02
@@ -118,13 +120,17 @@ int	store_count_get(struct store *, DB_TXN *, const void *dim, size_t dl, int64_
 #define DIM_SCHEDULES	0x10	/* listing of schedules, per account */
 #define DIM_QUEUES	0x20	/* a counter only: the account's queue records */
 
-size_t	key_qkey(unsigned char *, uint32_t account, const char *queue);
-size_t	key_dim(unsigned char *, uint32_t account, int mask, const char *queue,
-	    const char *schedule_id, int status);
-size_t	key_idx(unsigned char *, const unsigned char *dim, size_t dl,
+size_t	key_qkey(unsigned char *, size_t cap, uint32_t account, const char *queue);
+size_t	key_dim(unsigned char *, size_t cap, uint32_t account, int mask,
+	    const char *queue, const char *schedule_id, int status);
+size_t	key_idx(unsigned char *, size_t cap, const unsigned char *dim, size_t dl,
 	    int64_t created, const char *id, size_t idlen);
-size_t	key_time_id(unsigned char *, int64_t t, const char *id, size_t idlen);
-size_t	key_acct_str(unsigned char *, uint32_t account, const char *s);
+size_t	key_time_id(unsigned char *, size_t cap, int64_t t, const char *id,
+	    size_t idlen);
+size_t	key_acct_str(unsigned char *, size_t cap, uint32_t account, const char *s);
+/* qkey | t | job id: the due index's key. */
+size_t	key_qkey_time_id(unsigned char *, size_t cap, uint32_t account,
+	    const char *queue, int64_t t, const char *id);
 
 /* One page of ids from a listing index (store_job.c). */
 int	store_idx_page(struct store *, DB_TXN *, const unsigned char *dim,
@@ -159,7 +165,7 @@ int	store_job_insert(struct store *, DB_TXN *, const struct job *);
 int	store_job_remove(struct store *, DB_TXN *, const struct job *);
 /* The record key of a job: created_at | id. */
 #define JOB_KEY_LEN	(8 + ID_JOB_LEN)
-size_t	key_job(unsigned char *, int64_t created, const char *id);
+size_t	key_job(unsigned char *, size_t cap, int64_t created, const char *id);
 /* Write a job edited from old, with its indexes; copy: a decoded copy (or NULL). */
 int	store_job_rewrite(struct store *, DB_TXN *, const struct job *old,
 	    const struct job *j, struct job *copy);

@@ -30,6 +30,8 @@ create_expiry(struct store *st, DB_TXN *txn, int64_t at, char kind,
 {
 	unsigned char ek[KEY_MAX + 16];
 
+	if (kl == 0 || kl > sizeof(ek) - 9)
+		return STORE_RET(DQ_ERR_INVALID);
 	num_be64_put(ek, (uint64_t)at);
 	ek[8] = (unsigned char)kind;
 	memcpy(ek + 9, k, kl);
@@ -97,7 +99,7 @@ create_check_idem(struct store *st, DB_TXN *txn, uint32_t account,
 
 	if (it->idem_hash == NULL || it->job->idempotency_key == NULL)
 		return 0;
-	kl = key_acct_str(k, account, it->job->idempotency_key);
+	kl = key_acct_str(k, sizeof(k), account, it->job->idempotency_key);
 	memset(hash, 0, sizeof(hash));
 	ret = create_row_get(st, txn, DBI_IDEM, k, kl, it->job->created_at, id, hash);
 	if (ret != 1)
@@ -126,7 +128,7 @@ create_check_dedupe(struct store *st, DB_TXN *txn, uint32_t account,
 
 	if (it->job->dedupe_key == NULL)
 		return 0;
-	kl = key_acct_str(k, account, it->job->dedupe_key);
+	kl = key_acct_str(k, sizeof(k), account, it->job->dedupe_key);
 	ret = create_row_get(st, txn, DBI_DEDUPE, k, kl, it->job->created_at, id, NULL);
 	if (ret != 1)
 		return ret;
@@ -181,11 +183,12 @@ create_insert(struct store *st, DB_TXN *txn, uint32_t account,
 		return ret;
 	if (it->idem_hash != NULL && j->idempotency_key != NULL &&
 	    (ret = create_row_put(st, txn, DBI_IDEM, k,
-	    key_acct_str(k, account, j->idempotency_key), j, it->idem_hash)) != 0)
+	    key_acct_str(k, sizeof(k), account, j->idempotency_key), j,
+	    it->idem_hash)) != 0)
 		return ret;
 	if (j->dedupe_key != NULL &&
 	    (ret = create_row_put(st, txn, DBI_DEDUPE, k,
-	    key_acct_str(k, account, j->dedupe_key), j, NULL)) != 0)
+	    key_acct_str(k, sizeof(k), account, j->dedupe_key), j, NULL)) != 0)
 		return ret;
 	it->result = STORE_CREATED;
 	return 0;
@@ -239,7 +242,7 @@ store_jobs_over_quota(struct store *st, DB_TXN *txn, uint32_t account)
 	if (st->max_jobs <= 0)
 		return 0;
 	for (s = 0; s < JOB_NSTATUS; s++) {
-		if ((ret = store_count_get(st, txn, dim, key_dim(dim, account,
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim), account,
 		    DIM_STATUS, NULL, NULL, s), &n)) != 0)
 			return ret;
 		total += n;
@@ -312,7 +315,7 @@ edit_dedupe_reclaim(struct store *st, DB_TXN *txn, const struct job *old,
 	    !edit_dedupe_blocks(j->status) ||
 	    j->created_at + STORE_DEDUPE_WINDOW_MS <= j->updated_at)
 		return 0;
-	kl = key_acct_str(k, j->account, j->dedupe_key);
+	kl = key_acct_str(k, sizeof(k), j->account, j->dedupe_key);
 	ret = create_row_get(st, txn, DBI_DEDUPE, k, kl, j->updated_at, id, NULL);
 	if (ret < 0)
 		return ret;
@@ -391,12 +394,17 @@ store_idx_page(struct store *st, DB_TXN *txn, const unsigned char *dim,
 
 	*n = 0;
 	*more = 0;
+	if (dl == 0 || dl > sizeof(start))
+		return STORE_RET(DQ_ERR_INVALID);
 	if (q->has_after)
-		sl = key_idx(start, dim, dl, q->after_created, q->after_id, ID_JOB_LEN);
+		sl = key_idx(start, sizeof(start), dim, dl, q->after_created,
+		    q->after_id, ID_JOB_LEN);
 	else {
 		memcpy(start, dim, dl);
 		sl = dl;
 	}
+	if (sl == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = st->db[DBI_JOBIDX]->cursor(st->db[DBI_JOBIDX], txn, &c, 0)) != 0)
 		return ret;
 	memcpy(kbuf, start, sl);
@@ -451,7 +459,8 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 	*a->n = 0;
 	mask = (q->status >= 0 ? DIM_STATUS : 0) | (q->queue ? DIM_QUEUE : 0) |
 	    (q->schedule_id ? DIM_SCHED : 0);
-	dl = key_dim(dim, q->account, mask, q->queue, q->schedule_id, q->status);
+	dl = key_dim(dim, sizeof(dim), q->account, mask, q->queue, q->schedule_id,
+	    q->status);
 	if ((ret = store_dim_total(st, txn, q->account, mask, q->queue,
 	    q->schedule_id, q->status, a->total)) != 0 ||
 	    (ret = store_idx_page(st, txn, dim, dl, q, ids, &found, a->more)) != 0)
@@ -501,7 +510,8 @@ count_txn(struct store *st, DB_TXN *txn, void *arg)
 	int s, ret;
 
 	for (s = 0; s < JOB_NSTATUS; s++) {
-		dl = key_dim(dim, a->account, DIM_STATUS | (a->queue ? DIM_QUEUE : 0),
+		dl = key_dim(dim, sizeof(dim), a->account,
+		    DIM_STATUS | (a->queue ? DIM_QUEUE : 0),
 		    a->queue, NULL, s);
 		if ((ret = store_count_get(st, txn, dim, dl, &a->counts[s])) != 0)
 			return ret;

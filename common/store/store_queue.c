@@ -24,6 +24,13 @@
 #define QUEUE_REC_VERSION	1
 #define PURGE_BATCH		256
 
+/* A name that fits queue_info's and the cache's buffers. */
+static int
+queue_name_fits(const char *name)
+{
+	return name != NULL && strnlen(name, JOB_QUEUE_MAX + 1) <= JOB_QUEUE_MAX;
+}
+
 static int
 queue_write(struct store *st, DB_TXN *txn, const struct queue_info *q)
 {
@@ -42,8 +49,8 @@ queue_write(struct store *st, DB_TXN *txn, const struct queue_info *q)
 	rec_i64(&w, q->updated_at);
 	if ((buf = rec_w_finish(&w, &len)) == NULL)
 		return STORE_RET(DQ_ERR_NOMEM);
-	ret = store_put(st, txn, DBI_QUEUES, k, key_qkey(k, q->account, q->name),
-	    buf, len);
+	ret = store_put(st, txn, DBI_QUEUES, k, key_qkey(k, sizeof(k), q->account,
+	    q->name), buf, len);
 	free(buf);
 	return ret;
 }
@@ -76,10 +83,12 @@ queue_read(struct store *st, DB_TXN *txn, uint32_t account, const char *name,
     u_int32_t flags, struct queue_info *q, int *exists)
 {
 	unsigned char k[KEY_MAX];
-	size_t kl = key_qkey(k, account, name);
+	size_t kl = key_qkey(k, sizeof(k), account, name);
 	DBT d;
 	int ret;
 
+	if (!queue_name_fits(name))
+		return STORE_RET(DQ_ERR_INVALID);
 	ret = store_get(st, txn, DBI_QUEUES, k, kl, &d, flags);
 	if (exists != NULL)
 		*exists = ret != DB_NOTFOUND;
@@ -126,7 +135,7 @@ static int
 queue_count_new(struct store *st, DB_TXN *txn, uint32_t account, int enforce)
 {
 	unsigned char dim[KEY_MAX];
-	size_t dl = key_dim(dim, account, DIM_QUEUES, NULL, NULL, 0);
+	size_t dl = key_dim(dim, sizeof(dim), account, DIM_QUEUES, NULL, NULL, 0);
 	int64_t n = 0;
 	DBT d;
 	int ret;
@@ -163,9 +172,12 @@ store_queue_ensure(struct store *st, DB_TXN *txn, uint32_t account,
 	DBT d;
 	int ret;
 
+	if (!queue_name_fits(queue))
+		return STORE_RET(DQ_ERR_INVALID);
 	if (qcache[slot].account == account && strcmp(qcache[slot].name, queue) == 0)
 		return 0;
-	ret = store_get(st, txn, DBI_QUEUES, k, key_qkey(k, account, queue), &d, 0);
+	ret = store_get(st, txn, DBI_QUEUES, k, key_qkey(k, sizeof(k), account,
+	    queue), &d, 0);
 	if (ret == 0 && !st->txn_wrote_queue) {
 		qcache[slot].account = account;
 		memcpy(qcache[slot].name, queue, strlen(queue) + 1);
@@ -186,8 +198,9 @@ queue_counts(struct store *st, DB_TXN *txn, struct queue_info *q)
 	int s, ret;
 
 	for (s = 0; s < JOB_NSTATUS; s++) {
-		if ((ret = store_count_get(st, txn, dim, key_dim(dim, q->account,
-		    DIM_STATUS | DIM_QUEUE, q->name, NULL, s), &q->counts[s])) != 0)
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim),
+		    q->account, DIM_STATUS | DIM_QUEUE, q->name, NULL, s),
+		    &q->counts[s])) != 0)
 			return ret;
 	}
 	return 0;
@@ -318,7 +331,7 @@ static int
 qpage_total(struct store *st, DB_TXN *txn, uint32_t account, int64_t *total)
 {
 	unsigned char dim[KEY_MAX];
-	size_t dl = key_dim(dim, account, DIM_QUEUES, NULL, NULL, 0);
+	size_t dl = key_dim(dim, sizeof(dim), account, DIM_QUEUES, NULL, NULL, 0);
 	DBT d;
 	int ret;
 
@@ -344,7 +357,7 @@ qpage_txn(struct store *st, DB_TXN *txn, void *arg)
 	*a->n = *a->more = 0;
 	num_be32_put(kbuf, a->q->account);
 	if (a->q->after != NULL) {	/* just past the cursor's queue */
-		kl = key_qkey(kbuf, a->q->account, a->q->after);
+		kl = key_qkey(kbuf, sizeof(kbuf), a->q->account, a->q->after);
 		kbuf[kl - 1] = 1;
 	}
 	if ((ret = qpage_total(st, txn, a->q->account, a->total)) != 0 ||
@@ -410,7 +423,9 @@ purge_status(struct store *st, DB_TXN *txn, struct purge_arg *a, int status)
 	DBC *c = NULL;
 	DBT k, d;
 
-	dl = key_dim(dim, a->account, DIM_STATUS | DIM_QUEUE, a->name, NULL, status);
+	if ((dl = key_dim(dim, sizeof(dim), a->account, DIM_STATUS | DIM_QUEUE,
+	    a->name, NULL, status)) == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = st->db[DBI_JOBIDX]->cursor(st->db[DBI_JOBIDX], txn, &c, 0)) != 0)
 		return ret;
 	memcpy(kbuf, dim, dl);

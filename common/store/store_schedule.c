@@ -41,8 +41,9 @@ sched_write(struct store *st, DB_TXN *txn, const struct schedule *old,
 	void *buf = NULL;
 	int ret;
 
-	dl = key_dim(dim, any->account, DIM_SCHEDULES, NULL, NULL, 0);
-	kl = key_idx(key, dim, dl, any->created_at, any->id, ID_SCHED_LEN);
+	dl = key_dim(dim, sizeof(dim), any->account, DIM_SCHEDULES, NULL, NULL, 0);
+	kl = key_idx(key, sizeof(key), dim, dl, any->created_at, any->id,
+	    ID_SCHED_LEN);
 	if (old == NULL && ((ret = store_put(st, txn, DBI_JOBIDX, key, kl, "", 0)) != 0 ||
 	    (ret = store_count_add(st, txn, dim, dl, 1)) != 0))
 		return ret;
@@ -51,13 +52,14 @@ sched_write(struct store *st, DB_TXN *txn, const struct schedule *old,
 	    (ret = store_del(st, txn, DBI_SCHEDULES, old->id, ID_SCHED_LEN)) != 0))
 		return ret;
 	if (old != NULL && old->next_run_at != 0 && (ret = store_del(st, txn,
-	    DBI_SCHEDDUE, key, key_time_id(key, old->next_run_at, old->id,
-	    ID_SCHED_LEN))) != 0)
+	    DBI_SCHEDDUE, key, key_time_id(key, sizeof(key), old->next_run_at,
+	    old->id, ID_SCHED_LEN))) != 0)
 		return ret;
 	if (s == NULL)
 		return 0;
 	if (s->next_run_at != 0 && (ret = store_put(st, txn, DBI_SCHEDDUE, key,
-	    key_time_id(key, s->next_run_at, s->id, ID_SCHED_LEN), "", 0)) != 0)
+	    key_time_id(key, sizeof(key), s->next_run_at, s->id, ID_SCHED_LEN),
+	    "", 0)) != 0)
 		return ret;
 	if ((buf = sched_encode(s, &len)) == NULL)
 		return STORE_RET(DQ_ERR_NOMEM);
@@ -87,7 +89,7 @@ create_txn(struct store *st, DB_TXN *txn, void *arg)
 	int ret;
 
 	if (st->max_schedules > 0) {
-		if ((ret = store_count_get(st, txn, dim, key_dim(dim, a->account,
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim), a->account,
 		    DIM_SCHEDULES, NULL, NULL, 0), &n)) != 0)
 			return ret;
 		if (n >= st->max_schedules)
@@ -200,7 +202,7 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 	for (i = 0; i < *a->n; i++)
 		sched_free(&a->out[i]);
 	*a->n = 0;
-	dl = key_dim(dim, a->q->account, DIM_SCHEDULES, NULL, NULL, 0);
+	dl = key_dim(dim, sizeof(dim), a->q->account, DIM_SCHEDULES, NULL, NULL, 0);
 	if ((ret = store_count_get(st, txn, dim, dl, a->total)) != 0 ||
 	    (ret = store_idx_page(st, txn, dim, dl, a->q, ids, &found, a->more)) != 0)
 		return ret;
@@ -255,7 +257,7 @@ sched_held(struct store *st, DB_TXN *txn, const struct schedule *s)
 		return ret;
 	if (!disabled)
 		return 0;
-	if ((ret = store_del(st, txn, DBI_SCHEDDUE, key, key_time_id(key,
+	if ((ret = store_del(st, txn, DBI_SCHEDDUE, key, key_time_id(key, sizeof(key),
 	    s->next_run_at, s->id, ID_SCHED_LEN))) != 0)
 		return ret;
 	return 1;
@@ -354,7 +356,7 @@ reindex_txn(struct store *st, DB_TXN *txn, void *arg)
 	size_t dl;
 	int i, found, ret;
 
-	dl = key_dim(dim, a->q.account, DIM_SCHEDULES, NULL, NULL, 0);
+	dl = key_dim(dim, sizeof(dim), a->q.account, DIM_SCHEDULES, NULL, NULL, 0);
 	if ((ret = store_idx_page(st, txn, dim, dl, &a->q, ids, &found,
 	    &a->more)) != 0)
 		return ret;
@@ -362,7 +364,7 @@ reindex_txn(struct store *st, DB_TXN *txn, void *arg)
 		if ((ret = sched_read(st, txn, ids[i], 0, &s)) != 0)
 			return ret == DB_NOTFOUND ? 0 : ret;
 		if (!s.paused && s.next_run_at != 0)
-			ret = store_put(st, txn, DBI_SCHEDDUE, key, key_time_id(key,
+			ret = store_put(st, txn, DBI_SCHEDDUE, key, key_time_id(key, sizeof(key),
 			    s.next_run_at, s.id, ID_SCHED_LEN), "", 0);
 		a->last_created = s.created_at;
 		memcpy(a->last_id, s.id, ID_SCHED_LEN + 1);

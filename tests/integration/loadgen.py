@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 
-from dqtest import check, eq, wait_for
+from dqtest import check, check_answer, eq, wait_for
 
 # Target paths: a quick 200, a slow 200 (so that kills land on deliveries in
 # flight), and flaky ones (one per job) that answer 500 once, then 200.
@@ -52,6 +52,8 @@ class Client:
                 self.conn.request(method, path, body=data, headers=hdrs)
                 r = self.conn.getresponse()
                 text = r.read()
+                check_answer(self.s.port, method, path, r.status, r.getheaders(), text,
+                             fail=False)
                 if r.getheader("Connection", "").lower() == "close":
                     self.close()
                 try:

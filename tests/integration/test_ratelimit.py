@@ -13,7 +13,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dqtest import Stack, Response, test, run, check, eq, wait_for  # noqa: E402
+from dqtest import Stack, Response, check_answer, test, run, check, eq, wait_for  # noqa: E402
 from apicommon import check_conventions, check_error  # noqa: E402
 
 S = None
@@ -82,6 +82,8 @@ def burst(n, threads, key):
             conn.request("GET", "/v1/jobs?limit=1", headers={"Authorization": "Bearer " + key})
             resp = conn.getresponse()
             body = resp.read()
+            check_answer(S.port, "GET", "/v1/jobs?limit=1", resp.status, resp.getheaders(),
+                         body, fail=False)
             out.append((resp.status, resp.getheaders(), body, time.time()))
         conn.close()
         with lock:

@@ -1,10 +1,10 @@
 """
 A receiver checks dq's deliveries with the Standard Webhooks library, as
-the README shows (tests/receiver/verify.mjs, npm's standardwebhooks): every
+the README shows (npm's standardwebhooks, as clients/node pins it): every
 attempt of a delivery and of its callback, for an account with a signing
 secret and one created with --sign-with-api-key (whose secret for the
 library is whsec_ + base64 of the API key); a changed body is refused.
-Skipped without node or tests/receiver/node_modules (npm ci there).
+Skipped without node or clients/node/node_modules (npm ci there).
 """
 import json
 import os
@@ -14,14 +14,34 @@ import subprocess
 from dqtest import SRC, Stack, Target, check, eq, run, test
 
 S = T = None
-RECEIVER = os.path.join(SRC, "tests", "receiver")
+RECEIVER = os.path.join(SRC, "clients", "node")
+# Reads [{"secret" or "api_key", "headers", "body"}, ...] on stdin and
+# prints "ok <webhook-id>" or "bad <reason>" for each.
+VERIFY = r"""
+import { Webhook } from 'standardwebhooks';
+let input = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (c) => { input += c; });
+process.stdin.on('end', () => {
+  for (const m of JSON.parse(input)) {
+    // an API key is not base64: its secret is whsec_ + base64 of its bytes
+    const secret = m.secret ?? 'whsec_' + Buffer.from(m.api_key).toString('base64');
+    try {
+      new Webhook(secret).verify(m.body, m.headers);
+      console.log('ok ' + m.headers['webhook-id']);
+    } catch (e) {
+      console.log('bad ' + e.message);
+    }
+  }
+});
+"""
 
 
 def missing():
     if shutil.which("node") is None:
         return "no node"
     if not os.path.isdir(os.path.join(RECEIVER, "node_modules", "standardwebhooks")):
-        return "no tests/receiver/node_modules (run npm ci there)"
+        return "no clients/node/node_modules (run npm ci there)"
     return None
 
 
@@ -32,7 +52,7 @@ def setup():
 
 
 def verify(messages):
-    r = subprocess.run(["node", os.path.join(RECEIVER, "verify.mjs")],
+    r = subprocess.run(["node", "--input-type=module", "-e", VERIFY],
                        input=json.dumps(messages), capture_output=True, text=True,
                        timeout=60, cwd=RECEIVER)
     eq(r.returncode, 0, r.stderr)

@@ -377,6 +377,43 @@ test_required_strings(void)
 	}
 }
 
+/* Strings that fixed-size buffers and keys are made from never come out
+ * of a record longer than any valid one: a 65-byte queue, a schedule id
+ * not of its length (the store's key builders, the dispatcher's queue table
+ * and the wake-up messages rely on it). */
+static void
+test_oversized_strings(void)
+{
+	char big[700];
+	const char *sched[] = { "sch_", "sch_AAAAAAAAAAAAAAAAA", big };
+	struct job a;
+	void *buf;
+	size_t len, i;
+
+	memset(big, 'q', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	job_bare(&a);
+	a.queue = big;
+	if ((buf = job_encode(&a, &len)) != NULL) {
+		decode_refused(buf, len, "a 699-byte queue", __LINE__);
+		free(buf);
+	}
+	big[JOB_QUEUE_MAX + 1] = '\0';
+	if ((buf = job_encode(&a, &len)) != NULL) {
+		decode_refused(buf, len, "a 65-byte queue", __LINE__);
+		free(buf);
+	}
+	big[JOB_QUEUE_MAX + 1] = 'q';
+	for (i = 0; i < sizeof(sched) / sizeof(sched[0]); i++) {
+		job_bare(&a);
+		a.schedule_id = sched[i];
+		if ((buf = job_encode(&a, &len)) != NULL) {
+			decode_refused(buf, len, "a bad schedule id", __LINE__);
+			free(buf);
+		}
+	}
+}
+
 /* --- the JSON object -------------------------------------------------------- */
 
 static const char *const api_keys[] = {
@@ -775,6 +812,7 @@ int
 main(void)
 {
 	TAP_RUN(test_roundtrip_full);
+	TAP_RUN(test_oversized_strings);
 	TAP_RUN(test_roundtrip_nulls);
 	TAP_RUN(test_roundtrip_enums);
 	TAP_RUN(test_version1);

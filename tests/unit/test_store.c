@@ -1494,6 +1494,73 @@ test_watchdog_ends_a_long_transaction(void)
 	store_down();
 }
 
+/*
+ * Names and ids too long for a key, or too short for their fixed width, as
+ * a forged list cursor once brought them: every entry point refuses them
+ * (DQ_ERR_INVALID) and nothing is written past a key buffer (the sanitizer
+ * build would report it; before the builders took their buffer's size, a
+ * 700-byte queue overflowed a 512-byte stack buffer here).
+ */
+static void
+test_oversized_keys(void)
+{
+	char big[2048], id[ID_JOB_LEN + 1];
+	struct store_list_query q;
+	struct queue_change ch;
+	struct queue_info qi;
+	struct job jobs[STORE_LIST_MAX], j;
+	int64_t total, counts[JOB_NSTATUS], next, cancelled;
+	int n, more;
+	uint32_t a;
+	size_t lens[] = { 65, 500, 509, 512, 700, sizeof(big) - 1 };
+	size_t i;
+
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+		goto done;
+	newjob(a, "ok", T0, id);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(big, 'A', lens[i]);
+		big[lens[i]] = '\0';
+		memset(&q, 0, sizeof(q));
+		q.account = a;
+		q.status = -1;
+		q.queue = big;
+		q.limit = 20;
+		CHECK_INT(store_jobs_list(st, &q, jobs, &n, &more, &total), DQ_ERR_INVALID);
+		q.has_after = 1;
+		memcpy(q.after_id, id, sizeof(q.after_id));
+		CHECK_INT(store_jobs_list(st, &q, jobs, &n, &more, &total), DQ_ERR_INVALID);
+		q.queue = NULL;
+		q.schedule_id = big;	/* not 20 characters */
+		CHECK_INT(store_jobs_list(st, &q, jobs, &n, &more, &total), DQ_ERR_INVALID);
+		CHECK_INT(store_jobs_count(st, a, big, counts), DQ_ERR_INVALID);
+		CHECK_INT(store_queue_get(st, a, big, &qi), DQ_ERR_INVALID);
+		memset(&ch, 0, sizeof(ch));
+		ch.set_paused = 1;
+		CHECK_INT(store_queue_set(st, a, big, &ch, T0, &qi), DQ_ERR_INVALID);
+		CHECK_INT(store_queue_purge(st, a, big, T0, &cancelled), DQ_ERR_INVALID);
+		CHECK_INT(store_queue_next_due(st, a, big, &next), DQ_ERR_INVALID);
+		mkjob(&j, big, T0);
+		CHECK(store_jobs_create(st, a, &(struct store_create){ .job = &j }, 1) !=
+		    DQ_OK);
+	}
+	/* a short schedule id is refused, not read past its end */
+	memset(&q, 0, sizeof(q));
+	q.account = a;
+	q.status = -1;
+	q.schedule_id = "sch_";
+	q.limit = 20;
+	CHECK_INT(store_jobs_list(st, &q, jobs, &n, &more, &total), DQ_ERR_INVALID);
+	/* and the store still works */
+	q.schedule_id = NULL;
+	CHECK_INT(store_jobs_list(st, &q, jobs, &n, &more, &total), DQ_OK);
+	CHECK_INT(n, 1);
+	for (i = 0; i < (size_t)n; i++)
+		job_free(&jobs[i]);
+done:
+	store_down();
+}
+
 int
 main(void)
 {
@@ -1520,5 +1587,6 @@ main(void)
 	TAP_RUN(test_retain);
 	TAP_RUN(test_meta);
 	TAP_RUN(test_watchdog_ends_a_long_transaction);
+	TAP_RUN(test_oversized_keys);
 	return tap_done();
 }
