@@ -68,12 +68,17 @@ def queues_page_like_the_other_lists():
     r = s.req("GET", "/v1/queues?limit=100")
     eq(len(r.json["data"]), 45)
     eq(s.req("GET", "/v1/queues", key=s.key2).json["total"], 1, "per account")
-    for bad in ("limit=0", "limit=101", "offset=-1", "cursor=xyz", "name=q01"):
+    for bad in ("limit=0", "limit=101", "offset=-1", "name=q01"):
         r = s.req("GET", "/v1/queues?" + bad)
         eq((r.status, r.error.get("code")), (400, "invalid_query"), bad)
-    # a cursor of another list is refused here
+    # a cursor that is not this list's own, signed for this account
     jobs = s.req("GET", "/v1/jobs?limit=1").json["next_cursor"]
-    eq(s.req("GET", "/v1/queues?cursor=" + jobs).status, 400, "a jobs cursor")
+    other = s.req("GET", "/v1/queues?limit=1", key=s.key2).json["next_cursor"]
+    for bad in ("xyz", jobs, cursor_of_page_one(s)[:-2] + "AA"):
+        r = s.req("GET", "/v1/queues?cursor=" + bad)
+        eq((r.status, r.error.get("code"), r.error["details"][0]["field"]),
+           (400, "validation_error", "cursor"), "cursor " + bad[:20])
+    eq(other, None, "the other account's one queue fits one page")
     s.destroy()
 
 
@@ -152,6 +157,10 @@ def the_attempt_history_keeps_its_first_and_latest_entries():
     check(all(a["response_body"] is None for a in att[:48]), "older bodies omitted")
     check(len(r.body) < 1500000, "the answer is bounded: %d bytes" % len(r.body))
     s.destroy()
+
+
+def cursor_of_page_one(s):
+    return s.req("GET", "/v1/queues").json["next_cursor"]
 
 
 def fcgi_get(s, addr, key="dq_" + "x" * 32):
