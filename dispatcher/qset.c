@@ -22,6 +22,7 @@ struct qset {
 	struct dqueue	**heap;
 	size_t		  nheap, heapcap;
 	struct dacct	 *round_head, *round_tail;
+	size_t		  nround;
 };
 
 struct qset *
@@ -375,6 +376,7 @@ qset_round_push(struct qset *qs, struct dacct *a)
 		return;
 	a->in_round = 1;
 	a->round_next = NULL;
+	qs->nround++;
 	if (qs->round_tail != NULL)
 		qs->round_tail->round_next = a;
 	else
@@ -391,6 +393,7 @@ qset_round_pop(struct qset *qs)
 		return NULL;
 	if ((qs->round_head = a->round_next) == NULL)
 		qs->round_tail = NULL;
+	qs->nround--;
 	a->in_round = 0;
 	a->round_next = NULL;
 	return a;
@@ -400,4 +403,10 @@ int
 qset_round_empty(const struct qset *qs)
 {
 	return qs->round_head == NULL;
+}
+
+size_t
+qset_round_len(const struct qset *qs)
+{
+	return qs->nround;
 }

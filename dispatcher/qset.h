@@ -83,5 +83,6 @@ struct dqueue	*qset_ring_pop(struct dacct *);
 void		 qset_round_push(struct qset *, struct dacct *);
 struct dacct	*qset_round_pop(struct qset *);
 int		 qset_round_empty(const struct qset *);
+size_t		 qset_round_len(const struct qset *);	/* accounts in it */
 
 #endif

@@ -293,20 +293,28 @@ acct_turn(struct disp *d, struct dacct *a, int64_t now, int free_slots)
 	acct_wake(d, a);
 }
 
+/*
+ * Serve the round.  A turn takes at most an even share of the free slots
+ * among the accounts waiting (at least one), so that when slots are scarce
+ * they go to the accounts in turn, not a cap's worth to whoever is first.
+ */
 void
 queues_dispatch(struct disp *d, int64_t now)
 {
 	struct dqueue *q;
 	struct dacct *a;
-	int free_slots;
+	int free_slots, share;
 
 	while ((q = qset_heap_top(d->queues)) != NULL && q->ready_at <= now) {
 		qset_heap_del(d->queues, q);
 		queue_place(d, q, now);
 	}
 	while ((free_slots = (int)d->conf->max_parallel - d->running) > 0 &&
-	    (a = qset_round_pop(d->queues)) != NULL)
-		acct_turn(d, a, now, free_slots);
+	    !qset_round_empty(d->queues)) {
+		share = free_slots / (int)qset_round_len(d->queues);
+		a = qset_round_pop(d->queues);
+		acct_turn(d, a, now, share > 0 ? share : 1);
+	}
 }
 
 int64_t

@@ -466,6 +466,14 @@ store_watchdog_fired(void)
 	return 1;
 }
 
+int
+store_cursor_get(DBC *c, DBT *key, DBT *data, u_int32_t flags)
+{
+	if (store_overdue)
+		return STORE_RET(DQ_ERR_BUSY);
+	return c->get(c, key, data, flags);
+}
+
 /* Arm the watchdog for one attempt; *outer: the alarm it replaces. */
 static void
 store_watchdog_arm(struct itimerval *outer)

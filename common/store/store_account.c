@@ -329,11 +329,7 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 		return ret;
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
-	while ((ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
-		if (store_overdue) {
-			ret = STORE_OVERDUE_RET;
-			break;
-		}
+	while ((ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
 		if ((ret = acct_decode(&d, &ar)) != 0)
 			break;
 		if (a->fn(&ar.a, a->arg) != 0)

@@ -100,12 +100,8 @@ attempts_walk(struct store *st, DB_TXN *txn, const char *job_id,
 	k.ulen = sizeof(kbuf);
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
-		if (store_overdue) {
-			ret = STORE_OVERDUE_RET;
-			break;
-		}
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size != ID_JOB_LEN + 4 || memcmp(kbuf, job_id, ID_JOB_LEN) != 0)
 			break;
 		if (fn == NULL) {

@@ -47,8 +47,8 @@ store_scan_due(struct store *st, DB_TXN *txn, int dbi, const unsigned char *pref
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
 	d.flags = DB_DBT_PARTIAL;	/* keys only */
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size != pl + 8 + ID_JOB_LEN ||
 		    (pl > 0 && memcmp(kbuf, prefix, pl) != 0))
 			break;
@@ -286,11 +286,8 @@ stale_txn(struct store *st, DB_TXN *txn, void *arg)
 		return ret;
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
-	while (*a->n < a->max && (ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
-		if (store_overdue) {
-			ret = STORE_OVERDUE_RET;
-			break;
-		}
+	while (*a->n < a->max &&
+	    (ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
 		kp = k.data;
 		dp = d.data;
 		if (k.size != 8 + ID_JOB_LEN || d.size != 12)
@@ -424,7 +421,8 @@ expire_txn(struct store *st, DB_TXN *txn, void *arg)
 	k.ulen = sizeof(kbuf);
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
-	while (*a->done < a->max && (ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
+	while (*a->done < a->max &&
+	    (ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
 		if (k.size < 9 || (int64_t)num_be64_get(kbuf) > a->t)
 			break;
 		if ((ret = expire_row(st, txn, kbuf[8] == 'I' ? DBI_IDEM : DBI_DEDUPE,

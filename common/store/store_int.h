@@ -76,12 +76,14 @@ struct store {
 };
 
 /*
- * Set when the watchdog fired during this transaction: every loop over a
- * database gives up then (STORE_OVERDUE_RET), so that the transaction ends
- * cleanly instead of the process being killed inside Berkeley DB.
+ * Set when the watchdog fired during this transaction: every walk over a
+ * database gives up then, so that the transaction ends cleanly instead of
+ * the process being killed inside Berkeley DB.  Walks step with
+ * store_cursor_get(), c->get() but for that: STORE_RET(DQ_ERR_BUSY) once
+ * the watchdog has fired.
  */
 extern volatile sig_atomic_t	store_overdue;
-#define STORE_OVERDUE_RET	STORE_RET(DQ_ERR_BUSY)
+int	store_cursor_get(DBC *, DBT *key, DBT *data, u_int32_t flags);
 
 /* Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads. */
 #define STORE_TXN_READ	0x1

@@ -412,12 +412,8 @@ store_idx_page(struct store *st, DB_TXN *txn, const unsigned char *dim,
 	k.ulen = sizeof(kbuf);
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
-		if (store_overdue) {
-			ret = STORE_OVERDUE_RET;
-			break;
-		}
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size != dl + 8 + ID_JOB_LEN || memcmp(kbuf, dim, dl) != 0)
 			break;
 		if (q->has_after && k.size == sl && memcmp(kbuf, start, sl) == 0)

@@ -118,14 +118,10 @@ queue_walk_count(struct store *st, DB_TXN *txn, uint32_t account, int64_t *n)
 	store_dbt(&k, start, 4);
 	memset(&d, 0, sizeof(d));
 	d.flags = DB_DBT_PARTIAL;
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0 && k.size >= 4 &&
-	    num_be32_get(k.data) == account; ret = c->get(c, &k, &d, DB_NEXT)) {
-		if (store_overdue) {
-			ret = STORE_OVERDUE_RET;
-			break;
-		}
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0 &&
+	    k.size >= 4 && num_be32_get(k.data) == account;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT))
 		(*n)++;
-	}
 	c->close(c);
 	return ret == DB_NOTFOUND ? 0 : ret;
 }
@@ -289,12 +285,8 @@ qlist_txn(struct store *st, DB_TXN *txn, void *arg)
 	num_be32_put(start, a->account);
 	store_dbt(&k, start, 4);
 	memset(&d, 0, sizeof(d));
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
-		if (store_overdue) {
-			ret = STORE_OVERDUE_RET;
-			break;
-		}
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (a->account != 0 && (k.size < 4 ||
 		    num_be32_get(k.data) != a->account))
 			break;
@@ -367,12 +359,8 @@ qpage_txn(struct store *st, DB_TXN *txn, void *arg)
 	k.ulen = sizeof(kbuf);
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
-		if (store_overdue) {
-			ret = STORE_OVERDUE_RET;
-			break;
-		}
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size < 4 || num_be32_get(kbuf) != a->q->account)
 			break;
 		if (skip > 0) {
@@ -433,8 +421,8 @@ purge_status(struct store *st, DB_TXN *txn, struct purge_arg *a, int status)
 	k.ulen = sizeof(kbuf);
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0 && n < PURGE_BATCH;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE);
+	    ret == 0 && n < PURGE_BATCH; ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size != dl + 8 + ID_JOB_LEN || memcmp(kbuf, dim, dl) != 0)
 			break;
 		memcpy(ids[n], kbuf + dl + 8, ID_JOB_LEN);
@@ -525,15 +513,11 @@ dueq_txn(struct store *st, DB_TXN *txn, void *arg)
 	memset(&d, 0, sizeof(d));
 	d.flags = DB_DBT_PARTIAL;	/* keys only */
 	for (n = 0; n < DUEQ_BATCH; n++) {
-		if (store_overdue) {
-			ret = STORE_OVERDUE_RET;
-			break;
-		}
 		memcpy(kbuf, next, nl);
 		store_dbt(&k, kbuf, nl);
 		k.ulen = sizeof(kbuf);
 		k.flags = DB_DBT_USERMEM;
-		if ((ret = c->get(c, &k, &d, DB_SET_RANGE)) != 0)
+		if ((ret = store_cursor_get(c, &k, &d, DB_SET_RANGE)) != 0)
 			break;
 		ql = k.size > 5 ? strnlen((char *)kbuf + 4, k.size - 4) + 5 : 0;
 		if (ql == 0 || ql - 5 > JOB_QUEUE_MAX || k.size != ql + 8 + ID_JOB_LEN) {

@@ -662,6 +662,25 @@ class Stack:
         elif self.frontend != "none":
             raise AssertionError("unknown front end %r" % self.frontend)
 
+    def schedule_clock(self):
+        """Let the test move the dispatcher's schedule clock (the stack is
+        made with test_clock_file /dev/null): returns set_clock(when), which
+        makes the schedule clock read `when` (epoch seconds) from then on."""
+        clock = os.path.join(self.dir, "clock")
+        with open(self.conf_path) as f:
+            conf = f.read().replace("test_clock_file /dev/null", "test_clock_file " + clock)
+        with open(self.conf_path, "w") as f:
+            f.write(conf)
+
+        def set_clock(when):
+            with open(clock + ".tmp", "w") as f:
+                f.write("%d\n" % int((when - time.time()) * 1000))
+            os.rename(clock + ".tmp", clock)
+        set_clock(time.time())
+        self.stop("dq-dispatcher")
+        self.start_dispatcher()
+        return set_clock
+
     def wait_healthy(self, timeout=15):
         """Until /healthz says ok: the dispatcher has written its first heartbeat
         (slow to come in a sanitizer build on a busy machine)."""

@@ -6,7 +6,6 @@ on a target that never answers; accounts take turns; a transfer that has
 received max_response_body stops reading; a disabled account's work is
 held, and goes on when it is enabled.
 """
-import os
 import socket
 import threading
 import time
@@ -120,7 +119,10 @@ def one_account_hanging_on_a_target_does_not_delay_another():
 def accounts_take_turns_and_a_freed_slot_goes_to_the_next_account():
     # Three accounts with a backlog each on a dispatcher with few slots:
     # every account keeps getting its share while the others have work.
-    s = Stack(conf={"max_parallel": "6", "max_parallel_per_account": "4"})
+    # The jobs are all stored before the dispatcher starts, so that no
+    # account has a head start.
+    s = Stack(conf={"max_parallel": "6", "max_parallel_per_account": "4"},
+              dispatcher=False)
     keys = [s.key, s.key2, s.add_account("third")[0]]
     T.on("/turn", (200, {}, "{}", 0.2))
     for k in keys:
@@ -128,6 +130,7 @@ def accounts_take_turns_and_a_freed_slot_goes_to_the_next_account():
             {"url": T.url("/turn"), "headers": {"X-Who": k[-6:]}} for _ in range(20)]},
             key=k)
         eq(r.status, 200)
+    s.start_dispatcher()
     T.wait_hits("/turn", 60, timeout=60)
     order = [h["headers"]["x-who"] for h in T.hits("/turn")]
     first = order[:30]                  # while every account still has a backlog
@@ -166,28 +169,10 @@ def a_transfer_stops_reading_at_max_response_body():
     srv.stop()
 
 
-def clock_stack():
-    """A stack whose schedule clock the test moves (test_clock_file)."""
-    s = Stack(conf={"test_clock_file": "/dev/null"})
-    clock = os.path.join(s.dir, "clock")
-    with open(s.conf_path) as f:
-        conf = f.read().replace("test_clock_file /dev/null", "test_clock_file " + clock)
-    with open(s.conf_path, "w") as f:
-        f.write(conf)
-
-    def set_clock(when):
-        with open(clock + ".tmp", "w") as f:
-            f.write("%d\n" % int((when - time.time()) * 1000))
-        os.rename(clock + ".tmp", clock)
-    set_clock(time.time())
-    s.stop("dq-dispatcher")
-    s.start_dispatcher()
-    return s, set_clock
-
-
 @test
 def a_disabled_account_is_held_and_resumes_when_enabled():
-    s, set_clock = clock_stack()
+    s = Stack(conf={"test_clock_file": "/dev/null"})
+    set_clock = s.schedule_clock()
     sch = s.req("POST", "/v1/schedules", {"cron": "* * * * *",
                                          "url": T.url("/held-cron")}).json
     first = ts(sch["next_run_at"])
