@@ -30,6 +30,7 @@ common_libdqcommon_a_SOURCES = \
 	common/ipc/repl.c common/ipc/repl.h \
 	common/ipc/shm.c common/ipc/shm.h \
 	common/ipc/wakeup.c common/ipc/wakeup.h \
+	common/store/janitor.c \
 	common/store/store.c common/store/store.h \
 	common/store/store_account.c \
 	common/store/store_admin.c \

@@ -16,25 +16,11 @@
 #include "deliver.h"
 #include "job.h"
 #include "store.h"
+#include "qset.h"
 
 #define DISP_QUANTUM		32	/* jobs claimed from one queue per turn */
 #define DISP_LEASE_MARGIN_MS	15000
 #define DISP_ORPHANS		1024	/* claims held back (leader.c) */
-
-struct dqueue {
-	uint32_t	 account;
-	char		 name[JOB_QUEUE_MAX + 1];
-	int		 paused;
-	int64_t		 concurrency;	/* 0: unlimited */
-	double		 rate;		/* per second; 0: unlimited */
-	int64_t		 next_due;	/* earliest known pending job; 0: none */
-	int		 active;	/* transfers in flight from here */
-	double		 tokens;	/* rate bucket */
-	int64_t		 tokens_at;
-	int		 loaded;	/* settings read from the store */
-};
-
-struct queues;
 
 struct disp {
 	struct dq_conf		*conf;
@@ -43,7 +29,8 @@ struct disp {
 	int			 wake_fd;
 	struct store_lease	 lease;
 	struct deliver_policy	 policy;
-	struct queues		*queues;
+	struct qset		*queues;
+	int			 acct_cap;	/* transfers in flight per account */
 	int			 running;	/* transfers in flight */
 	int			 stopping;
 	int64_t			 cb_next_due;	/* 0: none known */
@@ -56,6 +43,7 @@ struct disp {
 	int64_t			 next_checkpoint;
 	pid_t			 janitor;	/* 0: none running */
 	int64_t			 janitor_retry_at;	/* monotonic ms */
+	uint64_t		 accounts_epoch;	/* shm.h: accounts changed */
 	/* replication (leader.c) */
 	int64_t			 master_since;	/* when this member became master; 0: it is not */
 	int			 takeover;	/* hand back other dispatchers' jobs */
@@ -68,20 +56,28 @@ struct disp {
 int64_t	disp_tick(struct disp *, int64_t now);
 void	disp_note_callback(struct disp *, int64_t due);
 
-/* queues.c */
-struct queues	*queues_new(void);
-void		 queues_free(struct queues *);
-struct dqueue	*queues_get(struct queues *, uint32_t account, const char *name);
+/* queues.c: which queue's work starts next (see there) */
 void		 queues_settings(struct dqueue *, const struct queue_info *);
-/* Read one queue's settings and first due job from the store. */
-void		 queues_load(struct disp *, struct dqueue *);
-void		 queues_note_due(struct dqueue *, int64_t due);
+/* A pending job of this queue is due at due (a wake-up, a retry, a firing). */
+void		 queues_job_due(struct disp *, uint32_t account, const char *queue,
+		    int64_t due);
+/* The queue's settings changed: read them and its first due job again. */
+void		 queues_reload(struct disp *, uint32_t account, const char *queue);
 /* Claim and start work fairly (round-robin over accounts, then queues). */
 void		 queues_dispatch(struct disp *, int64_t now);
 /* The earliest time a queue could have work to start (0: none). */
-int64_t		 queues_next_deadline(struct queues *, int64_t now);
-/* Reload every queue's settings and first due time from the store. */
-void		 queues_resync(struct disp *);
+int64_t		 queues_next_deadline(struct disp *, int64_t now);
+/* Rebuild from the store what queues have pending work; forget idle ones. */
+void		 queues_resync(struct disp *, int64_t now);
+/* Accounts were enabled or disabled: look at the held ones again. */
+void		 queues_accounts_changed(struct disp *);
+/* A transfer of the account (from queue q; NULL: a callback) starts or
+ * ends; due: when the job runs again (0: not pending). */
+void		 queues_xfer_started(struct disp *, struct dqueue *, uint32_t account);
+void		 queues_xfer_done(struct disp *, struct dqueue *, uint32_t account,
+		    int64_t due);
+/* How many more transfers the account may start now. */
+int		 queues_acct_room(struct disp *, uint32_t account);
 
 /* janitor.c: the child that ends expired lock waits and runs failchk. */
 void		 janitor_start(struct disp *);
@@ -125,5 +121,6 @@ void	leader_swept(struct disp *, int n, int max, int64_t now);
 
 /* accounts.c: signing keys, cached briefly (a rotated key applies within seconds). */
 int	accounts_get(struct disp *, uint32_t id, struct account *out);
+void	accounts_forget(void);
 
 #endif

@@ -44,6 +44,9 @@ leader_tick(struct disp *d, int64_t now)
 		d->takeover = 1;
 		d->norphans = 0;
 		d->next_heartbeat = d->next_leases = d->next_resync = 0;
+		/* accounts changed on the old master (enabled, disabled, keys) */
+		accounts_forget();
+		queues_accounts_changed(d);
 	}
 	return 1;
 }

@@ -7,6 +7,8 @@ dispatcher_dq_dispatcher_SOURCES = \
 	dispatcher/janitor.c \
 	dispatcher/leader.c \
 	dispatcher/main.c \
+	dispatcher/qset.c \
+	dispatcher/qset.h \
 	dispatcher/queues.c \
 	dispatcher/results.c \
 	dispatcher/schedules.c \

@@ -38,6 +38,12 @@ xfer_free(struct xfer *x)
 	free(x);
 }
 
+/*
+ * Keep the answer up to resp_max, then stop reading: a target that trickles
+ * an endless body must not hold a delivery slot until the timeout.  The
+ * transfer then ends with CURLE_WRITE_ERROR and x->capped, and the attempt
+ * is judged on the status it had (xfer_result).
+ */
 static size_t
 xfer_on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -48,9 +54,9 @@ xfer_on_body(char *p, size_t size, size_t nmemb, void *arg)
 	room = x->resp_max > x->resp_len ? x->resp_max - x->resp_len : 0;
 	take = n < room ? n : room;
 	if (take < n)
-		x->truncated = 1;
+		x->truncated = x->capped = 1;
 	if (take == 0)
-		return n;
+		return 0;
 	if (x->resp_len + take + 1 > x->resp_cap) {
 		size_t ncap = x->resp_cap ? x->resp_cap * 2 : 4096;
 
@@ -63,7 +69,7 @@ xfer_on_body(char *p, size_t size, size_t nmemb, void *arg)
 	}
 	memcpy(x->resp + x->resp_len, p, take);
 	x->resp_len += take;
-	return n;
+	return x->capped ? 0 : n;
 }
 
 /* An HTTP-date as Unix seconds, or -1 (for deliver_retry_after_ms). */
@@ -159,7 +165,10 @@ xfer_user_has(json_t *hdrs, const char *name)
 
 /*
  * The request headers: the job's own, then dq's (API.md 5).  msg_id is the
- * Standard Webhooks id: job id + "_" + attempt, or "_cb" + attempt.
+ * Standard Webhooks id: the job id, or the job id + "_cb" for its callback,
+ * the same on every attempt so that a receiver can deduplicate a resend.
+ * A request without a body says no Content-Type: libcurl would otherwise
+ * add its form type to a POST, PUT or PATCH with an empty body.
  */
 static int
 xfer_headers(struct xfer *x, const struct account *a, const char *job_headers,
@@ -178,8 +187,8 @@ xfer_headers(struct xfer *x, const struct account *a, const char *job_headers,
 	json_object_foreach(hdrs, k, v)
 		if (xfer_header(x, "%s: %s", k, json_string_value(v)) == -1)
 			goto done;
-	if ((x->body != NULL && !xfer_user_has(hdrs, "Content-Type") &&
-	    xfer_header(x, "Content-Type: application/json") == -1) ||
+	if ((!xfer_user_has(hdrs, "Content-Type") && xfer_header(x,
+	    x->body != NULL ? "Content-Type: application/json" : "Content-Type:") == -1) ||
 	    (!xfer_user_has(hdrs, "User-Agent") &&
 	    xfer_header(x, "User-Agent: dq/%s", PACKAGE_VERSION) == -1))
 		goto done;
@@ -292,7 +301,6 @@ xfer_start_job(struct disp *d, struct dqueue *q, const struct job *j)
 {
 	struct account a;
 	struct xfer *x;
-	char msg_id[ID_JOB_LEN + 16];
 
 	if ((x = xfer_new(d, XFER_JOB, j)) == NULL) {
 		log_warnx("cannot start delivery of %s: out of memory", j->id);
@@ -300,16 +308,15 @@ xfer_start_job(struct disp *d, struct dqueue *q, const struct job *j)
 	}
 	x->q = q;
 	x->due_at = j->due_at;
-	q->active++;		/* results_apply() gives it back */
+	queues_xfer_started(d, q, j->account);	/* results_apply() ends it */
 	x->attempt = j->attempts;
-	snprintf(msg_id, sizeof(msg_id), "%s_%d", j->id, j->attempts);
 	if (j->payload != NULL && j->method != JOB_GET && j->method != JOB_DELETE) {
 		if ((x->body = strdup(j->payload)) == NULL)
 			goto fail;
 		x->body_len = strlen(x->body);
 	}
 	if (accounts_get(d, j->account, &a) == -1 ||
-	    xfer_headers(x, &a, j->headers, j->attempts, msg_id) == -1 ||
+	    xfer_headers(x, &a, j->headers, j->attempts, j->id) == -1 ||
 	    xfer_easy(x, j->url, j->method, j->timeout_ms) == -1 ||
 	    xfer_add(d, x) == -1)
 		goto fail;
@@ -326,15 +333,16 @@ xfer_start_callback(struct disp *d, const struct job *j)
 {
 	struct account a;
 	struct xfer *x;
-	char msg_id[ID_JOB_LEN + 16];
+	char msg_id[ID_JOB_LEN + 4];
 	struct jw w;
 
 	if ((x = xfer_new(d, XFER_CALLBACK, j)) == NULL) {
 		log_warnx("cannot start the callback of %s: out of memory", j->id);
 		return -1;	/* held until it is due again */
 	}
+	queues_xfer_started(d, NULL, j->account);	/* results_apply() ends it */
 	x->attempt = j->cb_attempts;
-	snprintf(msg_id, sizeof(msg_id), "%s_cb%d", j->id, j->cb_attempts);
+	snprintf(msg_id, sizeof(msg_id), "%s_cb", j->id);
 	jw_init(&w);
 	job_write_json(&w, j, 0, dqtime_now_ms());
 	if ((x->body = jw_finish(&w, &x->body_len)) == NULL)
@@ -372,7 +380,7 @@ xfer_result(struct xfer *x, CURLcode code, struct delivery *dv, char **text)
 	dv->finished_at = dqtime_now_ms();
 	dv->retry_after_ms = -1;
 	*text = NULL;
-	if (code == CURLE_OK) {
+	if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && x->capped)) {
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 		dv->response_code = (int)status;
 		if ((status == 429 || status == 503) && x->retry_after_ms > 0)

@@ -246,8 +246,10 @@ show_attempt(const struct attempt *at, void *arg)
 	char when[DQ_TIME_LEN + 1], outcome[32];
 	size_t len;
 
-	if (at == NULL)		/* a retried read starts the list again */
+	if (at == NULL) {	/* a retried read starts the list again */
+		*(int *)arg = 0;
 		return 0;
+	}
 	(*(int *)arg)++;
 	if (at->response_code)
 		snprintf(outcome, sizeof(outcome), "HTTP %d", at->response_code);
@@ -276,7 +278,7 @@ cmd_jobs_show(struct ctl *c)
 	enum dq_err e;
 	json_t *o;
 	char *text;
-	int shown = 0;
+	int shown = 0, made = 0;
 
 	if (c->argc != 1) {
 		fprintf(stderr, "usage: dqctl jobs show JOB_ID\n");
@@ -294,7 +296,10 @@ cmd_jobs_show(struct ctl *c)
 	printf("%s\nattempts:\n", text ? text : "{}");
 	free(text);
 	json_decref(o);
-	e = store_attempts_list(c->st, 0, j.id, show_attempt, &shown);
+	e = store_attempts_list(c->st, 0, j.id, show_attempt, &shown, &made);
+	if (e == DQ_OK && made > shown)
+		printf("  (%d attempts made; the first %d and the latest %d are kept)\n",
+		    made, STORE_ATTEMPTS_FIRST, STORE_ATTEMPTS_LATEST);
 	job_free(&j);
 	if (e != DQ_OK)
 		return ctl_err("attempts", e);

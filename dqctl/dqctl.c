@@ -153,6 +153,26 @@ cmd_account_disable(struct ctl *c)
 	return 0;
 }
 
+static int
+cmd_account_enable(struct ctl *c)
+{
+	enum dq_err e;
+	int keyless = 0;
+
+	if (c->argc != 1) {
+		fprintf(stderr, "usage: dqctl account enable NAME\n");
+		return 2;
+	}
+	if ((e = store_account_enable(c->st, c->argv[0], &keyless)) != DQ_OK)
+		return ctl_err(c->argv[0], e);
+	printf("enabled %s\n", c->argv[0]);
+	if (keyless)
+		fprintf(stderr, "dqctl: %s has no API key (an older dq deleted it on "
+		    "disable); run dqctl account rotate-key %s\n", c->argv[0],
+		    c->argv[0]);
+	return 0;
+}
+
 /* How a command uses the store. */
 #define CTL_OPEN	0	/* open it as it is */
 #define CTL_CREATE	1	/* create it (init) */
@@ -174,7 +194,9 @@ static const struct {
 	{ "account", "rotate-key", cmd_account_rotate, CTL_OPEN, "NAME",
 	    "a new API key; the old one stops at once" },
 	{ "account", "disable", cmd_account_disable, CTL_OPEN, "NAME",
-	    "refuse the account's key from now on" },
+	    "refuse its key, hold its jobs and schedules" },
+	{ "account", "enable", cmd_account_enable, CTL_OPEN, "NAME",
+	    "its key works again, its work goes on" },
 	{ "stats", NULL, cmd_stats, CTL_OPEN, "",
 	    "jobs by queue and status, oldest due, heartbeat" },
 	{ "jobs", "list", cmd_jobs_list, CTL_OPEN,
@@ -186,8 +208,8 @@ static const struct {
 	    "check the store; stop dq first, or --online" },
 	{ "backup", NULL, cmd_backup, CTL_OPEN, "DIR",
 	    "a hot backup into DIR (dq may run)" },
-	{ "recover", NULL, cmd_recover, CTL_CLOSED, "[--catastrophic]",
-	    "Berkeley DB recovery (stop dq first)" },
+	{ "recover", NULL, cmd_recover, CTL_CLOSED, "[--catastrophic] [--force]",
+	    "Berkeley DB recovery (refused while dq runs)" },
 	{ "group", "remove", cmd_group_remove, CTL_CLOSED, "HOST:PORT",
 	    "take a member out of the replication group" },
 	{ "group", NULL, cmd_group, CTL_CLOSED, "",

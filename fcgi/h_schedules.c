@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "listing.h"
 #include "query.h"
 #include "schedreq.h"
 #include "wakeup.h"
@@ -59,7 +60,9 @@ h_sched_create(struct req *q, struct resp *r)
 
 	if ((body = sched_body(q, r, &s, &jr)) == NULL)
 		return;
-	if ((err = store_schedule_create(q->st, q->account.id, &s)) != DQ_OK)
+	if ((err = store_schedule_create(q->st, q->account.id, &s)) == DQ_ERR_QUOTA)
+		list_quota(r, q, STORE_QUOTA_SCHEDULES);
+	else if (err != DQ_OK)
 		resp_dq_err(r, q, err, "schedule");
 	else {
 		sched_wake(&s);
@@ -117,7 +120,7 @@ h_sched_list(struct req *q, struct resp *r)
 	verr_init(&e);
 	memset(&pg, 0, sizeof(pg));
 	if (query_parse(&qs, q->query, list_params, &e) == 0)
-		page_parse(&qs, &list_kind, q->account.id, json_object(), &pg, &e);
+		list_page(&qs, &list_kind, q->account.id, json_object(), &pg, &e);
 	if (e.n > 0) {
 		resp_verr(r, q, &e);
 		page_free(&pg);

@@ -6,6 +6,7 @@ fcgi_dq_fcgi_SOURCES = \
 	fcgi/handlers.h fcgi/http.h \
 	fcgi/h_health.c fcgi/h_jobact.c fcgi/h_jobs.c fcgi/h_queues.c \
 	fcgi/h_schedules.c \
+	fcgi/listing.c fcgi/listing.h \
 	fcgi/main.c \
 	fcgi/master.c fcgi/master.h \
 	fcgi/query.c fcgi/query.h \

@@ -174,6 +174,7 @@ static const struct {
 	    "the Idempotency-Key was already used with a different request body" },
 	{ DQ_ERR_EXISTS, 409, "conflict", "% already exists" },
 	{ DQ_ERR_INVALID, 400, "validation_error", "% is invalid" },
+	{ DQ_ERR_QUOTA, 422, "quota_exceeded", "% is over the account's quota" },
 	{ DQ_ERR_SYNCING, 503, "unavailable", "this member of the replication group "
 	    "is not ready yet (starting, or receiving its copy from the master); "
 	    "try again, or another member" },

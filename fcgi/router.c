@@ -134,18 +134,51 @@ router_writable(struct req *q, struct resp *r)
 	return -1;
 }
 
-/* 0 when authenticated, else resp is set. */
+/* 429 for a client address that has spent its tries without a valid key. */
+static void
+router_unauth_limited(struct req *q, struct resp *r)
+{
+	resp_header(r, "RateLimit-Limit", "%lld", (long long)q->conf->rate_limit_unauth);
+	resp_header(r, "RateLimit-Remaining", "0");
+	resp_header(r, "RateLimit-Reset", "1");
+	resp_header(r, "Retry-After", "1");
+	resp_error(r, q, 429, "rate_limited", json_pack("[{s:I}]", "limit",
+	    (json_int_t)q->conf->rate_limit_unauth), "too many requests without a "
+	    "valid API key from this address (at most %lld a second)",
+	    (long long)q->conf->rate_limit_unauth);
+}
+
+/*
+ * 0 when authenticated, else resp is set.  Requests without a valid key
+ * spend their client address's bucket (rate_limit_unauthenticated).  While
+ * an address's bucket is empty only keys this worker has seen lately pass
+ * (from its cache); any other is answered 429 without a store read, so a
+ * flood of bad keys costs a hash each and nothing more.
+ */
 static int
 router_auth(struct req *q, struct resp *r)
 {
-	enum dq_err e = auth_account(q->st, q->authorization, &q->account);
+	int64_t limit = q->conf->rate_limit_unauth;
+	enum dq_err e;
 
-	if (e == DQ_OK) {
+	if (limit > 0 && !ratelimit_addr(q->remote_addr, limit, 0)) {
+		if (auth_account_cached(q->authorization, &q->account) == DQ_OK) {
+			q->authed = 1;
+			return 0;
+		}
+		router_unauth_limited(q, r);
+		return -1;
+	}
+	if ((e = auth_account(q->st, q->authorization, &q->account)) == DQ_OK) {
 		q->authed = 1;
 		return 0;
 	}
 	if (e != DQ_ERR_NOTFOUND) {
 		resp_dq_err(r, q, e, "account");
+		return -1;
+	}
+	if (limit > 0 && !ratelimit_addr(q->remote_addr, limit, 1)) {
+		router_unauth_limited(q, r);
 		return -1;
 	}
 	resp_header(r, "WWW-Authenticate", "Bearer");

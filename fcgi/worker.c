@@ -27,10 +27,12 @@
 #include "worker.h"
 
 /*
- * A store transaction (or the store's opening) that takes this long is
- * stuck: most likely on a Berkeley DB mutex or lock left by a process that
- * was killed.  The worker exits, and its replacement's open of the
- * environment cleans up after the dead one.
+ * A store transaction that takes this long is abandoned: it gives up at its
+ * next step and the request is answered 503 (store_watchdog_fired()).  One
+ * still stuck a grace period later (or the store's opening) is blocked on a
+ * Berkeley DB mutex or lock left by a process that was killed: the worker
+ * exits, and its replacement's open of the environment cleans up after the
+ * dead one.
  */
 #define WORKER_WATCHDOG_S	10
 
@@ -42,6 +44,8 @@ worker_on_alarm(int sig)
 	static const char msg[] = "dq-fcgi: stuck in the store; exiting so that "
 	    "the environment is recovered\n";
 
+	if (store_watchdog_fired())
+		return;		/* the transaction gives up by itself */
 	sig_die(msg, sizeof(msg) - 1, 3);
 }
 
@@ -218,6 +222,7 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 
 	memset(&q, 0, sizeof(q));
 	resp_init(&r);
+	(void)store_take_unflushed(st);
 	q.st = st;
 	q.conf = c;
 	q.now = dqtime_now_ms();
@@ -235,6 +240,11 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 		resp_dq_err(&r, &q, DQ_ERR_NOMEM, NULL);
 	else
 		router_dispatch(&q, &r);
+	if (store_take_unflushed(st)) {
+		/* stored, but not yet on disk: not a failure (README, sync) */
+		resp_header(&r, "DQ-Durability", "not-flushed");
+		metrics_alert(MET_A_UNFLUSHED);
+	}
 	worker_write(fr, &q, &r);
 	metrics_request(q.route, r.status, dqtime_mono_ms() - t0);
 	log_info("%s %s %d%s%s %lldms", q.method, log_escape(q.path, esc, sizeof(esc)),
@@ -264,7 +274,7 @@ worker_run(int listen_fd, const struct dq_conf *c)
 		store_close(st);
 		return -1;
 	}
-	store_set_watchdog(WORKER_WATCHDOG_S);
+	store_set_watchdog_ms(WORKER_WATCHDOG_S * 1000);
 	ratelimit_open(c->data_dir);
 	wakeup_sender_open(c->wakeup_socket);
 	wakeup_map_open(c->data_dir);

@@ -260,7 +260,8 @@ main(int argc, char **argv)
 	 * until the replication manager starts: the write would wait for
 	 * acknowledgements that never come.
 	 */
-	if (store_open(&st, &c, STORE_ENV_ONLY, err, sizeof(err)) == -1) {
+	if (store_open(&st, &c, STORE_ENV_ONLY | STORE_NO_FAILCHK, err,
+	    sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return 1;
 	}

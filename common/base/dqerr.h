@@ -17,6 +17,7 @@ enum dq_err {
 	DQ_ERR_INVALID,		/* bad argument from the caller */
 	DQ_ERR_CORRUPT,		/* a record that cannot be decoded */
 	DQ_ERR_INTERNAL,	/* anything else: a bug or an I/O error */
+	DQ_ERR_QUOTA,		/* over one of the account's limits (dq.conf) */
 	DQ_ERR_NOT_MASTER,	/* replication: a write on a member that is not the master */
 	DQ_ERR_SYNCING,		/* replication: a replica still catching up */
 	DQ_ERR_NOT_ACKED	/* replication: committed here, but a majority did not

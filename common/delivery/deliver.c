@@ -83,6 +83,7 @@ deliver_apply(struct job *j, struct delivery *d,
 	j->lease_until = 0;
 	j->lease_owner = 0;
 	j->lease_pid = 0;
+	j->interrupts = 0;
 	j->updated_at = now;
 	if (ok) {
 		j->last_error = NULL;
@@ -125,8 +126,11 @@ void
 deliver_interrupted(struct job *j, int64_t now, struct attempt *at,
     char *msg, size_t msgsz)
 {
-	snprintf(msg, msgsz, "interrupted: the dispatcher stopped during "
-	    "attempt %d", j->attempts);
+	int counted = ++j->interrupts >= DELIVER_INTERRUPTS_MAX;
+
+	snprintf(msg, msgsz, "interrupted: the dispatcher stopped during attempt "
+	    "%d%s", j->attempts, counted ? " (interrupted too often: counted)" :
+	    " (not counted; delivered again)");
 	j->last_error = msg;
 	j->lease_until = 0;
 	j->lease_owner = 0;
@@ -137,7 +141,11 @@ deliver_interrupted(struct job *j, int64_t now, struct attempt *at,
 	at->started_at = j->started_at;
 	at->duration_ms = -1;
 	at->error = msg;
-	if (j->attempts >= j->max_attempts) {
+	if (!counted)
+		j->attempts--;
+	else
+		j->interrupts = 0;
+	if (counted && j->attempts >= j->max_attempts) {
 		deliver_terminal(j, JOB_FAILED, now);
 		return;
 	}

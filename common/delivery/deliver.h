@@ -54,8 +54,15 @@ void	deliver_apply(struct job *, struct delivery *,
 /* Edit a job for its callback's outcome (callback_status only). */
 void	deliver_callback_apply(struct job *, int ok,
 	    const struct deliver_policy *, int64_t now);
-/* An interrupted attempt (its dispatcher died): counted, retried at once.
- * The job borrows msg, where the error text is written. */
+/*
+ * An interrupted attempt (its dispatcher died before an answer came): it is
+ * recorded in the history but does not count against max_attempts, and the
+ * job is delivered again at once (API.md 5, at-least-once), even when it
+ * was the last attempt allowed.  Only after DELIVER_INTERRUPTS_MAX in a row
+ * (a job that brings its dispatcher down each time) does one count.  The
+ * job borrows msg, where the error text is written.
+ */
+#define DELIVER_INTERRUPTS_MAX	5
 void	deliver_interrupted(struct job *, int64_t now, struct attempt *,
 	    char *msg, size_t msgsz);
 

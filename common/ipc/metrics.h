@@ -36,7 +36,15 @@ enum met_hist {
 	MET_NHIST
 };
 
+/* Things an operator should be told about (counters, *_total). */
+enum met_alert {
+	MET_A_RATELIMIT_FULL = 0,	/* dq_ratelimit_table_full_total */
+	MET_A_UNFLUSHED,		/* dq_store_flush_failures_total */
+	MET_NALERT
+};
+
 int	metrics_open(const char *data_dir);
+void	metrics_alert(enum met_alert);
 void	metrics_request(int route, int status, int64_t ms);	/* route -1: none */
 void	metrics_delivery(enum met_outcome, int64_t duration_ms, int64_t lateness_ms);
 /* Prometheus text for the shared counters; route_name(i) names slot i. */

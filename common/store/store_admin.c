@@ -6,10 +6,12 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "num.h"
 #include "store_int.h"
@@ -216,6 +218,21 @@ walk_jobidx(struct verify *v, const DBT *k, const DBT *d)
 	job_free(&j);
 }
 
+/* Queue records are counted per account (a store older than that counter
+ * has none until the account's next new queue: see verify_uncounted). */
+static void
+walk_queues(struct verify *v, const DBT *k, const DBT *d)
+{
+	unsigned char dim[KEY_MAX];
+
+	if (k->size < 6) {
+		vfail(v, "queues.db: a key of %u bytes", k->size);
+		return;
+	}
+	dim_count(v, dim, key_dim(dim, sizeof(dim), num_be32_get(k->data), DIM_QUEUES, NULL,
+	    NULL, 0));
+}
+
 static void
 walk_due(struct verify *v, const DBT *k, const DBT *d)
 {
@@ -315,7 +332,8 @@ verify_uncounted(struct verify *v)
 	size_t i;
 
 	for (i = 0; i < v->ndims; i++)
-		if (v->dims[i].n > 0)
+		if (v->dims[i].n > 0 && !(v->dims[i].len == 5 &&
+		    v->dims[i].key[4] == DIM_QUEUES))
 			vfail(v, "counts.db: %lld listed entries have no counter",
 			    (long long)v->dims[i].n);
 }
@@ -364,7 +382,8 @@ store_verify(struct store *st, const char *data_dir, int structure,
 	    (ret = verify_walk(&v, DBI_DUE, walk_due)) != 0 ||
 	    (ret = verify_walk(&v, DBI_LEASES, walk_leases)) != 0 ||
 	    (ret = verify_walk(&v, DBI_CBDUE, walk_cbdue)) != 0 ||
-	    (ret = verify_walk(&v, DBI_FINISHED, walk_finished)) != 0)
+	    (ret = verify_walk(&v, DBI_FINISHED, walk_finished)) != 0 ||
+	    (ret = verify_walk(&v, DBI_QUEUES, walk_queues)) != 0)
 		goto done;
 	qsort(v.dims, v.ndims, sizeof(v.dims[0]), dim_cmp);
 	if ((ret = verify_walk(&v, DBI_COUNTS, walk_counts)) == 0)
@@ -414,6 +433,34 @@ store_backup(struct store *st, const char *dir, char *err, size_t errsz)
 	/* A hot copy is made consistent by catastrophic recovery over it. */
 	return admin_recover_dir(dir, DB_RECOVER_FATAL, err, errsz) == 0 ?
 	    DQ_OK : DQ_ERR_INTERNAL;
+}
+
+/*
+ * Every process that has the environment open holds an fcntl lock in
+ * DB_REGISTER's file (__db.register) for as long as it has; a lock there
+ * is a live process in the store.  The kernel drops it when the process
+ * dies, so a crashed one does not count.
+ */
+int
+store_attached(const char *data_dir, pid_t *pid)
+{
+	char path[4096];
+	struct flock fl;
+	int fd, n;
+
+	*pid = 0;
+	n = snprintf(path, sizeof(path), "%s/__db.register", data_dir);
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    (fd = open(path, O_RDWR | O_CLOEXEC)) == -1)
+		return 0;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == -1)
+		fl.l_type = F_UNLCK;
+	close(fd);
+	*pid = fl.l_type != F_UNLCK ? fl.l_pid : 0;
+	return fl.l_type != F_UNLCK;
 }
 
 int

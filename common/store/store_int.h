@@ -78,7 +78,11 @@ struct store {
 	int		 quiet_threads;	/* Berkeley DB's threads here ignore our signals */
 	int64_t		 ack_timeout_ms;
 	struct store_buf getbuf[DBI_COUNT];	/* DB_THREAD: where store_get reads */
+	int		 unflushed;	/* a commit stands whose flush failed */
 	int		 txn_wrote_queue;	/* this transaction created a queue record */
+	int64_t		 max_queues;	/* per account (dq.conf) */
+	int64_t		 max_jobs;	/* per account; 0: no limit */
+	int64_t		 max_schedules;	/* per account; 0: no limit */
 	struct store_delta deltas[STORE_DELTAS];	/* this transaction's counters */
 	int		 ndeltas;
 };
@@ -102,6 +106,16 @@ int	store_open_dbs(struct store *, int create);
 /* Check (or, creating, write) the schema version; -1 with err set. */
 int	store_schema(struct store *, int create, char *err, size_t errsz);
 void	store_close_dbs(struct store *);
+
+/*
+ * Set when the watchdog fired during this transaction: every walk over a
+ * database gives up then, so that the transaction ends cleanly instead of
+ * the process being killed inside Berkeley DB.  Walks step with
+ * store_cursor_get(), c->get() but for that: STORE_RET(DQ_ERR_BUSY) once
+ * the watchdog has fired.
+ */
+extern volatile sig_atomic_t	store_overdue;
+int	store_cursor_get(DBC *, DBT *key, DBT *data, u_int32_t flags);
 
 /* Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads. */
 #define STORE_TXN_READ	0x1
@@ -138,6 +152,7 @@ int	store_count_get(struct store *, DB_TXN *, const void *dim, size_t dl, int64_
 #define DIM_QUEUE	0x02
 #define DIM_SCHED	0x04
 #define DIM_SCHEDULES	0x10	/* listing of schedules, per account */
+#define DIM_QUEUES	0x20	/* a counter only: the account's queue records */
 
 size_t	key_qkey(unsigned char *, size_t cap, uint32_t account, const char *queue);
 size_t	key_dim(unsigned char *, size_t cap, uint32_t account, int mask,
@@ -159,6 +174,19 @@ int	store_idx_page(struct store *, DB_TXN *, const unsigned char *dim,
 int	store_scan_due(struct store *, DB_TXN *, int dbi, const unsigned char *prefix,
 	    size_t pl, int64_t now, int max, char (*ids)[ID_JOB_LEN + 1], int *n,
 	    int64_t *next);
+
+/*
+ * Make sure a queue record exists (a job names the queue).  A new one is
+ * counted; with enforce, past max_queues it is refused: STORE_RET of
+ * DQ_ERR_QUOTA.
+ */
+int	store_queue_ensure(struct store *, DB_TXN *, uint32_t account,
+	    const char *queue, int enforce);
+/* Is the account at its job quota?  1 yes, 0 no, or an error. */
+int	store_jobs_over_quota(struct store *, DB_TXN *, uint32_t account);
+
+/* Is the account disabled?  (A missing account is not.) */
+int	store_account_is_disabled(struct store *, DB_TXN *, uint32_t id, int *disabled);
 
 /* Job index maintenance: everything derived from a job (store_jobidx.c). */
 int	store_job_apply(struct store *, DB_TXN *, const struct job *old,

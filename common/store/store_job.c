@@ -145,6 +145,26 @@ create_check_dedupe(struct store *st, DB_TXN *txn, uint32_t account,
 	return 1;
 }
 
+/* Past one of the account's limits the item is refused (1), nothing written;
+ * else its queue has a record (0). */
+static int
+create_over_quota(struct store *st, DB_TXN *txn, uint32_t account,
+    struct store_create *it)
+{
+	int ret;
+
+	if ((ret = store_jobs_over_quota(st, txn, account)) == 1)
+		it->quota = STORE_QUOTA_JOBS;
+	else if (ret == 0 && (ret = store_queue_ensure(st, txn, account,
+	    it->job->queue, 1)) == STORE_RET(DQ_ERR_QUOTA)) {
+		it->quota = STORE_QUOTA_QUEUES;
+		ret = 1;
+	}
+	if (ret == 1)
+		it->result = STORE_OVER_QUOTA;
+	return ret;
+}
+
 static int
 create_insert(struct store *st, DB_TXN *txn, uint32_t account,
     struct store_create *it)
@@ -153,6 +173,8 @@ create_insert(struct store *st, DB_TXN *txn, uint32_t account,
 	unsigned char k[KEY_MAX];
 	int ret;
 
+	if ((ret = create_over_quota(st, txn, account, it)) != 0)
+		return ret == 1 ? 0 : ret;
 	j->account = account;
 	if (j->id[0] == '\0' && ids_new_job(j->id) == -1)
 		return STORE_RET(DQ_ERR_INTERNAL);
@@ -207,6 +229,25 @@ store_jobs_create(struct store *st, uint32_t account, struct store_create *items
 	for (i = 0; i < n; i++)
 		memset(&items[i].existing, 0, sizeof(items[i].existing));
 	return store_txn(st, 0, create_txn, &a);
+}
+
+/* Stored jobs of the account, from its counters by status (no scan). */
+int
+store_jobs_over_quota(struct store *st, DB_TXN *txn, uint32_t account)
+{
+	unsigned char dim[KEY_MAX];
+	int64_t n, total = 0;
+	int s, ret;
+
+	if (st->max_jobs <= 0)
+		return 0;
+	for (s = 0; s < JOB_NSTATUS; s++) {
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim), account,
+		    DIM_STATUS, NULL, NULL, s), &n)) != 0)
+			return ret;
+		total += n;
+	}
+	return total >= st->max_jobs;
 }
 
 /* --- read and edit ------------------------------------------------------------ */
@@ -371,8 +412,8 @@ store_idx_page(struct store *st, DB_TXN *txn, const unsigned char *dim,
 	k.ulen = sizeof(kbuf);
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size != dl + 8 + ID_JOB_LEN || memcmp(kbuf, dim, dl) != 0)
 			break;
 		if (q->has_after && k.size == sl && memcmp(kbuf, start, sl) == 0)

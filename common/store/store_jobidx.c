@@ -15,7 +15,6 @@
 #include "num.h"
 #include "store_int.h"
 
-int	store_queue_ensure(struct store *, DB_TXN *, uint32_t account, const char *queue);
 
 static int
 jobidx_dims(struct store *st, DB_TXN *txn, const struct job *old,
@@ -134,7 +133,7 @@ store_job_apply(struct store *st, DB_TXN *txn, const struct job *old,
 	int ret;
 
 	if (old == NULL && (ret = store_queue_ensure(st, txn, nw->account,
-	    nw->queue)) != 0)
+	    nw->queue, 0)) != 0)
 		return ret;
 	if ((ret = jobidx_dims(st, txn, old, nw)) != 0 ||
 	    (ret = jobidx_due(st, txn, old, nw)) != 0 ||

@@ -456,6 +456,15 @@ class Target:
 
 # --- the stack -------------------------------------------------------------------
 
+def proc_name(pid):
+    """A process's name (comm), or "" once it is gone."""
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 class Proc:
     def __init__(self, name, argv, log, env=None):
         self.name = name
@@ -529,6 +538,7 @@ class Stack:
             "sync": "write",
             "allow_private_targets": "yes",
             "rate_limit_per_second": "0",
+            "rate_limit_unauthenticated": "0",
             "retry_base": "200ms",
             "retry_cap": "2s",
             "log_level": "info",
@@ -652,6 +662,25 @@ class Stack:
         elif self.frontend != "none":
             raise AssertionError("unknown front end %r" % self.frontend)
 
+    def schedule_clock(self):
+        """Let the test move the dispatcher's schedule clock (the stack is
+        made with test_clock_file /dev/null): returns set_clock(when), which
+        makes the schedule clock read `when` (epoch seconds) from then on."""
+        clock = os.path.join(self.dir, "clock")
+        with open(self.conf_path) as f:
+            conf = f.read().replace("test_clock_file /dev/null", "test_clock_file " + clock)
+        with open(self.conf_path, "w") as f:
+            f.write(conf)
+
+        def set_clock(when):
+            with open(clock + ".tmp", "w") as f:
+                f.write("%d\n" % int((when - time.time()) * 1000))
+            os.rename(clock + ".tmp", clock)
+        set_clock(time.time())
+        self.stop("dq-dispatcher")
+        self.start_dispatcher()
+        return set_clock
+
     def wait_healthy(self, timeout=15):
         """Until /healthz says ok: the dispatcher has written its first heartbeat
         (slow to come in a sanitizer build on a busy machine)."""
@@ -669,14 +698,23 @@ class Stack:
         if name in self.procs:
             self.procs[name].stop()
 
-    def fcgi_workers(self):
-        """Pids of the dq-fcgi master's worker processes."""
+    def fcgi_children(self):
+        """Pids of the dq-fcgi master's children: its workers and janitor."""
         pid = self.procs["dq-fcgi"].pid
         try:
             with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
                 return [int(x) for x in f.read().split()]
         except OSError:
             return []
+
+    def fcgi_workers(self):
+        """Pids of the dq-fcgi master's worker processes (not its janitor)."""
+        return [p for p in self.fcgi_children() if proc_name(p) != "dq-janitor"]
+
+    def fcgi_janitor(self):
+        """The pid of the dq-fcgi master's janitor, or None."""
+        kids = [p for p in self.fcgi_children() if proc_name(p) == "dq-janitor"]
+        return kids[0] if len(kids) == 1 else None
 
     def restart(self):
         """Stop every process and start them again on the same data dir."""

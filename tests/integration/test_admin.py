@@ -171,6 +171,34 @@ def verify_backup_restore_recover():
 
 
 @test
+def recover_refuses_while_dq_runs():
+    # Recovery rebuilds the environment under whoever uses it: a live store
+    # would be corrupted and every process killed.  dqctl refuses instead.
+    s = Stack(workers=2)
+    j = s.create({"url": T.url("/rec"), "delay": "1h"})
+    pids = [p.pid for p in s.procs.values()] + s.fcgi_workers()
+
+    def refused(*flags):
+        r = subprocess.run([s.bin("dqctl"), "-c", s.conf_path, "recover"] + list(flags),
+                           capture_output=True, text=True, env=s.env, timeout=120)
+        eq(r.returncode, 1, "recover %s while dq runs: %s" % (flags, r.stdout))
+        check("stop dq" in r.stderr and "--force" in r.stderr, r.stderr)
+    refused()
+    refused("--catastrophic")
+    eq([p for p in pids if not os.path.exists("/proc/%d" % p)], [], "nothing was killed")
+    eq(s.job(j["id"])["status"], "pending", "the store is as it was")
+    eq(s.create({"url": T.url("/rec"), "delay": "1h"})["status"], "pending")
+    for name in ("nginx", "dq-fcgi"):
+        s.stop(name)
+    refused()                           # the dispatcher alone is enough
+    s.stop("dq-dispatcher")
+    check("recovered" in ctl(s, "recover"), "stopped, it runs")
+    out = ctl(s, "verify")
+    check("consistent" in out, out)
+    s.destroy()
+
+
+@test
 def sighup_reloads_without_dropping_a_request():
     s = Stack(workers=2, dispatcher=False)
     results, stop = [], threading.Event()
@@ -191,14 +219,17 @@ def sighup_reloads_without_dropping_a_request():
     threads = [threading.Thread(target=client) for _ in range(4)]
     for t in threads:
         t.start()
-    time.sleep(0.5)
-    s.procs["dq-fcgi"].signal(signal.SIGHUP)
-    wait_for(lambda: len(s.fcgi_workers()) == 3 and not set(s.fcgi_workers()) & set(before),
-             timeout=10, what="three new workers")
-    time.sleep(0.5)
-    stop.set()
-    for t in threads:
-        t.join()
+    try:
+        time.sleep(0.5)
+        s.procs["dq-fcgi"].signal(signal.SIGHUP)
+        wait_for(lambda: len(s.fcgi_workers()) == 3 and
+                 not set(s.fcgi_workers()) & set(before),
+                 timeout=10, what="three new workers")
+        time.sleep(0.5)
+    finally:                # the clients stop even when the wait fails
+        stop.set()
+        for t in threads:
+            t.join()
     bad = [x for x in results if x != 201]
     print("# %d requests during the reload, %d not 201" % (len(results), len(bad)))
     eq(bad, [], "every request during the reload succeeded")

@@ -175,19 +175,7 @@ def unauthenticated_requests_do_not_use_the_bucket():
 
 
 def fcgi_workers():
-    master = S.procs["dq-fcgi"].pid
-    kids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-            kids.append(int(d))
-    return kids
+    return S.fcgi_workers()
 
 
 @test
