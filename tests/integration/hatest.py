@@ -294,15 +294,20 @@ class Group:
 
     conf: extra dq.conf lines for every member.  self.key: an account "test"."""
 
-    def __init__(self, n=3, netns=False, conf=None, frontend=True, start=True):
+    def __init__(self, n=3, netns=False, conf=None, frontend=True, start=True,
+                 clock=False):
         self.dir = tempfile.mkdtemp(prefix="dq-ha-")
         os.chmod(self.dir, 0o755)
+        self.clock = os.path.join(self.dir, "clock")
         self.lock = threading.RLock()
         self.restarts = []
         self.env = dict(os.environ)
         self.env.pop("RATE_LIMIT_PER_SECOND", None)
         self.env.pop("WEBHOOK_TIMEOUT_MS", None)
         self.conf_extra = dict(conf or {})
+        if clock:       # every member's dispatcher reads the same schedule clock
+            self.conf_extra["test_clock_file"] = self.clock
+            self.set_clock(time.time())
         self.key = None
         self.net = Net(n) if netns else None
         self.members = [Member(self, i) for i in range(n)]
@@ -372,6 +377,12 @@ class Group:
                     return m
             return None
         return wait_for(find, timeout, 0.05, "a master")
+
+    def set_clock(self, when):
+        """Make the schedule clock of every member read `when` (epoch s)."""
+        with open(self.clock + ".tmp", "w") as f:
+            f.write("%d\n" % int((when - time.time()) * 1000))
+        os.rename(self.clock + ".tmp", self.clock)
 
     # -- the front end
     def frontend_conf(self):

@@ -16,6 +16,9 @@ INTEGRATION_TESTS = \
 	tests/integration/test_disk_full.py \
 	tests/integration/test_fairness.py \
 	tests/integration/test_fastcgi.py \
+	tests/integration/test_ha.py \
+	tests/integration/test_ha_partition.py \
+	tests/integration/test_ha_shards.py \
 	tests/integration/test_flush.py \
 	tests/integration/test_hostile_peers.py \
 	tests/integration/test_jobs_actions.py \
@@ -36,6 +39,7 @@ TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py \
 	tests/integration/apicommon.py tests/integration/loadgen.py \
 	tests/integration/docs.py tests/integration/consolecheck.py \
+	tests/integration/hatest.py \
 	tests/integration/apispec.py tests/monitoring/dq-alerts.test.yml
 
 # A helper for test_stuck.py: a process that dies holding store locks.
