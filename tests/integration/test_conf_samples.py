@@ -25,7 +25,7 @@ def src(*parts):
 
 def bin(name):
     return os.path.join(BUILD, {"dq-fcgi": "fcgi", "dq-dispatcher": "dispatcher",
-                                "dqctl": "dqctl"}[name], name)
+                                "dqctl": "dqctl", "dq-repd": "repd"}[name], name)
 
 
 def table():
@@ -48,7 +48,7 @@ def sample_lines():
 
 
 def accepts(path):
-    for prog in ("dq-fcgi", "dq-dispatcher"):
+    for prog in ("dq-fcgi", "dq-dispatcher", "dq-repd"):
         r = subprocess.run([bin(prog), "-n", "-c", path], capture_output=True, text=True)
         eq((r.returncode, r.stdout.strip()), (0, "configuration OK"),
            "%s -n %s: %s" % (prog, path, r.stderr))
@@ -122,7 +122,7 @@ def every_db_config_line_is_accepted():
 def manual_pages_have_no_warnings():
     mandoc = shutil.which("mandoc")
     pages = [os.path.join(BUILD, "man", p) for p in
-             ("dq-fcgi.8", "dq-dispatcher.8", "dqctl.8", "dq.conf.5")]
+             ("dq-fcgi.8", "dq-dispatcher.8", "dq-repd.8", "dqctl.8", "dq.conf.5")]
     for p in pages:
         check(os.path.exists(p), "built: " + p)
     if not mandoc:
@@ -168,7 +168,7 @@ def usage(prog):
 
 @test
 def manuals_document_every_option_of_the_usage():
-    for prog in ("dq-fcgi", "dq-dispatcher", "dqctl"):
+    for prog in ("dq-fcgi", "dq-dispatcher", "dq-repd", "dqctl"):
         with open(os.path.join(BUILD, "man", prog + ".8")) as f:
             page = f.read()
         opts = re.findall(r"^  -(\w)\b", usage(prog), re.M)

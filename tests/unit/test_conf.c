@@ -527,6 +527,44 @@ test_long_line(void)
 	REFUSED_AT(text, 2, "too long", NULL);
 }
 
+/* Replication: off by default; peers repeat; the whole group is checked. */
+static void
+test_replication(void)
+{
+	struct dq_conf c;
+
+	env_clear();
+	CHECK_INT(conf_load(&c, NULL, conf_err, sizeof(conf_err)), 0);
+	CHECK(c.repl_listen == NULL && c.repl_peers.n == 0 && c.repl_url == NULL);
+	CHECK_INT(c.repl_priority, 100);
+	CHECK_INT(c.repl_ack_policy, CONF_ACK_QUORUM);
+	CHECK_INT(c.repl_ack_timeout_ms, 1000);
+	CHECK_INT(c.repl_heartbeat_ms, 500);
+	CHECK_INT(c.repl_heartbeat_timeout_ms, 2000);
+	conf_free(&c);
+	CHECK_INT(load_text(&c, "replication_listen 10.0.0.1:7401\n"
+	    "replication_peer 10.0.0.2:7401\nreplication_peer [::1]:7401\n"
+	    "replication_url https://dq1.example.com\nreplication_ack_policy all\n"
+	    "replication_priority 0\n"), 0);
+	CHECK_STR(c.repl_listen, "10.0.0.1:7401");
+	CHECK_INT(c.repl_peers.n, 2);
+	CHECK_STR(c.repl_peers.v[1], "[::1]:7401");
+	CHECK_STR(c.repl_url, "https://dq1.example.com");
+	CHECK_INT(c.repl_ack_policy, CONF_ACK_ALL);
+	CHECK_INT(c.repl_priority, 0);
+	conf_free(&c);
+	CHECK(c.repl_peers.n == 0 && c.repl_listen == NULL);
+	REFUSED_AT("replication_listen 10.0.0.1\n", 1, "replication_listen", "HOST:PORT");
+	REFUSED_AT("replication_listen :7401\n", 1, "HOST:PORT", NULL);
+	REFUSED_AT("replication_peer 10.0.0.2:99999\n", 1, "HOST:PORT", NULL);
+	REFUSED_AT("replication_peer a:1\nreplication_peer a:1\n", 2, "listed twice", NULL);
+	REFUSED_AT("replication_ack_policy most\n", 1, "quorum, all or one", NULL);
+	CHECK_INT(load_text(&c, "replication_peer 10.0.0.2:7401\n"), -1);
+	CHECK(strstr(conf_err, "needs replication_listen") != NULL);
+	CHECK_INT(load_text(&c, "replication_listen a:1\nreplication_peer a:1\n"), -1);
+	CHECK(strstr(conf_err, "own replication_listen") != NULL);
+}
+
 int
 main(void)
 {
@@ -547,5 +585,6 @@ main(void)
 	TAP_RUN(test_env_bad);
 	TAP_RUN(test_retry_base_cap);
 	TAP_RUN(test_long_line);
+	TAP_RUN(test_replication);
 	return tap_done();
 }

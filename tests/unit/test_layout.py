@@ -11,7 +11,7 @@ import sys
 
 SRC = os.environ.get("DQ_SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
-PROGRAM_DIRS = ("common", "fcgi", "dispatcher", "dqctl")
+PROGRAM_DIRS = ("common", "fcgi", "dispatcher", "dqctl", "repd")
 STORE = os.path.join("common", "store")
 DB_WORD = re.compile(r"<db\.h>|\bDB_[A-Z][A-Z_]*\b|\b(DB|DB_ENV|DB_TXN|DBT|DBC)\b")
 COMMENT_OR_STRING = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"', re.S)
