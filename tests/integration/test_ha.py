@@ -26,9 +26,13 @@ def setup():
     global G, T
     T = Target()
     G = hatest.Group(3, clock=True)
+    master = G.master()
     for m in G.members:     # the master's dispatcher ticks, and they know it
         wait_for(lambda: (m.health() or {}).get("status") == "ok", 20, 0.1,
                  m.name + " healthy")
+        # the master's URL comes with its first status message
+        wait_for(lambda: m.health()["replication"]["master"] == master.url, 20, 0.1,
+                 m.name + " to know the master's URL")
 
 
 def job_body(path="/hook", **kw):
@@ -118,9 +122,23 @@ def metrics_of(m):
 
 @test
 def metrics_have_role_lag_and_elections():
+    import os
+    import shutil
+    import subprocess
+    from dqtest import SRC
     master = G.master()
+    with open(os.path.join(SRC, "conf", "prometheus", "dq-alerts.yml")) as f:
+        alerts = f.read()
     for m in G.members:
         text = metrics_of(m)
+        # what the replication alerts read is there, and promtool likes it
+        for name in set(re.findall(r"\bdq_repl_[a-z_]+", alerts)):
+            check("# TYPE %s " % name in text, "%s: %s (an alert reads it)" % (m.name, name))
+        if shutil.which("promtool"):
+            r = subprocess.run(["promtool", "check", "metrics"], input=text,
+                               capture_output=True, text=True)
+            eq((r.returncode, (r.stdout + r.stderr).strip()), (0, ""),
+               m.name + ": promtool check metrics")
         want = "master" if m is master else "replica"
         check('dq_repl_role{role="%s"} 1' % want in text, m.name + ": role")
         for name in ("dq_repl_lag_seconds ", "dq_repl_elections_total ",
