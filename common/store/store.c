@@ -336,7 +336,12 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 	if ((ret = db_env_create(&st->env, 0)) != 0 ||
 	    (ret = store_env_config(st, c)) != 0 ||
 	    (ret = store_env_open(st, c, flags)) != 0) {
-		snprintf(err, errsz, "%s: %s", c->data_dir, db_strerror(ret));
+		/* the regions were made with or without replication, and now
+		 * the other way: stop dq, dqctl recover makes them again */
+		snprintf(err, errsz, "%s: %s%s", c->data_dir, db_strerror(ret),
+		    ret == EINVAL ? " (if replication_listen was just set or "
+		    "removed: stop every dq process here and run dqctl recover "
+		    "first)" : "");
 		goto fail;
 	}
 	/* Best effort: reads still work without it, on a disk already full. */

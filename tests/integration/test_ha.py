@@ -279,6 +279,28 @@ def the_old_master_rejoins_as_a_replica():
 
 
 @test
+def a_planned_switch_over_loses_nothing():
+    old = G.master()
+    with Load(2) as load:
+        wait_for(lambda: len(load.created) >= 10, 20, what="creates before")
+        t0 = time.time()
+        old.stop("dq-repd")                 # systemctl restart dq-repd, first half
+        new = G.master(among=[m for m in G.members if m is not old], timeout=30)
+        took = time.time() - t0
+        old.start("dq-repd")
+        G.wait_role(old, "replica", 60)
+        n_at = len(load.created)
+        wait_for(lambda: len(load.created) >= n_at + 10, 30, what="creates go on")
+    bad = sorted({s for t, s, m in load.answers if s not in (200, 201, 503)})
+    print("# switch-over: a new master %.2f s after dq-repd was stopped" % took)
+    eq(bad, [], "answers other than 201, 200 and 503 (a 504 would be a write "
+       "the old master took while leaving)")
+    missing = [jid for jid in load.created.values()
+               if new.fcgi("GET", "/v1/jobs/" + jid)[0] != 200]
+    eq(missing, [], "jobs missing after the switch-over")
+
+
+@test
 def a_schedule_fires_once_per_tick_across_a_failover():
     from dqtest import ts
     master = G.master()
