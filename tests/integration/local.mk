@@ -18,6 +18,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_fastcgi.py \
 	tests/integration/test_ha.py \
 	tests/integration/test_ha_partition.py \
+	tests/integration/test_ha_readme.py \
 	tests/integration/test_ha_shards.py \
 	tests/integration/test_flush.py \
 	tests/integration/test_hostile_peers.py \
