@@ -5,8 +5,12 @@
 # SOAK_CHAOS_SECONDS, 300 by default), then concurrent batch creates checked
 # by dqctl verify (tests/soak/concurrent_creates.py, ROUNDS of 50,000 jobs,
 # 20 by default), then the store's concurrency test of make check for
-# longer (STRESS_ROUNDS, 60 by default).  Each prints its figures as TAP.
-EXTRA_DIST += tests/soak/soak.py tests/soak/concurrent_creates.py tests/RELIABILITY.md
+# longer (STRESS_ROUNDS, 60 by default), then a replicated group of three
+# under load with a member killed every HA_SOAK_EVERY seconds for
+# HA_SOAK_SECONDS (tests/soak/ha_soak.py, 300 by default).  Each prints its
+# figures as TAP.
+EXTRA_DIST += tests/soak/soak.py tests/soak/concurrent_creates.py tests/RELIABILITY.md \
+	tests/soak/ha_soak.py
 SOAK_ENV = DQ_BUILDDIR='$(abs_top_builddir)' DQ_SRCDIR='$(abs_top_srcdir)' \
 	PYTHONDONTWRITEBYTECODE=1
 
@@ -16,4 +20,5 @@ soak: all tests/unit/test_store_concurrency
 	    $(PYTHON3) $(abs_top_srcdir)/tests/integration/test_chaos.py
 	$(SOAK_ENV) $(PYTHON3) $(abs_top_srcdir)/tests/soak/concurrent_creates.py
 	STRESS_ROUNDS=$${STRESS_ROUNDS:-60} tests/unit/test_store_concurrency
+	$(SOAK_ENV) $(PYTHON3) $(abs_top_srcdir)/tests/soak/ha_soak.py
 .PHONY: soak
