@@ -80,6 +80,15 @@ def free_port():
     return port
 
 
+def port_open(port, host="127.0.0.1"):
+    """Does something accept TCP connections there?"""
+    try:
+        socket.create_connection((host, port), 0.2).close()
+        return True
+    except OSError:
+        return False
+
+
 def wait_for(cond, timeout=10.0, step=0.02, what="condition"):
     end = time.time() + timeout
     while time.time() < end:
@@ -688,11 +697,7 @@ class Stack:
                  timeout, 0.05, "/healthz 200 (the dispatcher's first heartbeat)")
 
     def _port_open(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-            return True
-        except OSError:
-            return False
+        return port_open(self.port)
 
     def stop(self, name):
         if name in self.procs:

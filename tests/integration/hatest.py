@@ -32,12 +32,33 @@ NGINX = dqtest.NGINX
 RESTART_S = 1.0          # RestartSec of the shipped units
 
 
-def _free_port(host):
+def free_port_on(host):
+    """A TCP port free on host (a loopback address of a member)."""
     s = socket.socket()
     s.bind((host, 0))
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def nginx_http_conf(d, include, temp="fastcgi_temp_path"):
+    """A whole nginx configuration for an nginx of its own in the foreground,
+    its pid, log and temporary files in d, serving what the http-context file
+    include says (a shipped sample, filled in)."""
+    return """
+%s
+worker_processes 1;
+daemon off;
+pid %s/nginx.pid;
+error_log %s/nginx.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path %s/nginx-body;
+    %s %s/nginx-upstream;
+    include %s;
+}
+""" % ("user root;" if os.geteuid() == 0 else "", d, d, d, temp, d, include)
 
 
 def _sh(*argv, check_rc=True):
@@ -111,7 +132,7 @@ class Member:
             self.port = 7400 + i
         else:
             self.host = "127.0.0.%d" % (i + 2)
-            self.port = _free_port(self.host)
+            self.port = free_port_on(self.host)
         self.addr = "%s:%d" % (self.host, self.port)
         self.url = "http://%s.dq.test" % self.name
         self.procs = {}             # name -> Popen
@@ -404,22 +425,9 @@ class Group:
         link = os.path.join(self.dir, "fastcgi_params")
         if not os.path.lexists(link):
             os.symlink("/etc/nginx/fastcgi_params", link)
-        dqtest.write(os.path.join(self.dir, "group.conf"), self.frontend_conf())
-        user = "user root;" if os.geteuid() == 0 else ""
-        conf = dqtest.write(os.path.join(self.dir, "nginx.conf"), """
-%s
-worker_processes 1;
-daemon off;
-pid %s/nginx.pid;
-error_log %s/nginx.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path %s/nginx-body;
-    fastcgi_temp_path %s/nginx-fastcgi;
-    include %s/group.conf;
-}
-""" % (user, self.dir, self.dir, self.dir, self.dir, self.dir))
+        group = dqtest.write(os.path.join(self.dir, "group.conf"), self.frontend_conf())
+        conf = dqtest.write(os.path.join(self.dir, "nginx.conf"),
+                            nginx_http_conf(self.dir, group))
         if self.nginx is not None and self.nginx.poll() is None:
             self.nginx.send_signal(signal.SIGHUP)      # members were added
             time.sleep(0.5)
@@ -427,14 +435,7 @@ http {
         self.nginx = subprocess.Popen([NGINX, "-p", self.dir, "-c", conf],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                       preexec_fn=dqtest._die_with_parent)
-        wait_for(self._port_open, 10, what="nginx")
-
-    def _port_open(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-            return True
-        except OSError:
-            return False
+        wait_for(lambda: dqtest.port_open(self.port), 10, what="nginx")
 
     def req(self, method, path, body=None, key=None, headers=None, auth=True, timeout=30):
         hdrs = dict(headers or {})

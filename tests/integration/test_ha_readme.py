@@ -18,6 +18,7 @@ import tempfile
 
 import docs
 import dqtest
+import hatest
 from dqtest import BUILD, SRC, at_exit, check, eq, run, test
 
 DIR = tempfile.mkdtemp(prefix="dq-ha-walk-")
@@ -44,15 +45,6 @@ def blocks():
     text = docs.section(docs.section(docs.read("README.md"), 2, "High availability"),
                         3, "A group of three on one machine")
     return re.findall(r"^```sh\n(.*?)^```", text, re.M | re.S)
-
-
-def free_port(host):
-    import socket
-    s = socket.socket()
-    s.bind((host, 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def as_run(text, repl, front):
@@ -82,7 +74,7 @@ def the_walk_through_works_as_printed():
     for d in ("dqctl", "repd", "fcgi", "dispatcher"):
         os.symlink(os.path.join(BUILD, d), os.path.join(CWD, d))
     os.symlink(os.path.join(SRC, "conf"), os.path.join(CWD, "conf"))
-    repl = max(free_port("127.0.0.%d" % i) for i in (2, 3, 4))
+    repl = max(hatest.free_port_on("127.0.0.%d" % i) for i in (2, 3, 4))
     front = dqtest.free_port()
     outs = []
     for k, text in enumerate(bs):

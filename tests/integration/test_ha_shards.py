@@ -12,6 +12,7 @@ import subprocess
 
 import apispec
 import dqtest
+import hatest
 from dqtest import NGINX, SRC, Stack, check, eq, run, test, wait_for
 
 A = B = None
@@ -34,22 +35,11 @@ def setup():
     A, B = Stack(), Stack()
     PORT = dqtest.free_port()
     apispec.dq_ports.add(PORT)
-    d = A.dir
-    dqtest.write(os.path.join(d, "shards.conf"), front_conf([A, B], PORT))
-    conf = dqtest.write(os.path.join(d, "front.conf"), """
-%s
-worker_processes 1;
-daemon off;
-pid %s/front.pid;
-error_log %s/front.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path %s/front-body;
-    proxy_temp_path %s/front-proxy;
-    include %s/shards.conf;
-}
-""" % ("user root;" if os.geteuid() == 0 else "", d, d, d, d, d))
+    d = os.path.join(A.dir, "front")
+    os.makedirs(d)
+    shards = dqtest.write(os.path.join(d, "shards.conf"), front_conf([A, B], PORT))
+    conf = dqtest.write(os.path.join(d, "nginx.conf"),
+                        hatest.nginx_http_conf(d, shards, "proxy_temp_path"))
     p = dqtest.Proc("front", [NGINX, "-p", d, "-c", conf], os.path.join(d, "front-out.log"))
     p.start()
     dqtest.at_exit(p.stop)
