@@ -23,6 +23,12 @@ ctl_err(const char *what, enum dq_err e)
 {
 	char master[REPL_URL_LEN];
 
+	if (e == DQ_ERR_NOT_ACKED) {
+		fprintf(stderr, "dqctl: %s: made on the master, but a majority of the "
+		    "replication group did not confirm it in time: a failover now "
+		    "could undo it (see that it is there later)\n", what);
+		return 1;
+	}
 	if (e != DQ_ERR_NOT_MASTER) {
 		fprintf(stderr, "dqctl: %s: %s\n", what, dq_strerror(e));
 		return 1;
@@ -89,14 +95,15 @@ cmd_account_add(struct ctl *c)
 		    c->argv[0]);
 		return 1;
 	}
-	if (e != DQ_OK)
+	if (e != DQ_OK && e != DQ_ERR_NOT_ACKED)
 		return ctl_err("account add", e);
+	/* made on the master even when not acknowledged: shown, and said */
 	printf("account: %s\napi_key: %s\n", a.name, key);
 	if (sign_with_key)
 		printf("signing_secret: (the API key; --sign-with-api-key)\n");
 	else
 		printf("signing_secret: %s\n", secret);
-	return 0;
+	return e == DQ_OK ? 0 : ctl_err("account add", e);
 }
 
 static int
@@ -132,10 +139,11 @@ cmd_account_rotate(struct ctl *c)
 		fprintf(stderr, "usage: dqctl account rotate-key NAME\n");
 		return 2;
 	}
-	if ((e = store_account_rotate_key(c->st, c->argv[0], key)) != DQ_OK)
+	e = store_account_rotate_key(c->st, c->argv[0], key);
+	if (e != DQ_OK && e != DQ_ERR_NOT_ACKED)
 		return ctl_account_err(c->argv[0], e);
 	printf("api_key: %s\n", key);
-	return 0;
+	return e == DQ_OK ? 0 : ctl_err("rotate-key", e);
 }
 
 static int

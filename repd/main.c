@@ -156,18 +156,18 @@ repd_start(struct store *st, const struct dq_conf *c)
 	return -1;
 }
 
-static void
+static int
 repd_beat_start(pthread_t *t)
 {
 	sigset_t all, old;
+	int started;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(t, NULL, repd_beat, NULL) != 0) {
-		log_warn("pthread_create");
-		*t = 0;
-	}
+	if (!(started = pthread_create(t, NULL, repd_beat, NULL) == 0))
+		log_warnx("cannot start the liveness thread");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return started;
 }
 
 static void
@@ -226,7 +226,8 @@ main(int argc, char **argv)
 {
 	struct dq_conf c;
 	struct store *st = NULL;
-	pthread_t beat = 0;
+	pthread_t beat;
+	int beat_started = 0;
 	const char *path = NULL;
 	char err[512];
 	int rc, ch, check = 0, use_syslog = 0, lock;
@@ -268,11 +269,11 @@ main(int argc, char **argv)
 	if (repd_start(st, &c) == 0) {
 		log_info("replicating at %s (priority %lld)", c.repl_listen,
 		    (long long)c.repl_priority);
-		repd_beat_start(&beat);
+		beat_started = repd_beat_start(&beat);
 		repd_loop(st, &c);
 	}
 	atomic_store(&beating, 0);
-	if (beat != 0)
+	if (beat_started)
 		pthread_join(beat, NULL);
 	/* first say so: this member stops taking writes before it stops acking */
 	group_update(st, NULL, dqtime_now_ms(), 1);
