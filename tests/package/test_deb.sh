@@ -75,13 +75,15 @@ hardened() {
 	mkdir -p "$W/x" && dpkg-deb -x "$DEB" "$W/x" &&
 	# control-flow protection (-fcf-protection) is not among them on Debian 12
 	hardening-check --nocfprotection "$W/x/usr/sbin/dq-fcgi" "$W/x/usr/sbin/dq-dispatcher" \
-	    "$W/x/usr/sbin/dqctl"
+	    "$W/x/usr/sbin/dqctl" "$W/x/usr/sbin/dq-repd"
 }
 t "hardening-check: PIE, stack protector, fortify, relro, bind now" hardened
 
 contents() {
 	dpkg-deb -c "$DEB" >"$W/contents" &&
 	for f in ./usr/sbin/dq-fcgi ./usr/sbin/dq-dispatcher ./usr/sbin/dqctl \
+	    ./usr/sbin/dq-repd ./lib/systemd/system/dq-repd.service \
+	    ./usr/share/man/man8/dq-repd.8.gz ./usr/share/doc/dq/examples/ha/nginx-dq-group.conf \
 	    ./etc/dq/dq.conf ./etc/dq/nginx-dq.conf ./etc/dq/apache-dq.conf \
 	    ./lib/systemd/system/dq-fcgi.service ./lib/systemd/system/dq-dispatcher.service \
 	    ./usr/lib/tmpfiles.d/dq.conf ./usr/lib/sysusers.d/dq.conf \

@@ -53,6 +53,8 @@ INSTALLED=yes
 
 installed() {
 	for f in /usr/local/sbin/dq-fcgi /usr/local/sbin/dq-dispatcher /usr/local/sbin/dqctl \
+	    /usr/local/sbin/dq-repd $LIB/systemd/system/dq-repd.service \
+	    /usr/local/share/man/man8/dq-repd.8 \
 	    /etc/dq/dq.conf /etc/dq/nginx-dq.conf /etc/dq/apache-dq.conf \
 	    $LIB/systemd/system/dq-fcgi.service $LIB/systemd/system/dq-dispatcher.service \
 	    $LIB/sysusers.d/dq.conf $LIB/tmpfiles.d/dq.conf \
