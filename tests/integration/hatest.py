@@ -181,7 +181,18 @@ class Member:
                 if p is None or p.poll() is not None:
                     self._spawn(name)
         if "dq-fcgi" in (names or ("dq-fcgi",)):
-            wait_for(lambda: os.path.exists(self.sock), 10, what=self.name + " socket")
+            # the socket file of an earlier life may still be there
+            wait_for(self.listening, 20, 0.05, what=self.name + "'s dq-fcgi")
+
+    def listening(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(self.sock)
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
 
     def supervise(self):
         """One look, as systemd would: start again what ended (its caller

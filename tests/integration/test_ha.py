@@ -350,19 +350,36 @@ def nothing_stays_active():
 
 
 @test
+def a_fourth_member_joins_with_an_empty_disk():
+    m4 = G.add_member()                 # a new address; it knows the others
+    m4.start("dq-repd")
+    G.wait_role(m4, "replica", 60)
+    m4.start("dq-fcgi", "dq-dispatcher")
+    master = G.master()
+    status, _, job = master.fcgi("POST", "/v1/jobs", job_body(delay="1h"))
+    eq(status, 201)
+    wait_for(lambda: m4.fcgi("GET", "/v1/jobs/" + job["id"])[0] == 200, 20,
+             what="the fourth member to follow")
+    out = master.ctl("group").stdout
+    check(re.search(r"^%s\s+replica\s+connected" % re.escape(m4.addr), out, re.M), out)
+
+
+@test
 def a_member_can_be_removed():
     master = G.master()
-    gone = next(m for m in G.members if m is not master)
+    gone = G.members[-1]                # the fourth: the group is three again
+    check(gone is not master, "the new member did not become master")
     gone.stop()
     r = master.ctl("group", "remove", gone.addr)
     check("removed" in r.stdout, r.stdout)
     wait_for(lambda: gone.addr not in master.ctl("group", ok=False).stdout, 10,
              what="the member to leave the list")
-    # the two left are a group of two: writes still need both, and go on
+    # the three left go on, and all of them have forgotten it
     status, _, _ = master.fcgi("POST", "/v1/jobs", job_body(delay="1h"))
-    eq(status, 201, "a write in the group of two")
-    other = next(m for m in G.members if m not in (master, gone))
-    check(gone.addr not in other.ctl("group").stdout, "gone from every member")
+    eq(status, 201, "a write in the group of three")
+    for m in G.members[:3]:
+        wait_for(lambda: gone.addr not in m.ctl("group").stdout, 10,
+                 what="%s to forget the removed member" % m.name)
 
 
 if __name__ == "__main__":
