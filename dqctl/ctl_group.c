@@ -19,7 +19,7 @@
 #include "ctl.h"
 
 #define CTL_GROUP_NOTE		"group.create"	/* dq-repd reads it (repd/main.c) */
-#define CTL_MEMBERSHIP		"__db.membership"
+#define CTL_MEMBERSHIP		"__db.rep.system"	/* Berkeley DB: the group it is in */
 #define CTL_REMOVE_WAIT_MS	30000
 
 static int

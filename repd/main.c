@@ -35,7 +35,7 @@
 #define REPD_SLOW_MS		1000	/* members, senders, TCP_NODELAY */
 #define REPD_WATCHDOG_S		60
 #define REPD_CREATOR_FILE	"group.create"	/* dqctl init: found the group */
-#define REPD_MEMBERSHIP_FILE	"__db.membership"	/* Berkeley DB's group record */
+#define REPD_MEMBERSHIP_FILE	"__db.rep.system"	/* Berkeley DB: the group it is in */
 
 static volatile sig_atomic_t	stop_requested;
 static atomic_int		beating = 1;

@@ -105,6 +105,15 @@ def health_metrics_and_dqctl_show_the_group():
     out = master.ctl("group").stdout
     check(re.search(r"^master: %s \(%s\)" % (re.escape(master.addr), re.escape(master.url)),
                     out, re.M), out)
+    # a second founder is refused; an account is made on the master only
+    for m in G.members:
+        r = m.ctl("init", ok=False)
+        eq(r.returncode, 1, "dqctl init on a member")
+        check("already a member" in r.stderr, r.stderr)
+        if m is not master:
+            r = m.ctl("account", "add", "nope", ok=False)
+            eq(r.returncode, 1, "dqctl account add on a replica")
+            check("not the master" in r.stderr and master.url in r.stderr, r.stderr)
     for m in G.members:
         row = re.search(r"^%s\s+(\S+)\s+(.+?)\s{2,}(\d+/\d+)\s+(\S+) s, (\d+) B" %
                         re.escape(m.addr), out, re.M)
