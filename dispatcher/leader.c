@@ -29,7 +29,7 @@ leader_tick(struct disp *d, int64_t now)
 	if (!store_replicated(d->st))
 		return 1;
 	since = repl_master_since(&gen);
-	if (store_role(d->st) != STORE_ROLE_MASTER || !repl_master(now) || since == 0) {
+	if (!store_writable(d->st) || since == 0) {
 		if (d->master_since != 0)
 			log_info("this member is not the master any more: deliveries "
 			    "stop here (%d in flight finish, but are not recorded)",

@@ -9,12 +9,10 @@
 #include <strings.h>
 
 #include "auth.h"
-#include "dqtime.h"
 #include "handlers.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
-#include "repl.h"
 #include "router.h"
 
 #define R_PUBLIC	0x1	/* no API key needed, even under /v1 */
@@ -128,7 +126,7 @@ router_writable(struct req *q, struct resp *r)
 	if (!store_replicated(q->st) || strcmp(q->method, "GET") == 0 ||
 	    strcmp(q->method, "HEAD") == 0)
 		return 0;
-	if (store_role(q->st) == STORE_ROLE_MASTER && repl_master(dqtime_now_ms()))
+	if (store_writable(q->st))
 		return 0;
 	resp_not_master(r, q);
 	return -1;

@@ -393,6 +393,9 @@ int	store_replicated(const struct store *);
 /* This member's role now, from the environment (cheap: every request).
  * Without replication, always master. */
 enum store_role store_role(struct store *);
+/* May this process write now?  Without replication, yes; in a group, when
+ * this member is the master and its dq-repd is there and says so. */
+int	store_writable(struct store *);
 
 struct store_repl_status {
 	enum store_role	role;

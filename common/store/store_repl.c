@@ -165,12 +165,18 @@ repl_open_dbs(struct store *st)
 	return DQ_ERR_SYNCING;
 }
 
+int
+store_writable(struct store *st)
+{
+	/* a master whose dq-repd is gone can have nothing acknowledged */
+	return !st->repl || (store_role(st) == STORE_ROLE_MASTER &&
+	    repl_master(dqtime_now_ms()));
+}
+
 enum dq_err
 store_repl_admit(struct store *st, int write)
 {
-	/* a master whose dq-repd is gone can have nothing acknowledged */
-	if (write && !st->create && (store_role(st) != STORE_ROLE_MASTER ||
-	    !repl_master(dqtime_now_ms())))
+	if (write && !st->create && !store_writable(st))
 		return DQ_ERR_NOT_MASTER;
 	return st->dbs_open ? DQ_OK : repl_open_dbs(st);
 }
