@@ -73,8 +73,13 @@ def the_front_end_sends_writes_to_the_master():
         eq(r.status, 201, "create through the front end")
         ids.add(r.json["id"])
     eq(len(ids), 20)
-    # reads go to any member; a list through the front end pages with any
+    # reads go to any member, each from its copy (which may lag: wait until
+    # all have the jobs); a list through the front end pages with any
     # member's cursor (the group shares its key)
+    total = G.master().fcgi("GET", "/v1/jobs?limit=1")[2]["total"]
+    for m in G.members:
+        wait_for(lambda: m.fcgi("GET", "/v1/jobs?limit=1")[2]["total"] == total, 10,
+                 0.05, m.name + " to have every job")
     r = G.req("GET", "/v1/jobs?limit=5")
     eq(r.status, 200)
     seen = {j["id"] for j in r.json["data"]}
