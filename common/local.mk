@@ -36,6 +36,7 @@ common_libdqcommon_a_SOURCES = \
 	common/store/store_int.h \
 	common/store/store_job.c \
 	common/store/store_jobidx.c \
+	common/store/store_keep.c \
 	common/store/store_keys.c \
 	common/store/store_meta.c \
 	common/store/store_queue.c \

@@ -252,9 +252,24 @@ enum dq_err store_leases_stale(struct store *, store_stale_fn, void *arg,
 enum dq_err store_callbacks_claim(struct store *, int64_t now, int max,
 	    int64_t hold_until, struct job *out, int *n, int64_t *next_due);
 
-/* Housekeeping, each in bounded batches (*done counts what it removed). */
-enum dq_err store_expire_keys(struct store *, int64_t now, int max, int *done);
-enum dq_err store_retain(struct store *, int64_t finished_before, int max, int *done);
+/*
+ * Housekeeping sweeps, each one short transaction: it removes at most max
+ * entries, oldest first, and stops once budget_us have passed inside it
+ * (the store's writer lock is held meanwhile).  more says that it stopped
+ * before everything due was gone: call again.
+ */
+struct store_sweep {
+	int64_t	before;		/* in: what expired, or finished, before this */
+	int	max;		/* in */
+	int	budget_us;	/* in */
+	int	done;		/* out: entries removed */
+	int	more;		/* out */
+};
+/* Dedupe and Idempotency-Key rows past their 24 hours. */
+enum dq_err store_expire_keys(struct store *, struct store_sweep *);
+/* Finished jobs (completed, failed, cancelled) with no callback still to
+ * make, with their attempts. */
+enum dq_err store_retain(struct store *, struct store_sweep *);
 enum dq_err store_checkpoint(struct store *);
 /* Write dirty cache pages in the background until pct percent are clean,
  * so that requests rarely have to write one out to make room. */

@@ -14,7 +14,7 @@
  *   due        qkey | due_at | id -> ""       pending jobs, per queue
  *   leases     lease_until | id -> owner      active jobs
  *   cbdue      cb_due_at | id -> ""           callbacks to make
- *   finished   finished_at | id -> ""         terminal jobs, for retention
+ *   finished   finished_at | id -> ""         jobs retention may remove
  *   dedupe     u32 account | key -> id | created
  *   idem       u32 account | key -> id | created | body hash
  *   expiry     expires | kind | u32 account | key -> ""
@@ -114,12 +114,20 @@ size_t	key_acct_str(unsigned char *, uint32_t account, const char *s);
 /* One page of ids from a listing index (store_job.c). */
 int	store_idx_page(struct store *, DB_TXN *, const unsigned char *dim,
 	    size_t dl, const struct store_list_query *, char (*ids)[ID_JOB_LEN + 1],
-	    int *n, int *more);
+	    int64_t *created, int *n, int *more);
 /* Up to max (t, id) keys with t <= now under prefix; *next: the first after. */
 int	store_scan_due(struct store *, DB_TXN *, int dbi, const unsigned char *prefix,
 	    size_t pl, int64_t now, int max, char (*ids)[ID_JOB_LEN + 1], int *n,
 	    int64_t *next);
 
+/*
+ * Whether retention may remove a job: it is finished (completed, failed or
+ * cancelled) and has no callback still to make.  The finished index holds
+ * exactly these.  dq 0.1.0 indexed every finished job, so a store it wrote
+ * may also hold entries of jobs whose callback is pending: retention drops
+ * such an entry when it meets it, and the callback's end writes it again.
+ */
+int	store_job_removable(const struct job *);
 /* Job index maintenance: everything derived from a job (store_jobidx.c). */
 int	store_job_apply(struct store *, DB_TXN *, const struct job *old,
 	    const struct job *new_);

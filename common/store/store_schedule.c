@@ -191,7 +191,7 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 	*a->n = 0;
 	dl = key_dim(dim, a->q->account, DIM_SCHEDULES, NULL, NULL, 0);
 	if ((ret = store_count_get(st, txn, dim, dl, a->total)) != 0 ||
-	    (ret = store_idx_page(st, txn, dim, dl, a->q, ids, &found, a->more)) != 0)
+	    (ret = store_idx_page(st, txn, dim, dl, a->q, ids, NULL, &found, a->more)) != 0)
 		return ret;
 	for (i = 0; i < found; i++) {
 		if ((ret = sched_read(st, txn, ids[i], 0, &a->out[i])) != 0)
