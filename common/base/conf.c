@@ -58,6 +58,7 @@ static const struct conf_key conf_keys[] = {
 	{ "wakeup_socket", CT_STRING, F(wakeup_socket), 0, 0, "none" },
 	{ "metrics_token", CT_STRING, F(metrics_token), 0, 0, "none" },
 	{ "log_level", CT_LOGLEVEL, F(log_level), 0, 0, "info" },
+	{ "log_requests", CT_BOOL, F(log_requests), 0, 0, "no" },
 	{ "test_clock_file", CT_STRING, F(test_clock_file), 0, 0, "none" },
 };
 #undef F

@@ -38,6 +38,7 @@ struct dq_conf {
 	char	*wakeup_socket;		/* default: DATA_DIR/wakeup.sock */
 	char	*metrics_token;
 	int	 log_level;
+	int	 log_requests;		/* a line per API request, at info */
 	char	*test_clock_file;	/* test only: ms added to the schedule clock */
 };
 

@@ -77,11 +77,15 @@ def a_process_killed_holding_locks_does_not_hang_dq():
 
 
 def janitor(stack):
-    """The dispatcher's child process (its janitor), or None."""
+    """The dispatcher's janitor (a child process called dq-janitor), or None."""
     pid = stack.procs["dq-dispatcher"].pid
+    kids = []
     try:
         with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            kids = [int(x) for x in f.read().split()]
+            for kid in map(int, f.read().split()):
+                with open("/proc/%d/comm" % kid) as c:
+                    if c.read().strip() == "dq-janitor":
+                        kids.append(kid)
     except OSError:
         return None
     return kids[0] if len(kids) == 1 else None
