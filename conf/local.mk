@@ -12,11 +12,12 @@ dqexamplesdir = $(docdir)/examples
 dist_dqexamples_DATA = conf/DB_CONFIG
 shexamplesdir = $(docdir)/examples/shared-hosting
 dist_shexamples_DATA = conf/shared-hosting/htaccess
-shexamples_DATA = conf/shared-hosting/crontab
+shexamples_DATA = conf/shared-hosting/crontab conf/shared-hosting/logrotate.conf
 shexamples_SCRIPTS = conf/shared-hosting/dq.fcgi
 
 DQ_GENERATED = conf/dq-fcgi.service conf/dq-dispatcher.service \
-	conf/shared-hosting/dq.fcgi conf/shared-hosting/crontab
+	conf/shared-hosting/dq.fcgi conf/shared-hosting/crontab \
+	conf/shared-hosting/logrotate.conf
 if SYSTEMD_UNITS
 systemdsystemunit_DATA = conf/dq-fcgi.service conf/dq-dispatcher.service
 endif
@@ -43,6 +44,7 @@ conf/dq-fcgi.service: $(srcdir)/conf/dq-fcgi.service.in
 conf/dq-dispatcher.service: $(srcdir)/conf/dq-dispatcher.service.in
 conf/shared-hosting/dq.fcgi: $(srcdir)/conf/shared-hosting/dq.fcgi.in
 conf/shared-hosting/crontab: $(srcdir)/conf/shared-hosting/crontab.in
+conf/shared-hosting/logrotate.conf: $(srcdir)/conf/shared-hosting/logrotate.conf.in
 
 install-data-local: install-dq-conf
 uninstall-local: uninstall-dq-conf

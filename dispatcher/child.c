@@ -77,7 +77,7 @@ child_enter(int kind, const struct dq_conf *c, pid_t parent)
 	/* SIGALRM kills: a child's watchdog needs no handler */
 	sig_daemon(child_on_term, SIG_DFL);
 #ifdef __linux__
-	(void)prctl(PR_SET_NAME, child_kinds[kind].name + 3);	/* ps -o comm */
+	(void)prctl(PR_SET_NAME, child_kinds[kind].name);	/* ps -o comm */
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
 	if (getppid() != parent)

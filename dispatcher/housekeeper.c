@@ -1,28 +1,36 @@
 /*
  * The housekeeper: a child of the dispatcher (child.c) that keeps the store
  * tidy and its pages written, so that the dispatcher's loop never does.
- * Every second it flushes the log (the dispatcher commits without flushing:
- * at most a second of its bookkeeping can be lost in a power cut, which only
- * means some work is delivered again), writes dirty cache pages out until a
- * fifth of the cache is clean (so that requests rarely have to write one to
- * make room), and removes finished jobs past `retention`; every ten seconds
- * it removes expired dedupe and Idempotency-Key rows; every minute it
- * checkpoints (old log files are then removed, DB_LOG_AUTO_REMOVE).
+ *
+ * Five times a second it flushes the log.  The dispatcher and its children
+ * commit without writing the log (STORE_LAZY): a fraction of a second of
+ * their bookkeeping can be lost in a power cut, which only means some work
+ * is delivered again.  Frequent flushes also leave little for the fsync
+ * that Berkeley DB makes when it switches log files, during which every
+ * commit waits.  Every second it writes dirty cache pages out until a fifth
+ * of the cache is clean (so that requests rarely have to write one to make
+ * room) and removes finished jobs past `retention`.  Every ten seconds it
+ * removes expired dedupe and Idempotency-Key rows.  Every thirty seconds it
+ * checkpoints (old log files are then removed, DB_LOG_AUTO_REMOVE).  A
+ * checkpoint stalls writers twice over: while it writes a page that
+ * everyone updates (a counter, the last leaf of jobs.db) it first flushes
+ * the log, and its fsyncs keep the disk busy; half a minute's pages at a
+ * time is a compromise between fewer stalls and shorter ones.
  *
  * Why a process of its own: writing pages out waits for the disk, for as
- * long as the disk takes (a checkpoint writes everything dirtied in a
- * minute, 100 MB and more under load), and removals are writes that queue
- * behind the store's writer lock like everyone's.  In the dispatcher's loop
- * either delays every delivery due meanwhile; here they delay nothing but
- * housekeeping.  A process rather than a thread because each process has
- * one store handle, opened without DB_THREAD (notes/berkeley-db.md), and a
- * process that dies in the store is cleaned up by the janitor like any.
+ * long as the disk takes, and removals are writes that queue behind the
+ * store's writer lock like everyone's.  In the dispatcher's loop either
+ * delayed every delivery due meanwhile (by 0.25-1 s at each checkpoint);
+ * here they delay nothing but housekeeping.  A process rather than a thread
+ * because each process has one store handle, opened without DB_THREAD
+ * (notes/berkeley-db.md), and a process that dies in the store is cleaned
+ * up by the janitor like any other.
  *
  * Removals are sweeps of short transactions (store_keep.c): each stops
  * after a few milliseconds, and the next starts after a pause, so a create
  * or a delivery result never waits long behind one.  A backlog (retention
  * shortened, or the housekeeper stopped a while) is worked off at thousands
- * of jobs a second, a second of sweeping at a time between the other work.
+ * of jobs a second, sweeping between the log flushes.
  */
 #include "config.h"
 
@@ -33,13 +41,14 @@
 #include "log.h"
 #include "disp.h"
 
-#define HK_TICK_MS		1000	/* log flush, trickle, retention */
+#define HK_FLUSH_MS		200	/* log flush */
+#define HK_TICK_MS		1000	/* trickle, retention */
 #define HK_KEYS_MS		10000
-#define HK_CHECKPOINT_MS	60000
+#define HK_CHECKPOINT_MS	30000
 #define HK_SWEEP_MAX		256	/* entries per transaction, */
 #define HK_SWEEP_BUDGET_US	2000	/* and time inside it at most */
 #define HK_SWEEP_PAUSE_MS	1	/* between two: the writers waiting go first */
-#define HK_PASS_MS		1000	/* sweeping before the other work again */
+#define HK_PASS_MS		HK_FLUSH_MS	/* sweeping before the other work again */
 #define HK_TRICKLE_CLEAN_PCT	20
 #define HK_DISK_BACKOFF_MS	30000
 #define HK_WATCHDOG_S		300	/* a round this long is stuck: exit */
@@ -48,10 +57,12 @@
 struct keeper {
 	const struct dq_conf	*conf;
 	struct store		*st;
-	int64_t			 next_tick;	/* monotonic ms */
+	int64_t			 next_flush;	/* monotonic ms */
+	int64_t			 next_tick;
 	int64_t			 next_keys;
 	int64_t			 next_checkpoint;
 	int64_t			 disk_trouble_until;	/* no page writing before */
+	int			 retain_more;	/* retention stopped short */
 };
 
 typedef enum dq_err (*keep_sweep_fn)(struct store *, struct store_sweep *);
@@ -112,20 +123,24 @@ static int
 keep_round(struct keeper *k)
 {
 	int64_t mono = dqtime_mono_ms(), now = dqtime_now_ms();
-	int more;
 
-	if (mono >= k->next_tick) {
+	if (mono >= k->next_flush) {
 		if (store_sync(k->st) != DQ_OK)
 			log_warnx("cannot flush the store's log");
+		k->next_flush = mono + HK_FLUSH_MS;
+	}
+	if (mono >= k->next_keys)	/* again at once if it stopped short */
+		k->next_keys = keep_sweep(k, store_expire_keys, now, "expired keys") ?
+		    mono : mono + HK_KEYS_MS;
+	if (mono < k->next_tick && !k->retain_more)
+		return 0;
+	if (mono >= k->next_tick) {
 		keep_pages(k, mono);
 		k->next_tick = mono + HK_TICK_MS;
 	}
-	if (mono >= k->next_keys) {
-		(void)keep_sweep(k, store_expire_keys, now, "expired keys");
-		k->next_keys = mono + HK_KEYS_MS;
-	}
-	more = keep_sweep(k, store_retain, now - k->conf->retention_ms, "retention");
-	return more;
+	k->retain_more = keep_sweep(k, store_retain, now - k->conf->retention_ms,
+	    "retention");
+	return k->retain_more;
 }
 
 void
@@ -148,7 +163,7 @@ housekeeper_run(const struct dq_conf *c)
 		if (keep_round(&k))
 			continue;
 		alarm(0);
-		if ((wait = k.next_tick - dqtime_mono_ms()) > 0)
+		if ((wait = k.next_flush - dqtime_mono_ms()) > 0)
 			dqtime_sleep_ms(wait);
 	}
 	alarm(0);

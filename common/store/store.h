@@ -24,7 +24,7 @@
 #include "schedule.h"
 
 #define STORE_CREATE	0x1	/* dqctl init: create the environment */
-#define STORE_LAZY	0x2	/* commits are not flushed: call store_sync() */
+#define STORE_LAZY	0x2	/* commits are not written: call store_sync() */
 
 #define ACCOUNT_NAME_MAX	64
 
@@ -53,9 +53,12 @@ enum dq_err store_failchk(struct store *);
  * The dispatcher's janitor calls it ten times a second. */
 enum dq_err store_expire_locks(struct store *);
 /*
- * Flush the log to disk.  A STORE_LAZY process (the dispatcher) calls it
- * every second: its own bookkeeping may then be lost for at most that long
- * in a power cut, which only means some work is delivered again.
+ * Flush the log to disk.  STORE_LAZY processes (the dispatcher and its
+ * children) leave their commits in the shared log buffer, which the next
+ * commit of another process or this flush writes out: the dispatcher's
+ * housekeeper calls it five times a second, so their own bookkeeping may
+ * be lost for at most that long in a power cut or a recovery, which only
+ * means some work is delivered again.
  */
 enum dq_err store_sync(struct store *);
 /* Is the environment usable?  (healthz) */

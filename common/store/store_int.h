@@ -63,7 +63,7 @@ struct store {
 	DB_ENV		*env;
 	DB		*db[DBI_COUNT];
 	int		 sync;		/* enum conf_sync */
-	int		 lazy;		/* STORE_LAZY: no flush at commit */
+	int		 lazy;		/* STORE_LAZY: commits left in the log buffer */
 	int		 txn_wrote_queue;	/* this transaction created a queue record */
 	struct store_delta deltas[STORE_DELTAS];	/* this transaction's counters */
 	int		 ndeltas;

@@ -468,8 +468,9 @@ def fmt_ms(v):
     return "%.1f" % v if v == v else "-"
 
 
-def report_window(k, t0, t1, rec, sink_late, watch, retention_s):
+def report_window(k, t0, t1, rec, sink_late, watch, retention_s, noise):
     lat = [l for s, l, st in rec.creates if t0 <= s < t1 and st in (200, 201)]
+    base = [l for s, l in noise if t0 <= s < t1]
     errors = sum(1 for s, _, st in rec.creates if t0 <= s < t1 and st not in (200, 201))
     late = [l for s, l in sink_late if t0 <= s < t1]
     smp = [x for x in watch.samples if t0 <= x[0] < t1]
@@ -485,14 +486,54 @@ def report_window(k, t0, t1, rec, sink_late, watch, retention_s):
               fmt_ms(pct(lat, 50)), fmt_ms(pct(lat, 99)), fmt_ms(max(lat or [float("nan")])),
               fmt_ms(pct(late, 50)), fmt_ms(pct(late, 99)),
               fmt_ms(max(late or [float("nan")])), len(late)))
+    worst, seen = [], set()
+    for st, l in sorted(((st, l) for st, l in sink_late if t0 <= st < t1),
+                        key=lambda x: -x[1]):
+        if int(st) not in seen and len(worst) < 3:
+            seen.add(int(st))
+            worst.append("%d:%02d %.0f" % (divmod(int(st - watch.t_start), 60) + (l,)))
+    if worst:
+        print("#   latest first attempts (min:s after the start, ms): %s" % ", ".join(worst))
     procs = smp[-1][5] if smp else {}
     print("#   finished kept at most %d (retention allows about %d); data dir %.0f MB; "
           "logs %.1f MB (%.0f MB/day)" % (kept, allowed, data, logs / 1e6, log_day))
+    print("#   the machine: a sleeping process woke late by p50 %s p99 %s max %s ms; "
+          "load average %s" % (fmt_ms(pct(base, 50)), fmt_ms(pct(base, 99)),
+                               fmt_ms(max(base or [float("nan")])),
+                               " ".join(open("/proc/loadavg").read().split()[:3])))
     print("#   RssAnon kB / fds: %s" % ", ".join(
         "%s %s" % (role, "%d/%d" % st if st else "-") for role, st in sorted(procs.items())))
     sys.stdout.flush()
     return {"create_p99": pct(lat, 99), "late_p99": pct(late, 99),
-            "late_max": max(late or [0]), "kept": kept, "allowed": allowed}
+            "late_max": max(late or [0]), "kept": kept, "allowed": allowed,
+            "base_p99": pct(base, 99)}
+
+
+def jitter(out, seconds):
+    """The machine's own noise: a process that sleeps until a deadline every
+    10 ms writes how late it woke (ms), as the benchmarks' baseline does."""
+    end = time.time() + seconds
+    with open(out, "w", buffering=1 << 16) as f:
+        t = time.time()
+        while t < end:
+            t += 0.01
+            wait = t - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            f.write("%.3f %.3f\n" % (t, (time.time() - t) * 1000))
+
+
+def read_jitter(path):
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                w = line.split()
+                if len(w) == 2:
+                    out.append((float(w[0]), float(w[1])))
+    except OSError:
+        pass
+    return out
 
 
 def run_load(s, seconds, out):
@@ -561,6 +602,10 @@ def steady():
     watch.t_start = time.time()
     watch.start()
     load = run_load(s, seconds, out)
+    noise_out = os.path.join(s.dir, "jitter.txt")
+    noise = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--jitter", noise_out,
+                              str(seconds + 5)], preexec_fn=dqtest._die_with_parent)
+    dqtest.at_exit(noise.kill)
     windows, k, t0 = [], 0, watch.t_start
     while True:
         time.sleep(1)
@@ -570,7 +615,7 @@ def steady():
             rec.read(out)
             k += 1
             windows.append(report_window(k, t0, t0 + WINDOW, rec, lateness(rec, read_sink(
-                s.log("sink"))), watch, retention_s))
+                s.log("sink"))), watch, retention_s, read_jitter(noise_out)))
             t0 += WINDOW
         if ended:
             break
@@ -582,7 +627,7 @@ def steady():
     if t_end - t0 > 30:
         k += 1
         windows.append(report_window(k, t0, t_end, rec, lateness(rec, read_sink(
-            s.log("sink"))), watch, retention_s))
+            s.log("sink"))), watch, retention_s, read_jitter(noise_out)))
     print("# load average at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
 
     # Everything settles: delays (30 s), retries (10 s), approvals (20 s).
@@ -641,6 +686,9 @@ def steady():
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--jitter":
+        jitter(sys.argv[2], float(sys.argv[3]))
+        raise SystemExit(0)
     if len(sys.argv) > 1 and sys.argv[1] == "--load":
         port, key, rate, secs, out = sys.argv[2:7]
         signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
