@@ -78,7 +78,12 @@ child_enter(int kind, const struct dq_conf *c, pid_t parent)
 	sig_daemon(child_on_term, SIG_DFL);
 #ifdef __linux__
 	(void)prctl(PR_SET_NAME, child_kinds[kind].name);	/* ps -o comm */
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/*
+	 * A dispatcher that dies unannounced leaves its own locks for the
+	 * next one's failchk anyway; a child, perhaps waiting inside the store
+	 * on one of them, would not see a SIGTERM: it goes at once.
+	 */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
 	if (getppid() != parent)
 		_exit(0);

@@ -115,7 +115,7 @@ main_setup(struct disp *d, struct dq_conf *c)
 		return -1;
 	}
 	/* Idle connections kept for reuse: each costs memory and a descriptor
-	 * (about 50 kB here), and more than this many idle at once are rarely
+	 * (about 25 kB here), and more than this many idle at once are rarely
 	 * all wanted again soon; those past it are closed. */
 	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)(c->max_parallel <
 	    DISP_MAX_IDLE_CONNECTIONS ? c->max_parallel : DISP_MAX_IDLE_CONNECTIONS));

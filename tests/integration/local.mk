@@ -13,6 +13,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_dispatcher.py \
 	tests/integration/test_disk_full.py \
 	tests/integration/test_fastcgi.py \
+	tests/integration/test_housekeeping.py \
 	tests/integration/test_jobs_actions.py \
 	tests/integration/test_jobs_create.py \
 	tests/integration/test_jobs_list.py \
