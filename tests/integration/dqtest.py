@@ -72,6 +72,35 @@ def wait_for(cond, timeout=10.0, step=0.02, what="condition"):
     raise AssertionError("timed out waiting for %s" % what)
 
 
+def gone(pid):
+    """Whether a process has ended (a zombie counts)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ")[1][0] in "ZX"
+    except OSError:
+        return True
+
+
+def children(pid, name=None):
+    """Pids of a process's children, only those called name if given."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kids = [int(x) for x in f.read().split()]
+    except (OSError, TypeError):
+        return []
+    if name is None:
+        return kids
+    named = []
+    for kid in kids:
+        try:
+            with open("/proc/%d/comm" % kid) as f:
+                if f.read().strip() == name:
+                    named.append(kid)
+        except OSError:
+            pass
+    return named
+
+
 # --- sanitizer reports -----------------------------------------------------------
 # In a --enable-sanitizers build, every process this script starts (daemons,
 # dqctl, whatever the environment it is given is derived from) writes its

@@ -12,7 +12,7 @@ import signal
 import threading
 import time
 
-from dqtest import Stack, Target, Proc, check, eq, run, test, wait_for
+from dqtest import Proc, Stack, Target, check, children, eq, gone, run, test, wait_for
 import loadgen
 
 T = None
@@ -23,25 +23,8 @@ def setup():
     T = Target()
 
 
-def children(pid):
-    """{comm: [pid]} of a process's children."""
-    out = {}
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            kids = [int(x) for x in f.read().split()]
-    except OSError:
-        return out
-    for kid in kids:
-        try:
-            with open("/proc/%d/comm" % kid) as f:
-                out.setdefault(f.read().strip(), []).append(kid)
-        except OSError:
-            pass
-    return out
-
-
 def housekeeper(s):
-    kids = children(s.procs["dq-dispatcher"].pid).get("dq-housekeeper", [])
+    kids = children(s.procs["dq-dispatcher"].pid, "dq-housekeeper")
     return kids[0] if len(kids) == 1 else None
 
 
@@ -86,14 +69,6 @@ def retention_removes_finished_jobs_as_they_finish():
     for jid in (ids[0], ids[-1], cb["id"]):
         eq(s.req("GET", "/v1/jobs/" + jid).status, 404, "removed: " + jid)
     s.destroy()
-
-
-def gone(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(") ")[1][0] in "ZX"
-    except OSError:
-        return True
 
 
 @test

@@ -11,7 +11,7 @@ import subprocess
 import threading
 import time
 
-from dqtest import BUILD, Stack, check, eq, http_request, run, test, wait_for
+from dqtest import BUILD, Stack, check, children, eq, gone, http_request, run, test, wait_for
 
 S = None
 
@@ -78,25 +78,8 @@ def a_process_killed_holding_locks_does_not_hang_dq():
 
 def janitor(stack):
     """The dispatcher's janitor (a child process called dq-janitor), or None."""
-    pid = stack.procs["dq-dispatcher"].pid
-    kids = []
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            for kid in map(int, f.read().split()):
-                with open("/proc/%d/comm" % kid) as c:
-                    if c.read().strip() == "dq-janitor":
-                        kids.append(kid)
-    except OSError:
-        return None
+    kids = children(stack.procs["dq-dispatcher"].pid, "dq-janitor")
     return kids[0] if len(kids) == 1 else None
-
-
-def gone(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(") ")[1][0] in "ZX"
-    except OSError:
-        return True
 
 
 @test

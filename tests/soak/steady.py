@@ -295,14 +295,6 @@ class Load:
 
 # --- what the soak watches -----------------------------------------------------------------
 
-def children(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(x) for x in f.read().split()]
-    except (OSError, TypeError):
-        return []
-
-
 def comm(pid):
     try:
         with open("/proc/%d/comm" % pid) as f:
@@ -326,11 +318,11 @@ def dq_processes(s):
     out = {}
     master = s.procs["dq-fcgi"].pid
     out["fcgi master"] = master
-    for i, pid in enumerate(sorted(children(master))):
+    for i, pid in enumerate(sorted(dqtest.children(master))):
         out["fcgi worker %d" % (i + 1)] = pid
     disp = s.procs["dq-dispatcher"].pid
     out["dispatcher"] = disp
-    for pid in sorted(children(disp)):
+    for pid in sorted(dqtest.children(disp)):
         out[comm(pid).replace("dq-", "")] = pid
     return out
 
