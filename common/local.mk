@@ -2,11 +2,13 @@
 # grouped by concern; each group's headers are on the include path.
 noinst_LIBRARIES += common/libdqcommon.a
 common_libdqcommon_a_SOURCES = \
+	common/base/child.c common/base/child.h \
 	common/base/conf.c common/base/conf.h \
 	common/base/crypto.c common/base/crypto.h \
 	common/base/dqerr.h \
 	common/base/dqtime.c common/base/dqtime.h \
 	common/base/ids.c common/base/ids.h \
+	common/base/keyfile.c common/base/keyfile.h \
 	common/base/log.c common/base/log.h \
 	common/base/num.c common/base/num.h \
 	common/base/sig.c common/base/sig.h \
@@ -28,6 +30,7 @@ common_libdqcommon_a_SOURCES = \
 	common/ipc/metrics.c common/ipc/metrics.h \
 	common/ipc/shm.c common/ipc/shm.h \
 	common/ipc/wakeup.c common/ipc/wakeup.h \
+	common/store/janitor.c \
 	common/store/store.c common/store/store.h \
 	common/store/store_account.c \
 	common/store/store_admin.c \

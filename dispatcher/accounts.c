@@ -1,7 +1,8 @@
 /*
- * Accounts for signing, cached for a few seconds: signing needs the
- * account's HMAC keys for every transfer, and a key rotation must take
- * effect soon but not necessarily at once.
+ * Accounts for signing and for holding a disabled account's work, cached
+ * for a few seconds: signing needs the account's HMAC keys for every
+ * transfer, and a key rotation must take effect soon but not necessarily at
+ * once.  dqctl's accounts epoch (shm.h) empties the cache at once.
  */
 #include "config.h"
 
@@ -18,6 +19,12 @@ static struct {
 	struct account	a;
 	int64_t		at;	/* monotonic ms when read; 0: free */
 } cache[ACCOUNTS_CACHED];
+
+void
+accounts_forget(void)
+{
+	memset(cache, 0, sizeof(cache));
+}
 
 int
 accounts_get(struct disp *d, uint32_t id, struct account *out)

@@ -3,8 +3,8 @@
  * (main.c) calls disp_tick(), which claims work per queue (queues.c), starts
  * transfers (transfer.c) and returns abandoned leases (housekeep.c);
  * finished transfers are written back in batches (results.c).  Two child
- * processes (child.c) do what must not hold up deliveries: the janitor
- * (janitor.c) and the housekeeper (housekeeper.c).
+ * processes (child.c) do what must not hold up deliveries: the store's
+ * janitor (common/store/janitor.c) and the housekeeper (housekeeper.c).
  */
 #ifndef DQ_DISP_H
 #define DQ_DISP_H
@@ -19,25 +19,11 @@
 #include "job.h"
 #include "metrics.h"
 #include "store.h"
+#include "qset.h"
 
 #define DISP_QUANTUM		32	/* jobs claimed from one queue per turn */
 #define DISP_LEASE_MARGIN_MS	15000
 #define DISP_MAX_IDLE_CONNECTIONS	32	/* curl's connection cache */
-
-struct dqueue {
-	uint32_t	 account;
-	char		 name[JOB_QUEUE_MAX + 1];
-	int		 paused;
-	int64_t		 concurrency;	/* 0: unlimited */
-	double		 rate;		/* per second; 0: unlimited */
-	int64_t		 next_due;	/* earliest known pending job; 0: none */
-	int		 active;	/* transfers in flight from here */
-	double		 tokens;	/* rate bucket */
-	int64_t		 tokens_at;
-	int		 loaded;	/* settings read from the store */
-};
-
-struct queues;
 
 enum { CHILD_JANITOR = 0, CHILD_HOUSEKEEPER, CHILD_COUNT };
 
@@ -53,7 +39,8 @@ struct disp {
 	int			 wake_fd;
 	struct store_lease	 lease;
 	struct deliver_policy	 policy;
-	struct queues		*queues;
+	struct qset		*queues;
+	int			 acct_cap;	/* transfers in flight per account */
 	int			 running;	/* transfers in flight */
 	int			 stopping;
 	int64_t			 cb_next_due;	/* 0: none known */
@@ -64,6 +51,7 @@ struct disp {
 	int64_t			 next_summary;
 	struct met_totals	 last_totals;	/* at the last summary line */
 	struct disp_child	 children[CHILD_COUNT];
+	uint64_t		 accounts_epoch;	/* shm.h: accounts changed */
 };
 
 /* tick.c: do everything that is due; return ms until the next deadline. */
@@ -72,32 +60,39 @@ int64_t	disp_tick(struct disp *, int64_t now);
 void	disp_summary(struct disp *, int64_t now);
 void	disp_note_callback(struct disp *, int64_t due);
 
-/* queues.c */
-struct queues	*queues_new(void);
-void		 queues_free(struct queues *);
-struct dqueue	*queues_get(struct queues *, uint32_t account, const char *name);
+/* queues.c: which queue's work starts next (see there) */
 void		 queues_settings(struct dqueue *, const struct queue_info *);
-/* Read one queue's settings and first due job from the store. */
-void		 queues_load(struct disp *, struct dqueue *);
-void		 queues_note_due(struct dqueue *, int64_t due);
+/* A pending job of this queue is due at due (a wake-up, a retry, a firing). */
+void		 queues_job_due(struct disp *, uint32_t account, const char *queue,
+		    int64_t due);
+/* The queue's settings changed: read them and its first due job again. */
+void		 queues_reload(struct disp *, uint32_t account, const char *queue);
 /* Claim and start work fairly (round-robin over accounts, then queues). */
 void		 queues_dispatch(struct disp *, int64_t now);
 /* The earliest time a queue could have work to start (0: none). */
-int64_t		 queues_next_deadline(struct queues *, int64_t now);
-/* Reload every queue's settings and first due time from the store. */
-void		 queues_resync(struct disp *);
+int64_t		 queues_next_deadline(struct disp *, int64_t now);
+/* Rebuild from the store what queues have pending work; forget idle ones. */
+void		 queues_resync(struct disp *, int64_t now);
+/* Accounts were enabled or disabled: look at the held ones again. */
+void		 queues_accounts_changed(struct disp *);
+/* A transfer of the account (from queue q; NULL: a callback) starts or
+ * ends; due: when the job runs again (0: not pending). */
+void		 queues_xfer_started(struct disp *, struct dqueue *, uint32_t account);
+void		 queues_xfer_done(struct disp *, struct dqueue *, uint32_t account,
+		    int64_t due);
+/* How many more transfers the account may start now. */
+int		 queues_acct_room(struct disp *, uint32_t account);
 
-/* child.c: the helper processes. */
+/* child.c: the helper processes, the store's janitor
+ * (store_janitor_run()) and the housekeeper. */
 void		 children_start(struct disp *);
 void		 children_watch(struct disp *);	/* another for one that ended */
 void		 children_stop(struct disp *);
-/* In a child: go on?  (No SIGTERM came, and the dispatcher lives.) */
-int		 child_running(void);
 
-/* janitor.c: ends expired lock waits and runs failchk. */
-void		 janitor_run(const struct dq_conf *);
-/* housekeeper.c: retention, key expiry, log flush, trickle, checkpoint. */
-void		 housekeeper_run(const struct dq_conf *);
+/* housekeeper.c: retention, key expiry, log flush, trickle, checkpoint.
+ * The body of a child of parent (see store_janitor_run()): never returns. */
+void		 housekeeper_run(const struct dq_conf *, pid_t parent)
+		    __attribute__((noreturn));
 
 /* transfer.c */
 int	xfer_start_job(struct disp *, struct dqueue *, const struct job *);
@@ -116,5 +111,6 @@ void	housekeep_leases(struct disp *, int64_t now);
 
 /* accounts.c: signing keys, cached briefly (a rotated key applies within seconds). */
 int	accounts_get(struct disp *, uint32_t id, struct account *out);
+void	accounts_forget(void);
 
 #endif

@@ -60,7 +60,6 @@ housekeep_leases(struct disp *d, int64_t now)
 	char ids[HK_BATCH][ID_JOB_LEN + 1];
 	struct stale s;
 	struct store_update u;
-	struct dqueue *q;
 	int n, i;
 
 	memset(&s, 0, sizeof(s));
@@ -76,7 +75,6 @@ housekeep_leases(struct disp *d, int64_t now)
 			continue;
 		log_warnx("%s: its dispatcher stopped during a delivery; "
 		    "it will be delivered again", ids[i]);
-		if ((q = queues_get(d->queues, s.account, s.queue)) != NULL)
-			queues_note_due(q, now);
+		queues_job_due(d, s.account, s.queue, now);
 	}
 }

@@ -37,8 +37,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "dqtime.h"
 #include "log.h"
+#include "sig.h"
 #include "disp.h"
 
 #define HK_FLUSH_MS		200	/* log flush */
@@ -143,13 +145,26 @@ keep_round(struct keeper *k)
 	return k->retain_more;
 }
 
+/* A transaction past HK_STORE_WATCHDOG_S gives up (store.h); a round past
+ * HK_WATCHDOG_S, or a transaction that does not, ends the process. */
+static void
+keep_on_alarm(int sig)
+{
+	static const char msg[] = "dq-housekeeper: stuck; exiting\n";
+
+	if (store_watchdog_fired())
+		return;
+	sig_die(msg, sizeof(msg) - 1, 3);
+}
+
 void
-housekeeper_run(const struct dq_conf *c)
+housekeeper_run(const struct dq_conf *c, pid_t parent)
 {
 	struct keeper k;
 	char err[512];
 	int64_t wait;
 
+	child_enter("dq-housekeeper", parent, keep_on_alarm);
 	memset(&k, 0, sizeof(k));
 	k.conf = c;
 	k.next_checkpoint = dqtime_mono_ms() + HK_CHECKPOINT_MS;
@@ -157,7 +172,7 @@ housekeeper_run(const struct dq_conf *c)
 		log_warnx("%s", err);
 		_exit(1);
 	}
-	store_set_watchdog(HK_STORE_WATCHDOG_S);
+	store_set_watchdog_ms(HK_STORE_WATCHDOG_S * 1000);
 	while (child_running()) {
 		alarm(HK_WATCHDOG_S);
 		if (keep_round(&k))
@@ -169,4 +184,5 @@ housekeeper_run(const struct dq_conf *c)
 	alarm(0);
 	(void)store_sync(k.st);
 	store_close(k.st);
+	_exit(0);
 }

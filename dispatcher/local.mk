@@ -6,8 +6,9 @@ dispatcher_dq_dispatcher_SOURCES = \
 	dispatcher/disp.h \
 	dispatcher/housekeep.c \
 	dispatcher/housekeeper.c \
-	dispatcher/janitor.c \
 	dispatcher/main.c \
+	dispatcher/qset.c \
+	dispatcher/qset.h \
 	dispatcher/queues.c \
 	dispatcher/results.c \
 	dispatcher/schedules.c \

@@ -21,6 +21,7 @@
 #include "ids.h"
 #include "log.h"
 #include "metrics.h"
+#include "shm.h"
 #include "sig.h"
 #include "wakeup.h"
 #include "disp.h"
@@ -53,8 +54,9 @@ on_alarm(int sig)
 	static const char msg[] = "dq-dispatcher: the loop is stuck; exiting so "
 	    "that the environment is recovered\n";
 
-	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	_exit(3);
+	if (store_watchdog_fired())
+		return;		/* the transaction gives up by itself */
+	sig_die(msg, sizeof(msg) - 1, 3);
 }
 
 static void
@@ -109,7 +111,13 @@ main_setup(struct disp *d, struct dq_conf *c)
 		log_warnx("%s", err);
 		return -1;
 	}
-	if ((d->queues = queues_new()) == NULL ||
+	d->acct_cap = (int)(c->max_parallel_per_account > 0 ?
+	    c->max_parallel_per_account : c->max_parallel / 4);
+	if (d->acct_cap > c->max_parallel)
+		d->acct_cap = (int)c->max_parallel;
+	if (d->acct_cap < 1)
+		d->acct_cap = 1;
+	if ((d->queues = qset_new()) == NULL ||
 	    (d->multi = main_multi = curl_multi_init()) == NULL) {
 		log_warnx("out of memory");
 		return -1;
@@ -120,6 +128,7 @@ main_setup(struct disp *d, struct dq_conf *c)
 	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)(c->max_parallel <
 	    DISP_MAX_IDLE_CONNECTIONS ? c->max_parallel : DISP_MAX_IDLE_CONNECTIONS));
 	metrics_open(c->data_dir);
+	shm_epoch_open(c->data_dir);
 	/* What an earlier dispatcher published is not known to this one. */
 	if (wakeup_map_open(c->data_dir) == 0)
 		wakeup_publish_reset();
@@ -199,13 +208,13 @@ main(int argc, char **argv)
 	sig_daemon(on_stop, on_alarm);
 	if (main_setup(&d, &c) == -1)
 		return 1;
-	store_set_watchdog(STORE_WATCHDOG_S);
-	log_info("dispatching from %s (max_parallel %lld)", c.data_dir,
-	    (long long)c.max_parallel);
+	store_set_watchdog_ms(STORE_WATCHDOG_S * 1000);
+	log_info("dispatching from %s (max_parallel %lld, %d per account)",
+	    c.data_dir, (long long)c.max_parallel, d.acct_cap);
 	main_loop(&d);
 	children_stop(&d);
 	curl_multi_cleanup(d.multi);
-	queues_free(d.queues);
+	qset_free(d.queues);
 	store_close(d.st);
 	curl_global_cleanup();
 	conf_free(&c);

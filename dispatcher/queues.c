@@ -1,8 +1,14 @@
 /*
- * The dispatcher's view of the queues: settings, the earliest known due
- * job, local in-flight counts and rate buckets.  Work is taken round-robin
- * over accounts and, within an account, over its queues, a quantum at a
- * time, so one busy queue cannot starve another.
+ * Which queue's work starts next.  Every queue with work is in one place:
+ * the heap (qset.h) while it waits for a time (its next due job, or its
+ * rate bucket), its account's ring while it can start work now, or nowhere
+ * while it cannot (paused, at its concurrency, nothing pending).  The tick
+ * moves the queues whose time has come from the heap to their rings, then
+ * serves the round of accounts: each in turn gets one queue's quantum, its
+ * queues in turn, so one account or one busy queue cannot starve another.
+ * An account has at most max_parallel_per_account transfers in flight (jobs
+ * and callbacks); at that, or while it is disabled, it leaves the round
+ * until a transfer ends or it is enabled.
  *
  * next_due may be early (a job was cancelled since) but is never late:
  * every path that makes a job pending lowers it (wake-up datagrams from
@@ -13,151 +19,14 @@
 #include "config.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "disp.h"
+#include "dqtime.h"
 #include "log.h"
-#include "num.h"
 #include "wakeup.h"
 
-struct acct {
-	uint32_t	  id;
-	struct dqueue	**q;
-	int		  n, cap, rr;
-};
-
-struct queues {
-	struct dqueue	**tab;		/* open addressing, power-of-two size */
-	size_t		  tabsz, count;
-	struct acct	 *accts;
-	int		  nacct, acap, rr;
-};
-
-struct queues *
-queues_new(void)
-{
-	struct queues *qs = calloc(1, sizeof(*qs));
-
-	if (qs == NULL)
-		return NULL;
-	qs->tabsz = 256;
-	if ((qs->tab = calloc(qs->tabsz, sizeof(*qs->tab))) == NULL) {
-		free(qs);
-		return NULL;
-	}
-	return qs;
-}
-
-void
-queues_free(struct queues *qs)
-{
-	size_t i;
-	int a;
-
-	if (qs == NULL)
-		return;
-	for (i = 0; i < qs->tabsz; i++)
-		free(qs->tab[i]);
-	for (a = 0; a < qs->nacct; a++)
-		free(qs->accts[a].q);
-	free(qs->accts);
-	free(qs->tab);
-	free(qs);
-}
-
-static struct dqueue **
-queues_slot(struct dqueue **tab, size_t tabsz, uint32_t account, const char *name)
-{
-	size_t i = num_hash(account, name) & (tabsz - 1);
-
-	while (tab[i] != NULL && (tab[i]->account != account ||
-	    strcmp(tab[i]->name, name) != 0))
-		i = (i + 1) & (tabsz - 1);
-	return &tab[i];
-}
-
-static int
-queues_grow(struct queues *qs)
-{
-	struct dqueue **nt;
-	size_t i, nsz = qs->tabsz * 2;
-
-	if ((nt = calloc(nsz, sizeof(*nt))) == NULL)
-		return -1;
-	for (i = 0; i < qs->tabsz; i++)
-		if (qs->tab[i] != NULL)
-			*queues_slot(nt, nsz, qs->tab[i]->account, qs->tab[i]->name) =
-			    qs->tab[i];
-	free(qs->tab);
-	qs->tab = nt;
-	qs->tabsz = nsz;
-	return 0;
-}
-
-static struct acct *
-queues_acct(struct queues *qs, uint32_t id)
-{
-	struct acct *na;
-	int i;
-
-	for (i = 0; i < qs->nacct; i++)
-		if (qs->accts[i].id == id)
-			return &qs->accts[i];
-	if (qs->nacct == qs->acap) {
-		if ((na = realloc(qs->accts, sizeof(*na) * (size_t)(qs->acap ?
-		    qs->acap * 2 : 16))) == NULL)
-			return NULL;
-		qs->accts = na;
-		qs->acap = qs->acap ? qs->acap * 2 : 16;
-	}
-	memset(&qs->accts[qs->nacct], 0, sizeof(qs->accts[0]));
-	qs->accts[qs->nacct].id = id;
-	return &qs->accts[qs->nacct++];
-}
-
-static int
-acct_add(struct acct *a, struct dqueue *q)
-{
-	struct dqueue **nq;
-
-	if (a->n == a->cap) {
-		if ((nq = realloc(a->q, sizeof(*nq) * (size_t)(a->cap ? a->cap * 2 :
-		    8))) == NULL)
-			return -1;
-		a->q = nq;
-		a->cap = a->cap ? a->cap * 2 : 8;
-	}
-	a->q[a->n++] = q;
-	return 0;
-}
-
-/* The queue, created (with its settings loaded) the first time it is named. */
-struct dqueue *
-queues_get(struct queues *qs, uint32_t account, const char *name)
-{
-	struct dqueue **slot, *q;
-	struct acct *a;
-
-	slot = queues_slot(qs->tab, qs->tabsz, account, name);
-	if (*slot != NULL)
-		return *slot;
-	if ((qs->count + 1) * 10 > qs->tabsz * 7) {
-		if (queues_grow(qs) == -1)
-			return NULL;
-		slot = queues_slot(qs->tab, qs->tabsz, account, name);
-	}
-	if ((q = calloc(1, sizeof(*q))) == NULL ||
-	    (a = queues_acct(qs, account)) == NULL || acct_add(a, q) == -1) {
-		free(q);
-		return NULL;
-	}
-	q->account = account;
-	memcpy(q->name, name, strlen(name) + 1);
-	*slot = q;
-	qs->count++;
-	return q;
-}
+#define QUEUE_HOLD_MS	100	/* a queue that was due but gave nothing waits */
 
 /* Burst: one tick's worth of a fast queue, a single job for a slow one. */
 static double
@@ -176,39 +45,7 @@ queues_settings(struct dqueue *q, const struct queue_info *qi)
 	}
 	q->paused = qi->paused;
 	q->concurrency = qi->concurrency;
-}
-
-/* Read a queue's first due time from the store, and publish it. */
-static void
-queue_peek(struct disp *d, struct dqueue *q)
-{
-	int64_t next = 0;
-
-	wakeup_publish(q->account, q->name, 0);
-	if (store_queue_next_due(d->st, q->account, q->name, &next) == DQ_OK)
-		q->next_due = next;
-	wakeup_publish(q->account, q->name, q->next_due);
-}
-
-void
-queues_load(struct disp *d, struct dqueue *q)
-{
-	struct queue_info qi;
-
-	if (store_queue_get(d->st, q->account, q->name, &qi) == DQ_OK) {
-		queues_settings(q, &qi);
-		q->loaded = 1;
-	}
-	queue_peek(d, q);
-}
-
-void
-queues_note_due(struct dqueue *q, int64_t due)
-{
-	if (due > 0 && (q->next_due == 0 || due < q->next_due)) {
-		q->next_due = due;
-		wakeup_publish(q->account, q->name, due);
-	}
+	q->loaded = 1;
 }
 
 static void
@@ -225,6 +62,156 @@ queue_refill(struct dqueue *q, int64_t now)
 	q->tokens_at = now;
 }
 
+/* When the rate bucket allows a claim worth making (now if unlimited). */
+static int64_t
+queue_rate_ready(struct dqueue *q, int64_t now)
+{
+	double need;
+
+	if (q->rate <= 0)
+		return now;
+	queue_refill(q, now);
+	need = queue_capacity(q) < DISP_QUANTUM ? 1 : DISP_QUANTUM;
+	if (q->tokens >= need)
+		return now;
+	return now + (int64_t)ceil((need - q->tokens) * 1000.0 / q->rate);
+}
+
+/* Into the round, if it has ready queues and may start more. */
+static void
+acct_wake(struct disp *d, struct dacct *a)
+{
+	if (!a->in_round && !a->disabled && a->ring_head != NULL &&
+	    a->active < d->acct_cap)
+		qset_round_push(d->queues, a);
+}
+
+/* Put a queue where it belongs now (see the top of this file). */
+static void
+queue_place(struct disp *d, struct dqueue *q, int64_t now)
+{
+	int64_t t;
+
+	if (q->paused || q->next_due == 0 ||
+	    (q->concurrency > 0 && q->active >= q->concurrency)) {
+		qset_heap_del(d->queues, q);	/* a ring entry is dropped when served */
+		if (q->next_due == 0 && q->active == 0 && q->idle_since == 0)
+			q->idle_since = now;
+		return;
+	}
+	q->idle_since = 0;
+	t = queue_rate_ready(q, now);
+	if (q->next_due > t)
+		t = q->next_due;
+	if (t > now) {
+		if (qset_heap_set(d->queues, q, t) == -1)
+			log_warnx("queue %s: out of memory; it waits for the resync",
+			    q->name);
+		return;
+	}
+	qset_heap_del(d->queues, q);
+	qset_ring_push(q->acct, q);
+	acct_wake(d, q->acct);
+}
+
+/* Read a queue's first due time from the store, and publish it. */
+static void
+queue_peek(struct disp *d, struct dqueue *q)
+{
+	int64_t next = 0;
+
+	wakeup_publish(q->account, q->name, 0);
+	if (store_queue_next_due(d->st, q->account, q->name, &next) == DQ_OK)
+		q->next_due = next;
+	wakeup_publish(q->account, q->name, q->next_due);
+}
+
+static struct dqueue *
+queue_get(struct disp *d, uint32_t account, const char *name)
+{
+	struct queue_info qi;
+	struct dqueue *q;
+
+	if ((q = qset_queue_find(d->queues, account, name)) != NULL)
+		return q;
+	if ((q = qset_queue_add(d->queues, account, name)) == NULL) {
+		log_warnx("queue %s: out of memory; it waits for the resync", name);
+		return NULL;
+	}
+	if (store_queue_get(d->st, account, name, &qi) == DQ_OK)
+		queues_settings(q, &qi);
+	return q;
+}
+
+static void
+queue_due(struct disp *d, struct dqueue *q, int64_t due)
+{
+	if (due > 0 && (q->next_due == 0 || due < q->next_due)) {
+		q->next_due = due;
+		wakeup_publish(q->account, q->name, due);
+	}
+	queue_place(d, q, dqtime_now_ms());
+}
+
+void
+queues_job_due(struct disp *d, uint32_t account, const char *name, int64_t due)
+{
+	struct dqueue *q;
+
+	if ((q = queue_get(d, account, name)) != NULL)
+		queue_due(d, q, due);
+}
+
+void
+queues_reload(struct disp *d, uint32_t account, const char *name)
+{
+	struct queue_info qi;
+	struct dqueue *q;
+
+	if ((q = queue_get(d, account, name)) == NULL)
+		return;
+	if (store_queue_get(d->st, account, name, &qi) == DQ_OK)
+		queues_settings(q, &qi);
+	queue_peek(d, q);
+	queue_place(d, q, dqtime_now_ms());
+}
+
+void
+queues_xfer_started(struct disp *d, struct dqueue *q, uint32_t account)
+{
+	struct dacct *a = q != NULL ? q->acct : qset_acct_get(d->queues, account);
+
+	if (a != NULL)
+		a->active++;
+	if (q != NULL)
+		q->active++;
+}
+
+void
+queues_xfer_done(struct disp *d, struct dqueue *q, uint32_t account, int64_t due)
+{
+	struct dacct *a = q != NULL ? q->acct : qset_acct_find(d->queues, account);
+
+	if (a != NULL)
+		a->active--;
+	if (q != NULL) {
+		q->active--;
+		queue_due(d, q, due);
+	}
+	if (a != NULL)
+		acct_wake(d, a);
+}
+
+int
+queues_acct_room(struct disp *d, uint32_t account)
+{
+	struct dacct *a = qset_acct_find(d->queues, account);
+
+	if (a == NULL)
+		return d->acct_cap;
+	return a->disabled ? 0 : d->acct_cap - a->active;
+}
+
 static int
 queue_eligible(struct dqueue *q, int64_t now)
 {
@@ -236,17 +223,17 @@ queue_eligible(struct dqueue *q, int64_t now)
 	return q->rate <= 0 || q->tokens >= 1;
 }
 
-/* Claim up to a quantum from q and start the transfers; how many started. */
+/* Claim up to want jobs from q and start the transfers; how many started. */
 static int
-queue_claim(struct disp *d, struct dqueue *q, int64_t now, int free_slots)
+queue_claim(struct disp *d, struct dqueue *q, int64_t now, int want)
 {
 	struct job jobs[DISP_QUANTUM];
-	int want = DISP_QUANTUM, n = 0, i;
+	int n = 0, i;
 	int64_t next = 0;
 	enum dq_err e;
 
-	if (want > free_slots)
-		want = free_slots;
+	if (want > DISP_QUANTUM)
+		want = DISP_QUANTUM;
 	if (q->rate > 0 && want > (int)q->tokens)
 		want = (int)q->tokens;
 	if (q->concurrency > 0 && want > q->concurrency - q->active)
@@ -258,7 +245,7 @@ queue_claim(struct disp *d, struct dqueue *q, int64_t now, int free_slots)
 	    &d->lease, jobs, &n, &next);
 	if (e != DQ_OK) {
 		log_warnx("claim from queue %s: %s", q->name, dq_strerror(e));
-		q->next_due = now + 100;
+		q->next_due = now + QUEUE_HOLD_MS;
 		return 0;
 	}
 	q->next_due = next;
@@ -271,114 +258,154 @@ queue_claim(struct disp *d, struct dqueue *q, int64_t now, int free_slots)
 	return n;
 }
 
-/* The next queue of this account that can take work now, round-robin. */
-static struct dqueue *
-acct_next(struct acct *a, int64_t now)
+/* Is the account disabled?  Its work is then held until it is enabled. */
+static int
+acct_held(struct disp *d, struct dacct *a)
 {
-	struct dqueue *q;
-	int i;
+	struct account acc;
 
-	for (i = 0; i < a->n; i++) {
-		q = a->q[(a->rr + i) % a->n];
-		if (queue_eligible(q, now)) {
-			a->rr = (a->rr + i + 1) % a->n;
-			return q;
-		}
-	}
-	return NULL;
+	a->disabled = accounts_get(d, a->id, &acc) == 0 && acc.disabled;
+	return a->disabled;
 }
 
+/* One turn of one account: a quantum from its next ready queue. */
+static void
+acct_turn(struct disp *d, struct dacct *a, int64_t now, int free_slots)
+{
+	struct dqueue *q;
+	int room = d->acct_cap - a->active, n;
+
+	if (room <= 0 || acct_held(d, a) || (q = qset_ring_pop(a)) == NULL)
+		return;
+	if (!queue_eligible(q, now)) {
+		queue_place(d, q, now);
+		acct_wake(d, a);
+		return;
+	}
+	n = queue_claim(d, q, now, room < free_slots ? room : free_slots);
+	if (n == 0 && q->next_due != 0 && q->next_due <= now) {
+		/* due, yet nothing to take (other dispatchers hold its
+		 * concurrency): look again shortly, not in this tick */
+		if (qset_heap_set(d->queues, q, now + QUEUE_HOLD_MS) == -1)
+			log_warnx("queue %s: out of memory", q->name);
+	} else
+		queue_place(d, q, now);
+	acct_wake(d, a);
+}
+
+/*
+ * Serve the round.  A turn takes at most an even share of the free slots
+ * among the accounts waiting (at least one), so that when slots are scarce
+ * they go to the accounts in turn, not a cap's worth to whoever is first.
+ */
 void
 queues_dispatch(struct disp *d, int64_t now)
 {
-	struct queues *qs = d->queues;
-	struct acct *a;
 	struct dqueue *q;
-	int i, progress, free_slots;
+	struct dacct *a;
+	int free_slots, share;
 
-	do {
-		progress = 0;
-		for (i = 0; i < qs->nacct; i++) {
-			free_slots = (int)d->conf->max_parallel - d->running;
-			if (free_slots <= 0)
-				return;
-			/* The next turn starts after the account served now. */
-			a = &qs->accts[qs->rr];
-			qs->rr = (qs->rr + 1) % qs->nacct;
-			if ((q = acct_next(a, now)) != NULL)
-				progress += queue_claim(d, q, now, free_slots);
-		}
-	} while (progress > 0);
+	while ((q = qset_heap_top(d->queues)) != NULL && q->ready_at <= now) {
+		qset_heap_del(d->queues, q);
+		queue_place(d, q, now);
+	}
+	while ((free_slots = (int)d->conf->max_parallel - d->running) > 0 &&
+	    !qset_round_empty(d->queues)) {
+		share = free_slots / (int)qset_round_len(d->queues);
+		a = qset_round_pop(d->queues);
+		acct_turn(d, a, now, share > 0 ? share : 1);
+	}
 }
 
 int64_t
-queues_next_deadline(struct queues *qs, int64_t now)
+queues_next_deadline(struct disp *d, int64_t now)
 {
 	struct dqueue *q;
-	double need;
-	int64_t best = 0, t, ready;
-	size_t i;
 
-	for (i = 0; i < qs->tabsz; i++) {
-		if ((q = qs->tab[i]) == NULL || q->paused || q->next_due == 0)
-			continue;
-		if (q->concurrency > 0 && q->active >= q->concurrency)
-			continue;	/* a finishing transfer wakes the loop */
-		t = q->next_due;
-		if (q->rate > 0) {
-			queue_refill(q, now);
-			need = queue_capacity(q) < DISP_QUANTUM ? 1 : DISP_QUANTUM;
-			if (q->tokens < need) {
-				ready = now + (int64_t)ceil((need - q->tokens) *
-				    1000.0 / q->rate);
-				if (ready > t)
-					t = ready;
-			}
-		}
-		if (best == 0 || t < best)
-			best = t;
-	}
-	return best;
+	if (!qset_round_empty(d->queues) && d->running < d->conf->max_parallel)
+		return now;
+	q = qset_heap_top(d->queues);
+	return q != NULL ? q->ready_at : 0;
 }
+
+/* --- resync ------------------------------------------------------------------- */
+
+#define QUEUE_IDLE_KEEP_MS	10000	/* an idle queue is forgotten after */
 
 struct resync {
-	struct queue_info	*qi;
-	size_t			 n, cap;
+	struct disp	*d;
+	unsigned	 gen;
+	int64_t		 now;
 };
 
-static int
-resync_collect(const struct queue_info *qi, void *arg)
+static void
+resync_found(const struct queue_info *qi, int64_t first_due, void *arg)
 {
 	struct resync *r = arg;
-	struct queue_info *nq;
+	struct dqueue *q;
 
-	if (r->n == r->cap) {
-		if ((nq = realloc(r->qi, sizeof(*nq) * (r->cap ? r->cap * 2 : 64))) == NULL)
-			return -1;
-		r->qi = nq;
-		r->cap = r->cap ? r->cap * 2 : 64;
-	}
-	r->qi[r->n++] = *qi;
-	return 0;
+	if ((q = qset_queue_find(r->d->queues, qi->account, qi->name)) == NULL &&
+	    (q = qset_queue_add(r->d->queues, qi->account, qi->name)) == NULL)
+		return;
+	queues_settings(q, qi);
+	q->seen = r->gen;
+	q->next_due = first_due;
+	wakeup_publish(q->account, q->name, first_due);
+	queue_place(r->d, q, r->now);
 }
 
-/* List first, then look at each queue: no transaction inside another. */
-void
-queues_resync(struct disp *d)
+/* A queue the scan did not find has nothing pending; idle long, it goes. */
+static void
+resync_unseen(struct dqueue *q, void *arg)
 {
-	struct resync r = { NULL, 0, 0 };
-	struct dqueue *q;
-	enum dq_err e;
-	size_t i;
+	struct resync *r = arg;
 
-	if ((e = store_queue_list(d->st, 0, 0, resync_collect, &r)) != DQ_OK)
+	if (q->seen == r->gen)
+		return;
+	q->next_due = 0;
+	queue_place(r->d, q, r->now);
+	if (q->idle_since != 0 && q->idle_since + QUEUE_IDLE_KEEP_MS <= r->now &&
+	    !q->in_ring && q->heap_i == QSET_NOWHERE)
+		qset_queue_remove(r->d->queues, q);
+}
+
+/* A disabled account is asked again; enabled, its work goes on. */
+static void
+resync_acct(struct dacct *a, void *arg)
+{
+	struct resync *r = arg;
+
+	if (a->disabled && !acct_held(r->d, a))
+		acct_wake(r->d, a);
+}
+
+/*
+ * Rebuild what is known from the store: every queue with pending jobs, its
+ * settings and first due time, at a seek per such queue.  The wake-up table
+ * is cleared first, so a job committed while the scan runs is announced by
+ * its datagram (wakeup.h).
+ */
+void
+queues_resync(struct disp *d, int64_t now)
+{
+	static unsigned gen;
+	struct resync r = { d, ++gen, now };
+	enum dq_err e;
+
+	wakeup_publish_reset();
+	if ((e = store_due_queues(d->st, resync_found, &r)) != DQ_OK) {
 		log_warnx("queue resync: %s", dq_strerror(e));
-	for (i = 0; i < r.n; i++) {
-		if ((q = queues_get(d->queues, r.qi[i].account, r.qi[i].name)) == NULL)
-			continue;
-		queues_settings(q, &r.qi[i]);
-		q->loaded = 1;
-		queue_peek(d, q);
+		return;
 	}
-	free(r.qi);
+	qset_each_queue(d->queues, resync_unseen, &r);
+	qset_each_acct(d->queues, resync_acct, &r);
+}
+
+/* Accounts were enabled or disabled (dqctl): look at the held ones again. */
+void
+queues_accounts_changed(struct disp *d)
+{
+	struct resync r = { d, 0, dqtime_now_ms() };
+
+	qset_each_acct(d->queues, resync_acct, &r);
 }

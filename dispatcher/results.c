@@ -74,7 +74,7 @@ result_metrics(const struct xfer *x, const struct delivery *dv)
 {
 	enum met_outcome o;
 
-	if (x->code == CURLE_OK)
+	if (x->code == CURLE_OK || x->capped)
 		o = dv->response_code >= 200 && dv->response_code <= 299 ?
 		    MET_OK : MET_HTTP_ERROR;
 	else if (dv->permanent)
@@ -108,7 +108,7 @@ results_apply(struct disp *d, struct xfer **xs, struct delivery *dvs, int n)
 	struct store_update u[256];
 	struct result r[256];
 	enum dq_err e;
-	int i;
+	int i, ok;
 
 	for (i = 0; i < n; i++) {
 		memset(&r[i], 0, sizeof(r[i]));
@@ -126,16 +126,13 @@ results_apply(struct disp *d, struct xfer **xs, struct delivery *dvs, int n)
 	for (i = 0; i < n; i++) {
 		if (xs[i]->started_at > 0)
 			result_metrics(xs[i], &dvs[i]);
-		if (xs[i]->kind == XFER_JOB)
-			xs[i]->q->active--;
+		ok = e == DQ_OK && u[i].result == DQ_OK;
+		queues_xfer_done(d, xs[i]->q, xs[i]->account, ok && xs[i]->kind ==
+		    XFER_JOB && r[i].status == JOB_PENDING ? r[i].due : 0);
 		if (e != DQ_OK)
 			continue;
 		result_log(&r[i], u[i].result);
-		if (u[i].result != DQ_OK)
-			continue;
-		if (xs[i]->kind == XFER_JOB && r[i].status == JOB_PENDING)
-			queues_note_due(xs[i]->q, r[i].due);
-		if (r[i].cb_due > 0)
+		if (ok && r[i].cb_due > 0)
 			disp_note_callback(d, r[i].cb_due);
 	}
 }

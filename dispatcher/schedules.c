@@ -52,15 +52,8 @@ sched_resync(struct disp *d)
 static void
 sched_fired(struct disp *d, const struct store_fired *f)
 {
-	struct dqueue *q;
-
-	if (f->status != JOB_PENDING)
-		return;
-	if ((q = queues_get(d->queues, f->account, f->queue)) == NULL)
-		return;
-	if (!q->loaded)
-		queues_load(d, q);
-	queues_note_due(q, f->due);
+	if (f->status == JOB_PENDING)
+		queues_job_due(d, f->account, f->queue, f->due);
 }
 
 void

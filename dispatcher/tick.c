@@ -11,6 +11,7 @@
 #include "dqtime.h"
 #include "log.h"
 #include "metrics.h"
+#include "shm.h"
 #include "wakeup.h"
 #include "disp.h"
 
@@ -19,6 +20,7 @@
 #define RESYNC_MS	5000
 #define SUMMARY_MS	60000
 #define CALLBACK_BATCH	64
+#define CALLBACK_HOLD_MS	250	/* passed-over callbacks are looked at again */
 
 void
 disp_note_callback(struct disp *d, int64_t due)
@@ -31,36 +33,68 @@ static void
 tick_wakeups(struct disp *d)
 {
 	struct wakeup_msg w;
-	struct dqueue *q;
 
 	while (wakeup_recv(d->wake_fd, &w) == 1) {
-		if (w.kind == WAKEUP_SCHEDULE) {
+		if (w.kind == WAKEUP_SCHEDULE)
 			sched_note(d, w.due_ms);
-			continue;
-		}
-		if ((q = queues_get(d->queues, w.account, w.queue)) == NULL)
-			continue;
-		if (!q->loaded || w.kind == WAKEUP_QUEUE)
-			queues_load(d, q);
-		if (w.kind == WAKEUP_JOB)
-			queues_note_due(q, w.due_ms);
+		else if (w.kind == WAKEUP_QUEUE)
+			queues_reload(d, w.account, w.queue);
+		else if (w.kind == WAKEUP_JOB)
+			queues_job_due(d, w.account, w.queue, w.due_ms);
 	}
+}
+
+/* Callbacks count against their account's transfers in flight too, and a
+ * disabled account's are held like its jobs. */
+struct cb_room {
+	struct disp	*d;
+	uint32_t	 account[CALLBACK_BATCH];
+	int		 taken[CALLBACK_BATCH];
+	int		 n;
+};
+
+static int
+tick_cb_may(uint32_t account, void *arg)
+{
+	struct cb_room *r = arg;
+	struct account acc;
+	int i;
+
+	for (i = 0; i < r->n && r->account[i] != account; i++)
+		;
+	if (i == r->n) {
+		if (r->n == CALLBACK_BATCH ||
+		    (accounts_get(r->d, account, &acc) == 0 && acc.disabled))
+			return 0;
+		r->account[r->n] = account;
+		r->taken[r->n++] = 0;
+	}
+	if (queues_acct_room(r->d, account) - r->taken[i] <= 0)
+		return 0;
+	r->taken[i]++;
+	return 1;
 }
 
 static void
 tick_callbacks(struct disp *d, int64_t now)
 {
 	struct job jobs[CALLBACK_BATCH];
-	int free_slots = (int)d->conf->max_parallel - d->running, n = 0, i;
+	struct cb_room room;
+	int free_slots = (int)d->conf->max_parallel - d->running, n = 0, i, passed = 0;
 	int64_t next = 0;
 
 	if (d->cb_next_due == 0 || d->cb_next_due > now || free_slots <= 0)
 		return;
+	room.d = d;
+	room.n = 0;
 	if (store_callbacks_claim(d->st, now, free_slots < CALLBACK_BATCH ?
 	    free_slots : CALLBACK_BATCH, now + d->conf->delivery_timeout_ms +
-	    DISP_LEASE_MARGIN_MS, jobs, &n, &next) != DQ_OK)
+	    DISP_LEASE_MARGIN_MS, tick_cb_may, &room, jobs, &n, &next,
+	    &passed) != DQ_OK)
 		return;
-	d->cb_next_due = next;
+	/* those passed over (their account is full or held) are due still */
+	d->cb_next_due = passed > 0 && (next == 0 || next > now + CALLBACK_HOLD_MS) ?
+	    now + CALLBACK_HOLD_MS : next;
 	for (i = 0; i < n; i++) {
 		xfer_start_callback(d, &jobs[i]);
 		job_free(&jobs[i]);
@@ -71,12 +105,13 @@ static void
 tick_resync(struct disp *d, int64_t now)
 {
 	struct job none[1];
-	int n = 0;
+	int n = 0, passed;
 	int64_t next = 0;
 
-	queues_resync(d);
+	queues_resync(d, now);
 	sched_resync(d);
-	if (store_callbacks_claim(d->st, now, 0, 0, none, &n, &next) == DQ_OK)
+	if (store_callbacks_claim(d->st, now, 0, 0, NULL, NULL, none, &n, &next,
+	    &passed) == DQ_OK)
 		d->cb_next_due = next;
 }
 
@@ -118,6 +153,11 @@ disp_tick(struct disp *d, int64_t now)
 	int64_t next = 0, wait;
 
 	children_watch(d);	/* first: every store call below may wait */
+	if (shm_epoch() != d->accounts_epoch) {	/* dqctl changed an account */
+		d->accounts_epoch = shm_epoch();
+		accounts_forget();
+		queues_accounts_changed(d);
+	}
 	tick_wakeups(d);
 	if (now >= d->next_heartbeat) {
 		/* committed, not flushed: the housekeeper flushes the log */
@@ -139,7 +179,7 @@ disp_tick(struct disp *d, int64_t now)
 		sched_tick(d, now);
 		queues_dispatch(d, now);
 		tick_callbacks(d, now);
-		tick_min(&next, queues_next_deadline(d->queues, now));
+		tick_min(&next, queues_next_deadline(d, now));
 		tick_min(&next, d->cb_next_due);
 		tick_min(&next, sched_deadline(d, now));
 	}

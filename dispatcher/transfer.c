@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "deliver.h"
 #include "dqtime.h"
 #include "jsonw.h"
 #include "log.h"
@@ -37,6 +38,12 @@ xfer_free(struct xfer *x)
 	free(x);
 }
 
+/*
+ * Keep the answer up to resp_max, then stop reading: a target that trickles
+ * an endless body must not hold a delivery slot until the timeout.  The
+ * transfer then ends with CURLE_WRITE_ERROR and x->capped, and the attempt
+ * is judged on the status it had (xfer_result).
+ */
 static size_t
 xfer_on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -47,9 +54,9 @@ xfer_on_body(char *p, size_t size, size_t nmemb, void *arg)
 	room = x->resp_max > x->resp_len ? x->resp_max - x->resp_len : 0;
 	take = n < room ? n : room;
 	if (take < n)
-		x->truncated = 1;
+		x->truncated = x->capped = 1;
 	if (take == 0)
-		return n;
+		return 0;
 	if (x->resp_len + take + 1 > x->resp_cap) {
 		size_t ncap = x->resp_cap ? x->resp_cap * 2 : 4096;
 
@@ -62,7 +69,16 @@ xfer_on_body(char *p, size_t size, size_t nmemb, void *arg)
 	}
 	memcpy(x->resp + x->resp_len, p, take);
 	x->resp_len += take;
-	return n;
+	return x->capped ? 0 : n;
+}
+
+/* An HTTP-date as Unix seconds, or -1 (for deliver_retry_after_ms). */
+static int64_t
+xfer_http_date(const char *s)
+{
+	time_t t = curl_getdate(s, NULL);
+
+	return t < 0 ? -1 : (int64_t)t;
 }
 
 /* Content-Type and Retry-After are the only answer headers dq reads. */
@@ -73,7 +89,6 @@ xfer_on_header(char *p, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb, vl;
 	char val[128];
 	const char *v;
-	time_t t;
 
 	if ((v = memchr(p, ':', n)) == NULL)
 		return n;
@@ -89,12 +104,9 @@ xfer_on_header(char *p, size_t size, size_t nmemb, void *arg)
 	val[vl] = '\0';
 	if (n > 13 && strncasecmp(p, "content-type:", 13) == 0)
 		memcpy(x->content_type, val, vl + 1);
-	else if (n > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
-		if (val[0] >= '0' && val[0] <= '9')
-			x->retry_after_ms = strtoll(val, NULL, 10) * 1000;
-		else if ((t = curl_getdate(val, NULL)) != -1)
-			x->retry_after_ms = ((int64_t)t * 1000) - dqtime_now_ms();
-	}
+	else if (n > 12 && strncasecmp(p, "retry-after:", 12) == 0)
+		x->retry_after_ms = deliver_retry_after_ms(val, xfer_http_date,
+		    dqtime_now_ms());
 	return n;
 }
 
@@ -153,7 +165,10 @@ xfer_user_has(json_t *hdrs, const char *name)
 
 /*
  * The request headers: the job's own, then dq's (API.md 5).  msg_id is the
- * Standard Webhooks id: job id + "_" + attempt, or "_cb" + attempt.
+ * Standard Webhooks id: the job id, or the job id + "_cb" for its callback,
+ * the same on every attempt so that a receiver can deduplicate a resend.
+ * A request without a body says no Content-Type: libcurl would otherwise
+ * add its form type to a POST, PUT or PATCH with an empty body.
  */
 static int
 xfer_headers(struct xfer *x, const struct account *a, const char *job_headers,
@@ -172,8 +187,8 @@ xfer_headers(struct xfer *x, const struct account *a, const char *job_headers,
 	json_object_foreach(hdrs, k, v)
 		if (xfer_header(x, "%s: %s", k, json_string_value(v)) == -1)
 			goto done;
-	if ((x->body != NULL && !xfer_user_has(hdrs, "Content-Type") &&
-	    xfer_header(x, "Content-Type: application/json") == -1) ||
+	if ((!xfer_user_has(hdrs, "Content-Type") && xfer_header(x,
+	    x->body != NULL ? "Content-Type: application/json" : "Content-Type:") == -1) ||
 	    (!xfer_user_has(hdrs, "User-Agent") &&
 	    xfer_header(x, "User-Agent: dq/%s", PACKAGE_VERSION) == -1))
 		goto done;
@@ -193,42 +208,66 @@ done:
 	return rc;
 }
 
+/*
+ * The options that make a transfer safe to run for a stranger's job: only
+ * http(s), no redirects, no proxy from the environment, the SSRF guard on
+ * every connect, bounded time.  Each one's result is checked: a libcurl
+ * that refuses one would run the transfer without that protection, so the
+ * transfer is refused instead (the attempt fails, and is retried).
+ */
+static int
+xfer_easy_guards(struct xfer *x, CURL *e, int64_t timeout_ms)
+{
+	CURLcode c;
+
+	if ((c = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
+	    x->d->conf->require_https ? "https" : "http,https")) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L)) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_PROXY, "")) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, xfer_on_socket)) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x)) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout_ms)) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms <
+	    XFER_CONNECT_MAX_MS ? timeout_ms : XFER_CONNECT_MAX_MS))) != CURLE_OK ||
+	    (c = curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK) {
+		log_warnx("refusing the transfer of %s: libcurl would not set a "
+		    "safeguard: %s", x->id, curl_easy_strerror(c));
+		return -1;
+	}
+	return 0;
+}
+
+/* The request itself; any option libcurl refuses refuses the transfer. */
 static int
 xfer_easy(struct xfer *x, const char *url, enum job_method m, int64_t timeout_ms)
 {
 	CURL *e;
+	int bad = 0;
 
-	if ((e = x->easy = curl_easy_init()) == NULL)
+	if ((e = x->easy = curl_easy_init()) == NULL ||
+	    xfer_easy_guards(x, e, timeout_ms) == -1)
 		return -1;
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROXY, "");		/* no proxy from the environment */
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
-	    x->d->conf->require_https ? "https" : "http,https");
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms <
-	    XFER_CONNECT_MAX_MS ? timeout_ms : XFER_CONNECT_MAX_MS));
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, xfer_on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, xfer_on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, xfer_on_socket);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, job_method_name(m));
+	bad |= curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, xfer_on_body) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, xfer_on_header) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, job_method_name(m)) != CURLE_OK;
 	if (x->body != NULL) {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)x->body_len) != CURLE_OK;
 	} else if (m == JOB_GET)
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		bad |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) != CURLE_OK;
 	else if (m == JOB_POST || m == JOB_PUT || m == JOB_PATCH) {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, "") != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)0) != CURLE_OK;
 	}
-	return 0;
+	return bad ? -1 : 0;
 }
 
 static struct xfer *
@@ -262,7 +301,6 @@ xfer_start_job(struct disp *d, struct dqueue *q, const struct job *j)
 {
 	struct account a;
 	struct xfer *x;
-	char msg_id[ID_JOB_LEN + 16];
 
 	if ((x = xfer_new(d, XFER_JOB, j)) == NULL) {
 		log_warnx("cannot start delivery of %s: out of memory", j->id);
@@ -270,16 +308,15 @@ xfer_start_job(struct disp *d, struct dqueue *q, const struct job *j)
 	}
 	x->q = q;
 	x->due_at = j->due_at;
-	q->active++;		/* results_apply() gives it back */
+	queues_xfer_started(d, q, j->account);	/* results_apply() ends it */
 	x->attempt = j->attempts;
-	snprintf(msg_id, sizeof(msg_id), "%s_%d", j->id, j->attempts);
 	if (j->payload != NULL && j->method != JOB_GET && j->method != JOB_DELETE) {
 		if ((x->body = strdup(j->payload)) == NULL)
 			goto fail;
 		x->body_len = strlen(x->body);
 	}
 	if (accounts_get(d, j->account, &a) == -1 ||
-	    xfer_headers(x, &a, j->headers, j->attempts, msg_id) == -1 ||
+	    xfer_headers(x, &a, j->headers, j->attempts, j->id) == -1 ||
 	    xfer_easy(x, j->url, j->method, j->timeout_ms) == -1 ||
 	    xfer_add(d, x) == -1)
 		goto fail;
@@ -296,15 +333,16 @@ xfer_start_callback(struct disp *d, const struct job *j)
 {
 	struct account a;
 	struct xfer *x;
-	char msg_id[ID_JOB_LEN + 16];
+	char msg_id[ID_JOB_LEN + 4];
 	struct jw w;
 
 	if ((x = xfer_new(d, XFER_CALLBACK, j)) == NULL) {
 		log_warnx("cannot start the callback of %s: out of memory", j->id);
 		return -1;	/* held until it is due again */
 	}
+	queues_xfer_started(d, NULL, j->account);	/* results_apply() ends it */
 	x->attempt = j->cb_attempts;
-	snprintf(msg_id, sizeof(msg_id), "%s_cb%d", j->id, j->cb_attempts);
+	snprintf(msg_id, sizeof(msg_id), "%s_cb", j->id);
 	jw_init(&w);
 	job_write_json(&w, j, 0, dqtime_now_ms());
 	if ((x->body = jw_finish(&w, &x->body_len)) == NULL)
@@ -342,7 +380,7 @@ xfer_result(struct xfer *x, CURLcode code, struct delivery *dv, char **text)
 	dv->finished_at = dqtime_now_ms();
 	dv->retry_after_ms = -1;
 	*text = NULL;
-	if (code == CURLE_OK) {
+	if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && x->capped)) {
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 		dv->response_code = (int)status;
 		if ((status == 429 || status == 503) && x->retry_after_ms > 0)

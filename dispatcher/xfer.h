@@ -29,6 +29,7 @@ struct xfer {
 	char			*resp;		/* captured answer, up to resp_max */
 	size_t			 resp_len, resp_cap, resp_max;
 	int			 truncated;
+	int			 capped;	/* stopped reading at resp_max */
 	char			 content_type[128];
 	int64_t			 retry_after_ms;
 	int64_t			 started_at;

@@ -54,15 +54,33 @@ cmd_backup(struct ctl *c)
 	return 0;
 }
 
+/*
+ * Recovery rebuilds the environment under any process still using it, which
+ * corrupts a live store: refuse while one is attached, unless forced.
+ */
 int
 cmd_recover(struct ctl *c)
 {
-	int fatal = c->argc == 1 && strcmp(c->argv[0], "--catastrophic") == 0;
+	int fatal = 0, force = 0, i;
 	char err[512];
+	pid_t pid;
 
-	if (c->argc > 1 || (c->argc == 1 && !fatal)) {
-		fprintf(stderr, "usage: dqctl recover [--catastrophic]\n");
-		return 2;
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--catastrophic") == 0)
+			fatal = 1;
+		else if (strcmp(c->argv[i], "--force") == 0)
+			force = 1;
+		else {
+			fprintf(stderr, "usage: dqctl recover [--catastrophic] [--force]\n");
+			return 2;
+		}
+	}
+	if (!force && store_attached(c->conf.data_dir, &pid)) {
+		fprintf(stderr, "dqctl: process %ld has the store in %s open (is dq "
+		    "running?): stop dq-fcgi and dq-dispatcher first; recovery under a "
+		    "running process corrupts the store (--force to run it anyway)\n",
+		    (long)pid, c->conf.data_dir);
+		return 1;
 	}
 	if (store_recover(&c->conf, fatal, err, sizeof(err)) == -1) {
 		fprintf(stderr, "dqctl: %s\n", err);

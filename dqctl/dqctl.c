@@ -11,12 +11,11 @@
 
 #include "conf.h"
 #include "dqtime.h"
+#include "keyfile.h"
 #include "log.h"
 #include "shm.h"
 #include "store.h"
 #include "ctl.h"
-
-
 
 int
 ctl_err(const char *what, enum dq_err e)
@@ -25,9 +24,30 @@ ctl_err(const char *what, enum dq_err e)
 	return 1;
 }
 
+/* An error about the account the command named. */
+static int
+ctl_account_err(const char *name, enum dq_err e)
+{
+	if (e != DQ_ERR_NOTFOUND)
+		return ctl_err(name, e);
+	fprintf(stderr, "dqctl: there is no account named %s\n", name);
+	return 1;
+}
+
+
+/* The store (opened with STORE_CREATE) and the list cursors' key. */
 static int
 cmd_init(struct ctl *c)
 {
+	unsigned char key[KEYFILE_LEN];
+	char err[512];
+
+	if (keyfile_load(c->conf.data_dir, KEYFILE_CURSOR, key, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "dqctl: %s\n", err);
+		return 1;
+	}
+	explicit_bzero(key, sizeof(key));
 	printf("initialised %s\n", c->conf.data_dir);
 	return 0;
 }
@@ -52,8 +72,13 @@ cmd_account_add(struct ctl *c)
 		    "[A-Za-z0-9_.-]\n");
 		return 1;
 	}
+	if (e == DQ_ERR_EXISTS) {
+		fprintf(stderr, "dqctl: an account named %s already exists\n",
+		    c->argv[0]);
+		return 1;
+	}
 	if (e != DQ_OK)
-		return ctl_err(e == DQ_ERR_EXISTS ? "account exists" : "account add", e);
+		return ctl_err("account add", e);
 	printf("account: %s\napi_key: %s\n", a.name, key);
 	if (sign_with_key)
 		printf("signing_secret: (the API key; --sign-with-api-key)\n");
@@ -96,7 +121,7 @@ cmd_account_rotate(struct ctl *c)
 		return 2;
 	}
 	if ((e = store_account_rotate_key(c->st, c->argv[0], key)) != DQ_OK)
-		return ctl_err(c->argv[0], e);
+		return ctl_account_err(c->argv[0], e);
 	printf("api_key: %s\n", key);
 	return 0;
 }
@@ -111,8 +136,28 @@ cmd_account_disable(struct ctl *c)
 		return 2;
 	}
 	if ((e = store_account_disable(c->st, c->argv[0])) != DQ_OK)
-		return ctl_err(c->argv[0], e);
+		return ctl_account_err(c->argv[0], e);
 	printf("disabled %s\n", c->argv[0]);
+	return 0;
+}
+
+static int
+cmd_account_enable(struct ctl *c)
+{
+	enum dq_err e;
+	int keyless = 0;
+
+	if (c->argc != 1) {
+		fprintf(stderr, "usage: dqctl account enable NAME\n");
+		return 2;
+	}
+	if ((e = store_account_enable(c->st, c->argv[0], &keyless)) != DQ_OK)
+		return ctl_err(c->argv[0], e);
+	printf("enabled %s\n", c->argv[0]);
+	if (keyless)
+		fprintf(stderr, "dqctl: %s has no API key (an older dq deleted it on "
+		    "disable); run dqctl account rotate-key %s\n", c->argv[0],
+		    c->argv[0]);
 	return 0;
 }
 
@@ -125,32 +170,59 @@ static const struct {
 	const char	*w1, *w2;
 	ctl_fn		 fn;
 	int		 store;
+	const char	*args;		/* the synopsis after the command words */
 	const char	*help;
 } cmds[] = {
-	{ "init", NULL, cmd_init, CTL_CREATE, "create the store in data_dir" },
-	{ "account", "add", cmd_account_add, CTL_OPEN, "NAME [--sign-with-api-key]" },
-	{ "account", "list", cmd_account_list, CTL_OPEN, "" },
-	{ "account", "rotate-key", cmd_account_rotate, CTL_OPEN, "NAME" },
-	{ "account", "disable", cmd_account_disable, CTL_OPEN, "NAME" },
-	{ "stats", NULL, cmd_stats, CTL_OPEN, "jobs by status and queue, oldest due, dispatcher lag" },
+	{ "init", NULL, cmd_init, CTL_CREATE, "",
+	    "create the store in data_dir" },
+	{ "account", "add", cmd_account_add, CTL_OPEN, "NAME [--sign-with-api-key]",
+	    "a new account; prints its key and secret once" },
+	{ "account", "list", cmd_account_list, CTL_OPEN, "",
+	    "id, name, state, signing, creation time" },
+	{ "account", "rotate-key", cmd_account_rotate, CTL_OPEN, "NAME",
+	    "a new API key; the old one stops at once" },
+	{ "account", "disable", cmd_account_disable, CTL_OPEN, "NAME",
+	    "refuse its key, hold its jobs and schedules" },
+	{ "account", "enable", cmd_account_enable, CTL_OPEN, "NAME",
+	    "its key works again, its work goes on" },
+	{ "stats", NULL, cmd_stats, CTL_OPEN, "",
+	    "jobs by queue and status, oldest due, heartbeat" },
 	{ "jobs", "list", cmd_jobs_list, CTL_OPEN,
-	    "[--account NAME] [--status S] [--queue Q] [--limit N]" },
-	{ "jobs", "show", cmd_jobs_show, CTL_OPEN, "JOB_ID" },
-	{ "verify", NULL, cmd_verify, CTL_OPEN, "[--online]  (stop dq first, or use --online)" },
-	{ "backup", NULL, cmd_backup, CTL_OPEN, "DIR  (hot: dq may run)" },
-	{ "recover", NULL, cmd_recover, CTL_CLOSED, "[--catastrophic]  (stop dq first)" },
+	    "[--account NAME] [--status S] [--queue Q] [--limit N]",
+	    "the newest jobs first (20, at most 100)" },
+	{ "jobs", "show", cmd_jobs_show, CTL_OPEN, "JOB_ID",
+	    "a job and its attempts, with their answers" },
+	{ "verify", NULL, cmd_verify, CTL_OPEN, "[--online]",
+	    "check the store; stop dq first, or --online" },
+	{ "backup", NULL, cmd_backup, CTL_OPEN, "DIR",
+	    "a hot backup into DIR (dq may run)" },
+	{ "recover", NULL, cmd_recover, CTL_CLOSED, "[--catastrophic] [--force]",
+	    "Berkeley DB recovery (refused while dq runs)" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+#define USAGE_COL	30	/* where the help text of a command starts */
 
 static void
 usage(FILE *fp)
 {
+	char synopsis[96];
 	size_t i;
 
-	fprintf(fp, "usage: dqctl [-V] [-c file] command\n");
-	for (i = 0; i < NCMDS; i++)
-		fprintf(fp, "  dqctl %s%s%s %s\n", cmds[i].w1, cmds[i].w2 ? " " : "",
-		    cmds[i].w2 ? cmds[i].w2 : "", cmds[i].help);
+	fprintf(fp, "usage: dqctl [-hnV] [-c file] command [argument ...]\n"
+	    "  -c file  configuration (default %s, or $DQ_CONF)\n"
+	    "  -n       check the configuration and exit\n"
+	    "  -V       print the version and exit\n"
+	    "commands:\n", CONF_DEFAULT_PATH);
+	for (i = 0; i < NCMDS; i++) {
+		snprintf(synopsis, sizeof(synopsis), "%s%s%s%s%s", cmds[i].w1,
+		    cmds[i].w2 ? " " : "", cmds[i].w2 ? cmds[i].w2 : "",
+		    cmds[i].args[0] ? " " : "", cmds[i].args);
+		if (strlen(synopsis) < USAGE_COL - 3)
+			fprintf(fp, "  %-*s %s\n", USAGE_COL - 3, synopsis, cmds[i].help);
+		else
+			fprintf(fp, "  %s\n  %-*s %s\n", synopsis, USAGE_COL - 3, "",
+			    cmds[i].help);
+	}
 }
 
 int
@@ -160,12 +232,12 @@ main(int argc, char **argv)
 	const char *path = NULL;
 	char err[512];
 	size_t i;
-	int ch, rc, words;
+	int ch, rc, words, check = 0;
 
 	while ((ch = getopt(argc, argv, "+c:hnV")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
-		case 'n': break;
+		case 'n': check = 1; break;
 		case 'V': printf("dqctl %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -173,10 +245,14 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (check && argc > 0) {	/* -n is not a dry run of a command */
+		usage(stderr);
+		return 2;
+	}
 	log_init("dqctl", 0);
 	memset(&c, 0, sizeof(c));
-	if (conf_start(&c.conf, "dqctl", path, 0) == -1)
-		return 1;
+	if ((rc = conf_start(&c.conf, "dqctl", path, check)) != 0)
+		return rc == 1 ? 0 : 1;
 	log_set_level(LOG_LVL_WARN);	/* a CLI says only what went wrong */
 	for (i = 0; i < NCMDS; i++) {
 		words = cmds[i].w2 ? 2 : 1;

@@ -46,29 +46,50 @@ auth_bearer(const char *h, size_t *len)
 	return key;
 }
 
-enum dq_err
-auth_account(struct store *st, const char *authorization, struct account *out)
+/* The key's hash and cache slot; DQ_OK when the cache knows the key. */
+static enum dq_err
+auth_lookup(const char *authorization, unsigned char hash[CRYPTO_SHA256_LEN],
+    size_t *slot, struct account *out)
 {
-	unsigned char hash[CRYPTO_SHA256_LEN];
 	const char *key;
-	int64_t now = dqtime_mono_ms();
-	size_t len, slot;
-	enum dq_err e;
+	size_t len;
 
 	if ((key = auth_bearer(authorization, &len)) == NULL)
-		return DQ_ERR_NOTFOUND;
+		return DQ_ERR_INVALID;
 	if (shm_epoch() != auth_epoch) {
 		memset(auth_cache, 0, sizeof(auth_cache));
 		auth_epoch = shm_epoch();
 	}
 	crypto_sha256(key, len, hash);
-	slot = (size_t)hash[0] | (size_t)hash[1] << 8;
-	slot %= AUTH_CACHE;
-	if (auth_cache[slot].until > now &&
-	    memcmp(auth_cache[slot].hash, hash, sizeof(hash)) == 0) {
-		*out = auth_cache[slot].account;
+	*slot = ((size_t)hash[0] | (size_t)hash[1] << 8) % AUTH_CACHE;
+	if (auth_cache[*slot].until > dqtime_mono_ms() &&
+	    memcmp(auth_cache[*slot].hash, hash, CRYPTO_SHA256_LEN) == 0) {
+		*out = auth_cache[*slot].account;
 		return DQ_OK;
 	}
+	return DQ_ERR_NOTFOUND;
+}
+
+enum dq_err
+auth_account_cached(const char *authorization, struct account *out)
+{
+	unsigned char hash[CRYPTO_SHA256_LEN];
+	size_t slot;
+
+	return auth_lookup(authorization, hash, &slot, out) == DQ_OK ? DQ_OK :
+	    DQ_ERR_NOTFOUND;
+}
+
+enum dq_err
+auth_account(struct store *st, const char *authorization, struct account *out)
+{
+	unsigned char hash[CRYPTO_SHA256_LEN];
+	int64_t now = dqtime_mono_ms();
+	size_t slot;
+	enum dq_err e;
+
+	if ((e = auth_lookup(authorization, hash, &slot, out)) != DQ_ERR_NOTFOUND)
+		return e == DQ_OK ? DQ_OK : DQ_ERR_NOTFOUND;
 	if ((e = store_account_by_hash(st, hash, out)) != DQ_OK)
 		return e;
 	memcpy(auth_cache[slot].hash, hash, sizeof(hash));

@@ -12,6 +12,7 @@
 #include "handlers.h"
 #include "jobreq.h"
 #include "jsonw.h"
+#include "listing.h"
 #include "metrics.h"
 #include "query.h"
 #include "utf8.h"
@@ -107,6 +108,8 @@ h_job_create(struct req *q, struct resp *r)
 		resp_dq_err(r, q, err, "job");
 	else if (it.result == STORE_IDEM_REUSED)
 		resp_dq_err(r, q, DQ_ERR_IDEM_REUSED, NULL);
+	else if (it.result == STORE_OVER_QUOTA)
+		list_quota(r, q, it.quota);
 	else {
 		jw_init(&w);
 		jobs_write(q, &it, &w);
@@ -125,6 +128,7 @@ done:
 struct batch_item {
 	struct jobreq	 jr;
 	json_t		*error;		/* set when the item was refused */
+	int		 status;	/* then: 400, or 422 over a quota */
 	int		 valid;
 };
 
@@ -165,6 +169,7 @@ batch_validate(const struct req *q, json_t *jobs, struct batch_item *items,
 	*ncreate = 0;
 	json_array_foreach(jobs, i, v) {
 		verr_init(&e);
+		items[i].status = 400;
 		if (!json_is_object(v)) {
 			items[i].error = resp_error_object(q, "invalid_request", NULL,
 			    "jobs[%zu] must be a JSON object", i);
@@ -208,9 +213,13 @@ h_job_batch(struct req *q, struct resp *r)
 	jw_open(&w, '[');
 	for (i = 0; i < n; i++) {
 		jw_open(&w, '{');
-		if (!items[i].valid) {
+		if (items[i].valid && creates[c].result == STORE_OVER_QUOTA) {
+			items[i].error = list_quota_object(q, creates[c++].quota);
+			items[i].status = 422;
+		}
+		if (items[i].error != NULL) {
 			jw_key(&w, "status");
-			jw_int(&w, 400);
+			jw_int(&w, items[i].status);
 			jw_key(&w, "error");
 			jw_value(&w, items[i].error);
 			jw_close(&w, '}');
@@ -263,29 +272,50 @@ static const char *const list_params[] = {
 	"status", "queue", "schedule_id", "limit", "offset", "cursor", NULL
 };
 
-/* The request's filters as a JSON object (for the cursor), checked. */
-static json_t *
-list_filters(const struct query *qs, struct verr *e)
+/* The list's filters, from the query string or a cursor alike. */
+static void
+list_check(const json_t *f, struct verr *e)
 {
-	const char *status = query_get(qs, "status"), *queue = query_get(qs, "queue");
-	const char *sched = query_get(qs, "schedule_id");
 	enum job_status st;
-	json_t *f = json_object();
+	const char *k, *v;
+	json_t *jv;
 
-	if (status != NULL && job_status_parse(status, &st) == -1)
-		verr_add(e, VERR_INVALID_QUERY, "status", "must be one of pending, "
-		    "awaiting_approval, active, completed, failed, cancelled");
-	if (queue != NULL && !jobreq_queue_valid(queue))
-		verr_add(e, VERR_INVALID_QUERY, "queue",
-		    "must be 1 to 64 characters of [a-zA-Z0-9_-]");
-	if (sched != NULL && !ids_valid(sched, "sch_", 16))
-		verr_add(e, VERR_INVALID_QUERY, "schedule_id", "is not a schedule id");
-	if (status)
-		json_object_set_new(f, "status", json_string(status));
-	if (queue)
-		json_object_set_new(f, "queue", json_string(queue));
-	if (sched)
-		json_object_set_new(f, "schedule_id", json_string(sched));
+	json_object_foreach((json_t *)f, k, jv) {
+		v = json_string_value(jv);
+		if (strcmp(k, "status") == 0 && (v == NULL || job_status_parse(v, &st) == -1))
+			verr_add(e, VERR_INVALID_QUERY, "status", "must be one of pending, "
+			    "awaiting_approval, active, completed, failed, cancelled");
+		else if (strcmp(k, "queue") == 0 && (v == NULL || !jobreq_queue_valid(v)))
+			verr_add(e, VERR_INVALID_QUERY, "queue",
+			    "must be 1 to 64 characters of [a-zA-Z0-9_-]");
+		else if (strcmp(k, "schedule_id") == 0 && (v == NULL ||
+		    !ids_valid(v, "sch_", 16)))
+			verr_add(e, VERR_INVALID_QUERY, "schedule_id", "is not a schedule id");
+		else if (strcmp(k, "status") != 0 && strcmp(k, "queue") != 0 &&
+		    strcmp(k, "schedule_id") != 0)
+			verr_add(e, VERR_INVALID_QUERY, k, "is not a known filter");
+	}
+}
+
+static const struct page_kind list_kind = { "jobs", "job_", list_check };
+
+/* The request's filters as a JSON object (checked by page_parse). */
+static json_t *
+list_filters(const struct query *qs)
+{
+	static const char *const names[] = { "status", "queue", "schedule_id" };
+	json_t *f = json_object(), *js;
+	const char *v;
+	size_t i;
+
+	for (i = 0; f != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((v = query_get(qs, names[i])) == NULL)
+			continue;
+		/* not UTF-8: null, which the check refuses */
+		if ((js = json_string(v)) == NULL)
+			js = json_null();
+		json_object_set_new(f, names[i], js);
+	}
 	return f;
 }
 
@@ -319,19 +349,13 @@ h_job_list(struct req *q, struct resp *r)
 	enum dq_err err;
 	int64_t total;
 	int n = 0, more, i;
-	json_t *filters;
 	struct jw w;
 	char *cursor = NULL;
 
 	verr_init(&e);
 	memset(&pg, 0, sizeof(pg));
-	if (query_parse(&qs, q->query, list_params, &e) == 0) {
-		filters = list_filters(&qs, &e);
-		if (e.n == 0)
-			page_parse(&qs, filters, &pg, &e);	/* steals filters */
-		else
-			json_decref(filters);
-	}
+	if (query_parse(&qs, q->query, list_params, &e) == 0)
+		list_page(&qs, &list_kind, q->account.id, list_filters(&qs), &pg, &e);
 	if (e.n > 0) {
 		resp_verr(r, q, &e);
 		page_free(&pg);
@@ -351,7 +375,7 @@ h_job_list(struct req *q, struct resp *r)
 		job_write_json(&w, &jobs[i], 0, q->now);
 	jw_close(&w, ']');
 	if (more && n > 0)
-		cursor = page_cursor(pg.filters, jobs[n - 1].created_at, jobs[n - 1].id);
+		cursor = page_cursor(&pg, jobs[n - 1].created_at, jobs[n - 1].id);
 	jw_key(&w, "total");
 	jw_int(&w, total);
 	jw_key(&w, "limit");
@@ -378,15 +402,33 @@ attempt_time(int64_t ms)
 	return ms ? json_string(dqtime_format(ms, buf, sizeof(buf))) : json_null();
 }
 
+/*
+ * The attempts of one job as the API shows them.  Their answers' bodies
+ * are shown newest first up to ATTEMPTS_BODY_BUDGET bytes in all; older
+ * ones past that are null with "response_body_omitted": true, so that the
+ * list stays small however large each answer was (max_response_body).
+ */
+#define ATTEMPTS_BODY_BUDGET	(1 << 20)
+
+struct attempts {
+	json_t	*data;
+	size_t	 sizes[STORE_ATTEMPTS_FIRST + STORE_ATTEMPTS_LATEST + 1];
+	size_t	 n;
+};
+
 /* Called with NULL when a retried transaction starts the list again. */
 static int
 attempt_add(const struct attempt *at, void *arg)
 {
-	json_t *data = arg, *body = NULL;
+	struct attempts *as = arg;
+	json_t *body = NULL;
 
-	if (at == NULL)
-		return json_array_clear(data);
-
+	if (at == NULL) {
+		as->n = 0;
+		return json_array_clear(as->data);
+	}
+	if (as->n < sizeof(as->sizes) / sizeof(as->sizes[0]))
+		as->sizes[as->n++] = at->response_body ? strlen(at->response_body) : 0;
 	/* JSON answers parsed, anything else as a string, as on the job. */
 	if (at->response_body != NULL && at->response_is_json)
 		body = json_loads(at->response_body, JSON_DECODE_ANY, NULL);
@@ -394,8 +436,10 @@ attempt_add(const struct attempt *at, void *arg)
 		body = json_string(at->response_body);
 	if (body == NULL)
 		body = json_null();
-	json_array_append_new(data, json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "attempt", at->n, "started_at", attempt_time(at->started_at),
+	/* an attempt that never finished was cut short by a dispatcher crash */
+	json_array_append_new(as->data, json_pack("{s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "attempt", at->n, "interrupted", at->finished_at == 0,
+	    "started_at", attempt_time(at->started_at),
 	    "finished_at", attempt_time(at->finished_at),
 	    "duration_ms", at->duration_ms >= 0 ? json_integer(at->duration_ms) :
 	    json_null(), "response_code", at->response_code ?
@@ -404,22 +448,46 @@ attempt_add(const struct attempt *at, void *arg)
 	return 0;
 }
 
+static void
+attempts_cap(struct attempts *as)
+{
+	size_t i = as->n, used = 0;
+	json_t *a;
+
+	while (i-- > 0) {
+		used += as->sizes[i];
+		if (used <= ATTEMPTS_BODY_BUDGET || as->sizes[i] == 0)
+			continue;
+		a = json_array_get(as->data, i);
+		json_object_set_new(a, "response_body", json_null());
+		json_object_set_new(a, "response_body_omitted", json_true());
+	}
+}
+
 void
 h_job_attempts(struct req *q, struct resp *r)
 {
+	struct attempts as;
 	enum dq_err err;
-	json_t *data;
+	int made = 0;
 
 	if (!ids_valid(q->param[0], "job_", 16)) {
 		resp_dq_err(r, q, DQ_ERR_NOTFOUND, "job");
 		return;
 	}
-	data = json_array();
-	err = store_attempts_list(q->st, q->account.id, q->param[0], attempt_add, data);
+	as.data = json_array();
+	as.n = 0;
+	err = store_attempts_list(q->st, q->account.id, q->param[0], attempt_add, &as,
+	    &made);
 	if (err != DQ_OK) {
-		json_decref(data);
+		json_decref(as.data);
 		resp_dq_err(r, q, err, "job");
 		return;
 	}
-	resp_json(r, 200, json_pack("{s:o}", "data", data));
+	attempts_cap(&as);
+	/* made: attempts ever made; those between the first and the latest
+	 * kept are omitted (store.h) */
+	resp_json(r, 200, json_pack("{s:o, s:i, s:i}", "data", as.data, "total", made,
+	    "omitted", made > (int)json_array_size(as.data) ?
+	    made - (int)json_array_size(as.data) : 0));
 }

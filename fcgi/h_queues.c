@@ -6,10 +6,12 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "handlers.h"
 #include "jobreq.h"
+#include "listing.h"
 #include "wakeup.h"
 
 static json_t *
@@ -45,32 +47,89 @@ queue_name(struct req *q, struct resp *r)
 	return -1;
 }
 
-static int
-queue_list_add(const struct queue_info *qi, void *arg)
+static const char *const list_params[] = { "limit", "offset", "cursor", NULL };
+
+/*
+ * Queues are listed by name.  Their cursor (signed like every list's)
+ * carries the last name of the page as its only filter, "after" (the queue
+ * list has no filters of its own); the id every page cursor carries is a
+ * placeholder here.
+ */
+#define QUEUE_CURSOR_ID	"job_0000000000000000"
+
+static void
+queue_list_check(const json_t *filters, struct verr *e)
 {
-	json_array_append_new(arg, queue_json(qi));
-	return 0;
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)filters, k, v)
+		if (strcmp(k, "after") != 0 || !json_is_string(v) ||
+		    !jobreq_queue_valid(json_string_value(v)))
+			verr_add(e, VERR_INVALID_QUERY, "cursor", "is not a valid cursor");
+}
+
+static const struct page_kind queue_list_kind = { "queues", "job_", queue_list_check };
+
+static int
+queue_list_query(struct req *q, struct page *pg, struct store_queue_query *lq,
+    struct resp *r)
+{
+	struct query qs;
+	struct verr e;
+
+	verr_init(&e);
+	memset(pg, 0, sizeof(*pg));
+	if (query_parse(&qs, q->query, list_params, &e) == 0 &&
+	    list_page(&qs, &queue_list_kind, q->account.id, json_object(), pg,
+	    &e) == 0) {
+		memset(lq, 0, sizeof(*lq));
+		lq->account = q->account.id;
+		lq->offset = pg->offset;
+		lq->limit = pg->limit;
+		lq->after = json_string_value(json_object_get(pg->filters, "after"));
+		if (!pg->has_after || lq->after != NULL)
+			return 0;
+		verr_add(&e, VERR_VALIDATION, "cursor", "is not a valid cursor");
+	}
+	resp_verr(r, q, &e);
+	return -1;
 }
 
 void
 h_queue_list(struct req *q, struct resp *r)
 {
-	json_t *data = json_array();
+	struct queue_info qi[STORE_LIST_MAX];
+	struct store_queue_query lq;
+	struct page pg;
 	enum dq_err err;
+	int64_t total = 0;
+	int n = 0, more = 0, i;
+	json_t *data, *f;
+	char *cursor = NULL;
 
-	if (q->query[0] != '\0') {
-		json_decref(data);
-		resp_error(r, q, 400, "invalid_query", NULL,
-		    "this list takes no query parameters");
+	if (queue_list_query(q, &pg, &lq, r) == -1) {
+		page_free(&pg);
 		return;
 	}
-	err = store_queue_list(q->st, q->account.id, 1, queue_list_add, data);
-	if (err != DQ_OK) {
-		json_decref(data);
+	if ((err = store_queue_page(q->st, &lq, qi, &n, &more, &total)) != DQ_OK) {
 		resp_dq_err(r, q, err, "queues");
+		page_free(&pg);
 		return;
 	}
-	resp_json(r, 200, json_pack("{s:o}", "data", data));
+	data = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(data, queue_json(&qi[i]));
+	if (more && n > 0 && (f = json_pack("{s:s}", "after", qi[n - 1].name)) != NULL) {
+		json_decref(pg.filters);	/* the next page starts after this one */
+		pg.filters = f;
+		cursor = page_cursor(&pg, 0, QUEUE_CURSOR_ID);
+	}
+	resp_json(r, 200, json_pack("{s:o, s:I, s:i, s:I, s:s?}", "data", data,
+	    "total", (json_int_t)total, "limit", pg.limit, "offset",
+	    (json_int_t)pg.offset, "next_cursor", cursor));
+	free(cursor);
+	page_free(&pg);
 }
 
 void
@@ -95,6 +154,10 @@ queue_change(struct req *q, struct resp *r, const struct queue_change *ch)
 	enum dq_err err;
 
 	err = store_queue_set(q->st, q->account.id, q->param[0], ch, q->now, &qi);
+	if (err == DQ_ERR_QUOTA) {
+		list_quota(r, q, STORE_QUOTA_QUEUES);
+		return;
+	}
 	if (err != DQ_OK) {
 		resp_dq_err(r, q, err, "queue");
 		return;

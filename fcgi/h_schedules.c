@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "listing.h"
 #include "query.h"
 #include "schedreq.h"
 #include "wakeup.h"
@@ -59,7 +60,9 @@ h_sched_create(struct req *q, struct resp *r)
 
 	if ((body = sched_body(q, r, &s, &jr)) == NULL)
 		return;
-	if ((err = store_schedule_create(q->st, q->account.id, &s)) != DQ_OK)
+	if ((err = store_schedule_create(q->st, q->account.id, &s)) == DQ_ERR_QUOTA)
+		list_quota(r, q, STORE_QUOTA_SCHEDULES);
+	else if (err != DQ_OK)
 		resp_dq_err(r, q, err, "schedule");
 	else {
 		sched_wake(&s);
@@ -87,6 +90,19 @@ h_sched_get(struct req *q, struct resp *r)
 
 static const char *const list_params[] = { "limit", "offset", "cursor", NULL };
 
+/* Schedules are listed unfiltered: a cursor's filters must be none. */
+static void
+list_check(const json_t *f, struct verr *e)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)f, k, v)
+		verr_add(e, VERR_INVALID_QUERY, k, "is not a known filter");
+}
+
+static const struct page_kind list_kind = { "schedules", "sch_", list_check };
+
 void
 h_sched_list(struct req *q, struct resp *r)
 {
@@ -104,7 +120,7 @@ h_sched_list(struct req *q, struct resp *r)
 	verr_init(&e);
 	memset(&pg, 0, sizeof(pg));
 	if (query_parse(&qs, q->query, list_params, &e) == 0)
-		page_parse(&qs, json_object(), &pg, &e);
+		list_page(&qs, &list_kind, q->account.id, json_object(), &pg, &e);
 	if (e.n > 0) {
 		resp_verr(r, q, &e);
 		page_free(&pg);
@@ -126,7 +142,7 @@ h_sched_list(struct req *q, struct resp *r)
 	for (i = 0; i < n; i++)
 		json_array_append_new(data, sched_to_json(&s[i]));
 	if (more && n > 0)
-		cursor = page_cursor(pg.filters, s[n - 1].created_at, s[n - 1].id);
+		cursor = page_cursor(&pg, s[n - 1].created_at, s[n - 1].id);
 	resp_json(r, 200, json_pack("{s:o, s:I, s:i, s:I, s:s?}", "data", data,
 	    "total", (json_int_t)total, "limit", pg.limit, "offset",
 	    (json_int_t)pg.offset, "next_cursor", cursor));

@@ -12,6 +12,9 @@
 void	h_healthz(struct req *, struct resp *);
 void	h_metrics(struct req *, struct resp *);
 
+/* h_openapi.c */
+void	h_openapi(struct req *, struct resp *);
+
 /* h_jobs.c */
 void	h_job_create(struct req *, struct resp *);
 void	h_job_batch(struct req *, struct resp *);

@@ -30,6 +30,7 @@ struct req {
 	const char		*idempotency_key;
 	const char		*remote_addr;
 	int64_t			 content_length;	/* -1: none given */
+#define REQ_LENGTH_BAD	(-2)	/* content_length: not a number */
 	char			*body;		/* NUL-terminated, or NULL */
 	size_t			 body_len;
 	char			 request_id[REQ_ID_MAX + 1];

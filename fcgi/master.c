@@ -1,7 +1,10 @@
 /*
  * Pre-fork process management, after kfcgi: the master only forks, reaps
  * and relays signals.  Workers of an older generation (before a SIGHUP) are
- * told to finish and are not replaced.
+ * told to finish and are not replaced.  Besides the workers it keeps the
+ * store's janitor (common/store/janitor.c) running, so that a process that
+ * dies holding store locks is cleaned up after within a second even when
+ * no dispatcher runs.
  */
 #include "config.h"
 
@@ -23,6 +26,7 @@
 #include "dqtime.h"
 #include "log.h"
 #include "master.h"
+#include "store.h"
 #include "worker.h"
 
 #define MASTER_SLOTS		512
@@ -39,6 +43,8 @@ struct slot {
 
 static struct slot	slots[MASTER_SLOTS];
 static int		cur_gen;
+static pid_t		janitor_pid;
+static int64_t		janitor_at;	/* when to start one (0: at once) */
 static sigset_t		master_sigs, master_oldmask;
 
 static int
@@ -145,6 +151,28 @@ master_spawn(struct slot *s, int fd, const struct dq_conf *c)
 	s->respawn_at = 0;
 }
 
+#define MASTER_JANITOR_RETRY_MS	1000
+
+static void
+master_janitor(const struct dq_conf *c)
+{
+	pid_t parent = getpid(), pid;
+
+	if (janitor_pid != 0 || dqtime_mono_ms() < janitor_at)
+		return;
+	janitor_at = dqtime_mono_ms() + MASTER_JANITOR_RETRY_MS;
+	if ((pid = fork()) == -1) {
+		log_warn("janitor: fork");
+		return;
+	}
+	if (pid == 0) {
+		signal(SIGUSR1, SIG_IGN);	/* as a worker's, until it is set */
+		sigprocmask(SIG_SETMASK, &master_oldmask, NULL);
+		store_janitor_run(c, parent);
+	}
+	janitor_pid = pid;
+}
+
 /* Fill the first `workers` slots of the current generation. */
 static void
 master_fill(int fd, const struct dq_conf *c)
@@ -187,6 +215,12 @@ master_reap(int stopping)
 	int status, i;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == janitor_pid) {
+			if (!stopping)
+				log_warnx("janitor %ld ended; starting another", (long)pid);
+			janitor_pid = 0;
+			continue;
+		}
 		for (i = 0; i < MASTER_SLOTS && slots[i].pid != pid; i++)
 			;
 		if (i == MASTER_SLOTS)
@@ -219,7 +253,7 @@ master_reap(int stopping)
 static int
 master_alive(void)
 {
-	int i, n = 0;
+	int i, n = janitor_pid != 0;
 
 	for (i = 0; i < MASTER_SLOTS; i++)
 		n += slots[i].pid != 0;
@@ -236,6 +270,8 @@ master_stop(void)
 	for (i = 0; i < MASTER_SLOTS; i++)
 		if (slots[i].pid != 0)
 			kill(slots[i].pid, SIGTERM);
+	if (janitor_pid != 0)
+		kill(janitor_pid, SIGTERM);
 	while (master_alive() > 0 && dqtime_mono_ms() < deadline) {
 		sigtimedwait(&master_sigs, NULL, &ts);
 		master_reap(1);
@@ -243,6 +279,8 @@ master_stop(void)
 	for (i = 0; i < MASTER_SLOTS; i++)
 		if (slots[i].pid != 0)
 			kill(slots[i].pid, SIGKILL);
+	if (janitor_pid != 0)
+		kill(janitor_pid, SIGKILL);
 	while (master_alive() > 0 && waitpid(-1, NULL, 0) > 0)
 		master_reap(1);
 }
@@ -267,7 +305,8 @@ master_reload(struct dq_conf *c)
 	log_info("reloaded %s; replacing workers", c->path ? c->path : "defaults");
 }
 
-/* logrotate moved the log file: open it again, and so do the workers. */
+/* logrotate moved the log file: open it again, and so do the workers and
+ * the janitor. */
 static void
 master_reopen_logs(void)
 {
@@ -277,6 +316,8 @@ master_reopen_logs(void)
 	for (i = 0; i < MASTER_SLOTS; i++)
 		if (slots[i].pid != 0)
 			(void)kill(slots[i].pid, SIGUSR1);
+	if (janitor_pid != 0)
+		(void)kill(janitor_pid, SIGUSR1);
 }
 
 static int64_t
@@ -288,6 +329,8 @@ master_next_wait(const struct dq_conf *c)
 	for (i = 0; i < c->workers && i < MASTER_SLOTS; i++)
 		if (slots[i].pid == 0 && slots[i].respawn_at - now < wait)
 			wait = slots[i].respawn_at - now;
+	if (janitor_pid == 0 && janitor_at - now < wait)
+		wait = janitor_at - now;
 	return wait < 0 ? 0 : wait;
 }
 
@@ -307,6 +350,7 @@ master_run(int fd, struct dq_conf *c)
 	sigprocmask(SIG_BLOCK, &master_sigs, &master_oldmask);
 	log_info("listening on %s with %lld workers", c->listen, (long long)c->workers);
 	for (;;) {
+		master_janitor(c);
 		master_fill(fd, c);
 		wait = master_next_wait(c);
 		ts.tv_sec = wait / 1000;

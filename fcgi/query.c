@@ -1,7 +1,7 @@
 /*
- * Query-string parsing and cursors.  A cursor is base64url of a small JSON
- * object {"f": filters, "c": created, "i": id}: opaque to clients, checked
- * like any input when it comes back.
+ * Query-string parsing and paging.  A cursor (cursor.c) is opaque to
+ * clients and signed; when it comes back, what it holds is checked again
+ * exactly as the query string is: the same filter check, the same ranges.
  */
 #include "config.h"
 
@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
+#include <stdio.h>
+
+#include "cursor.h"
 #include "num.h"
 #include "query.h"
 
@@ -107,67 +109,6 @@ query_get(const struct query *q, const char *name)
 	return NULL;
 }
 
-/* base64url without padding, from and to standard base64. */
-static void
-b64_to_url(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (*s == '=')
-			break;
-		*o++ = *s == '+' ? '-' : *s == '/' ? '_' : *s;
-	}
-	*o = '\0';
-}
-
-char *
-page_cursor(const json_t *filters, int64_t created, const char *id)
-{
-	json_t *o;
-	char *text, *out = NULL;
-	size_t n;
-
-	o = json_pack("{s:O, s:I, s:s}", "f", filters, "c", (json_int_t)created,
-	    "i", id);
-	if (o == NULL)
-		return NULL;
-	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	if (text == NULL)
-		return NULL;
-	n = strlen(text);
-	if ((out = malloc(4 * ((n + 2) / 3) + 1)) != NULL) {
-		crypto_base64(text, n, out, 4 * ((n + 2) / 3) + 1);
-		b64_to_url(out);
-	}
-	free(text);
-	return out;
-}
-
-static json_t *
-page_cursor_decode(const char *cur)
-{
-	char b64[1024];
-	unsigned char raw[768];
-	size_t n = strlen(cur), i;
-	int len;
-
-	if (n == 0 || n + 3 >= sizeof(b64))
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if (!isalnum((unsigned char)cur[i]) && cur[i] != '-' && cur[i] != '_')
-			return NULL;
-		b64[i] = cur[i] == '-' ? '+' : cur[i] == '_' ? '/' : cur[i];
-	}
-	while (i % 4 != 0)
-		b64[i++] = '=';
-	b64[i] = '\0';
-	if ((len = crypto_base64_decode(b64, i, raw, sizeof(raw) - 1)) < 0)
-		return NULL;
-	return json_loadb((const char *)raw, (size_t)len, 0, NULL);
-}
-
 static int
 page_number(const struct query *q, const char *name, long long min,
     long long max, long long def, long long *out, struct verr *e)
@@ -185,51 +126,88 @@ page_number(const struct query *q, const char *name, long long min,
 	return 0;
 }
 
+/*
+ * The cursor's position, page size and filters, each checked as the query
+ * string's would be.  A cursor that is not one this installation made for
+ * this account and list is a validation_error on it; a good cursor sent
+ * with other filters is a bad query (invalid_query), as any query
+ * parameter that does not fit.
+ */
 static int
-page_apply_cursor(struct page *p, const char *cur, json_t *filters, struct verr *e)
+page_apply_cursor(struct page *p, const struct query *q, const char *text,
+    struct verr *e)
 {
-	json_t *c, *f;
-	const char *id;
-	json_int_t created;
+	struct cursor c;
+	struct verr fe;
 
-	if ((c = page_cursor_decode(cur)) == NULL ||
-	    json_unpack(c, "{s:o, s:I, s:s}", "f", &f, "c", &created, "i", &id) != 0 ||
-	    !json_is_object(f) || strlen(id) != ID_JOB_LEN) {
-		json_decref(c);
-		verr_add(e, VERR_INVALID_QUERY, "cursor", "is not a valid cursor");
+	if (cursor_read(text, &c) == -1) {
+		verr_add(e, VERR_VALIDATION, "cursor", "is not a valid cursor");
 		return -1;
 	}
-	if (json_object_size(filters) > 0 && !json_equal(filters, f)) {
-		json_decref(c);
+	verr_init(&fe);
+	p->kind->check(c.filters, &fe);
+	if (strcmp(c.kind, p->kind->name) != 0)
+		verr_add(e, VERR_VALIDATION, "cursor", "was made for another list");
+	else if (c.account != (json_int_t)p->account || fe.n > 0 ||
+	    c.limit < PAGE_LIMIT_MIN || c.limit > PAGE_LIMIT_MAX ||
+	    c.created < 0 || c.created > PAGE_TIME_MAX ||
+	    !ids_valid(c.id, p->kind->id_prefix, ID_JOB_LEN - strlen(p->kind->id_prefix)))
+		verr_add(e, VERR_VALIDATION, "cursor", "is not a valid cursor");
+	else if (json_object_size(p->filters) > 0 && !json_equal(p->filters, c.filters))
 		verr_add(e, VERR_INVALID_QUERY, "cursor",
 		    "was made for different filters; repeat the same filters or none");
+	if (e->n > 0) {
+		json_decref(c.filters);
 		return -1;
 	}
 	json_decref(p->filters);
-	p->filters = json_incref(f);
+	p->filters = c.filters;
+	if (query_get(q, "limit") == NULL)
+		p->limit = (int)c.limit;
 	p->has_after = 1;
-	p->after_created = created;
-	memcpy(p->after_id, id, strlen(id) + 1);
-	json_decref(c);
+	p->after_created = c.created;
+	memcpy(p->after_id, c.id, sizeof(p->after_id));
 	return 0;
 }
 
 int
-page_parse(const struct query *q, json_t *filters, struct page *p, struct verr *e)
+page_parse(const struct query *q, const struct page_kind *kind, uint32_t account,
+    json_t *filters, struct page *p, struct verr *e)
 {
 	const char *cur = query_get(q, "cursor");
 	long long limit, offset;
 
 	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->account = account;
 	p->filters = filters;
-	if (page_number(q, "limit", 1, 100, 20, &limit, e) == -1 ||
+	kind->check(filters, e);
+	if (e->n > 0 ||
+	    page_number(q, "limit", PAGE_LIMIT_MIN, PAGE_LIMIT_MAX, 20, &limit, e) == -1 ||
 	    page_number(q, "offset", 0, (long long)1 << 40, 0, &offset, e) == -1)
 		return -1;
 	p->limit = (int)limit;
 	p->offset = offset;
-	if (cur != NULL && page_apply_cursor(p, cur, filters, e) == -1)
+	if (cur != NULL && page_apply_cursor(p, q, cur, e) == -1)
 		return -1;
 	return 0;
+}
+
+char *
+page_cursor(const struct page *p, int64_t created, const char *id)
+{
+	struct cursor c;
+
+	memset(&c, 0, sizeof(c));
+	if (snprintf(c.kind, sizeof(c.kind), "%s", p->kind->name) >=
+	    (int)sizeof(c.kind) || snprintf(c.id, sizeof(c.id), "%s", id) >=
+	    (int)sizeof(c.id))
+		return NULL;
+	c.account = p->account;
+	c.filters = p->filters;
+	c.limit = p->limit;
+	c.created = created;
+	return cursor_make(&c);
 }
 
 void

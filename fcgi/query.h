@@ -28,7 +28,25 @@ int		 query_parse(struct query *, const char *qs, const char *const *allowed,
 		    struct verr *e);
 const char	*query_get(const struct query *, const char *name);
 
+#define PAGE_LIMIT_MIN	1
+#define PAGE_LIMIT_MAX	100
+#define PAGE_TIME_MAX	253402300799999LL	/* 9999-12-31T23:59:59.999Z */
+
+/* What a list route pages over. */
+struct page_kind {
+	const char	*name;		/* "jobs", "schedules": a cursor serves its own list */
+	const char	*id_prefix;	/* of the ids it pages by: "job_", "sch_" */
+	/*
+	 * Check the list's filters (a JSON object; the query string's are
+	 * strings), adding invalid_query errors named after each filter.  The
+	 * same check runs on the filters a cursor brings back.
+	 */
+	void		(*check)(const json_t *filters, struct verr *e);
+};
+
 struct page {
+	const struct page_kind *kind;
+	uint32_t	 account;
 	int		 limit;
 	int64_t		 offset;
 	int		 has_after;
@@ -38,13 +56,16 @@ struct page {
 };
 
 /*
- * Read limit, offset and cursor.  filters (stolen) are the request's own
- * filters as a JSON object; with a cursor they must be absent or equal to
- * the cursor's, and page->filters becomes the cursor's.
+ * Read limit, offset and cursor for account's list of kind.  filters
+ * (stolen) are the request's own, as a JSON object of strings; with a
+ * cursor they must be absent or equal to the cursor's, and page->filters
+ * becomes the cursor's.  A cursor also brings its page size, unless the
+ * request sends a limit, which the next cursor then keeps.
  */
-int	page_parse(const struct query *, json_t *filters, struct page *, struct verr *e);
-/* The opaque cursor for the page after (created, id); new string. */
-char	*page_cursor(const json_t *filters, int64_t created, const char *id);
+int	page_parse(const struct query *, const struct page_kind *, uint32_t account,
+	    json_t *filters, struct page *, struct verr *e);
+/* The opaque cursor for the page after (created, id); new string or NULL. */
+char	*page_cursor(const struct page *, int64_t created, const char *id);
 void	page_free(struct page *);
 
 #endif

@@ -172,6 +172,7 @@ static const struct {
 	    "the Idempotency-Key was already used with a different request body" },
 	{ DQ_ERR_EXISTS, 409, "conflict", "% already exists" },
 	{ DQ_ERR_INVALID, 400, "validation_error", "% is invalid" },
+	{ DQ_ERR_QUOTA, 422, "quota_exceeded", "% is over the account's quota" },
 };
 
 void

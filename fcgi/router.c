@@ -15,7 +15,7 @@
 #include "ratelimit.h"
 #include "router.h"
 
-#define R_PUBLIC	0x1	/* no API key needed */
+#define R_PUBLIC	0x1	/* no API key needed, even under /v1 */
 #define R_BODY		0x2	/* a JSON body is required */
 
 typedef void (*route_fn)(struct req *, struct resp *);
@@ -30,6 +30,7 @@ struct route {
 static const struct route routes[] = {
 	{ "GET", "/healthz", h_healthz, R_PUBLIC },
 	{ "GET", "/metrics", h_metrics, R_PUBLIC },
+	{ "GET", "/v1/openapi.json", h_openapi, R_PUBLIC },
 	{ "POST", "/v1/jobs", h_job_create, R_BODY },
 	{ "GET", "/v1/jobs", h_job_list, 0 },
 	{ "POST", "/v1/jobs/batch", h_job_batch, R_BODY },
@@ -59,10 +60,11 @@ _Static_assert(NROUTES <= MET_ROUTES, "metrics have a slot per route");
 
 /*
  * Match path against pattern; on a match, the "*" segments are copied into
- * buf (NUL-separated) and pointed to from q->param.
+ * buf (size bufsz, NUL-separated) and pointed to from q->param.
  */
 static int
-route_match(const char *pattern, const char *path, struct req *q, char *buf)
+route_match(const char *pattern, const char *path, struct req *q, char *buf,
+    size_t bufsz)
 {
 	const char *p = pattern, *s = path;
 	size_t n;
@@ -71,12 +73,13 @@ route_match(const char *pattern, const char *path, struct req *q, char *buf)
 	while (*p != '\0') {
 		if (*p == '*') {
 			n = strcspn(s, "/");
-			if (n == 0 || np == REQ_MAX_PARAMS)
+			if (n == 0 || np == REQ_MAX_PARAMS || n >= bufsz)
 				return 0;
 			memcpy(buf, s, n);
 			buf[n] = '\0';
 			q->param[np++] = buf;
 			buf += n + 1;
+			bufsz -= n + 1;
 			s += n;
 			p++;
 			continue;
@@ -96,18 +99,65 @@ router_is_api(const char *path)
 	return strcmp(path, "/v1") == 0 || strncmp(path, "/v1/", 4) == 0;
 }
 
-/* 0 when authenticated, else resp is set. */
+/* A public route under /v1 (no '*' in its pattern), by method and path. */
+static int
+router_is_public(const struct req *q)
+{
+	size_t i;
+
+	for (i = 0; i < NROUTES; i++)
+		if ((routes[i].flags & R_PUBLIC) &&
+		    strcmp(routes[i].method, q->method) == 0 &&
+		    strcmp(routes[i].pattern, q->path) == 0)
+			return 1;
+	return 0;
+}
+
+/* 429 for a client address that has spent its tries without a valid key. */
+static void
+router_unauth_limited(struct req *q, struct resp *r)
+{
+	resp_header(r, "RateLimit-Limit", "%lld", (long long)q->conf->rate_limit_unauth);
+	resp_header(r, "RateLimit-Remaining", "0");
+	resp_header(r, "RateLimit-Reset", "1");
+	resp_header(r, "Retry-After", "1");
+	resp_error(r, q, 429, "rate_limited", json_pack("[{s:I}]", "limit",
+	    (json_int_t)q->conf->rate_limit_unauth), "too many requests without a "
+	    "valid API key from this address (at most %lld a second)",
+	    (long long)q->conf->rate_limit_unauth);
+}
+
+/*
+ * 0 when authenticated, else resp is set.  Requests without a valid key
+ * spend their client address's bucket (rate_limit_unauthenticated).  While
+ * an address's bucket is empty only keys this worker has seen lately pass
+ * (from its cache); any other is answered 429 without a store read, so a
+ * flood of bad keys costs a hash each and nothing more.
+ */
 static int
 router_auth(struct req *q, struct resp *r)
 {
-	enum dq_err e = auth_account(q->st, q->authorization, &q->account);
+	int64_t limit = q->conf->rate_limit_unauth;
+	enum dq_err e;
 
-	if (e == DQ_OK) {
+	if (limit > 0 && !ratelimit_addr(q->remote_addr, limit, 0)) {
+		if (auth_account_cached(q->authorization, &q->account) == DQ_OK) {
+			q->authed = 1;
+			return 0;
+		}
+		router_unauth_limited(q, r);
+		return -1;
+	}
+	if ((e = auth_account(q->st, q->authorization, &q->account)) == DQ_OK) {
 		q->authed = 1;
 		return 0;
 	}
 	if (e != DQ_ERR_NOTFOUND) {
 		resp_dq_err(r, q, e, "account");
+		return -1;
+	}
+	if (limit > 0 && !ratelimit_addr(q->remote_addr, limit, 1)) {
+		router_unauth_limited(q, r);
 		return -1;
 	}
 	resp_header(r, "WWW-Authenticate", "Bearer");
@@ -179,14 +229,14 @@ router_dispatch(struct req *q, struct resp *r)
 	const struct route *rt, *hit = NULL;
 	size_t i;
 
-	if (router_is_api(q->path) &&
+	if (router_is_api(q->path) && !router_is_public(q) &&
 	    (router_auth(q, r) == -1 || router_rate(q, r) == -1))
 		return;
 	if (strlen(q->path) > ROUTER_PATH_MAX)
 		goto notfound;
 	for (i = 0; i < NROUTES && hit == NULL; i++) {
 		rt = &routes[i];
-		if (!route_match(rt->pattern, q->path, q, buf))
+		if (!route_match(rt->pattern, q->path, q, buf, sizeof(buf)))
 			continue;
 		if (strcmp(rt->method, q->method) == 0)
 			hit = rt;

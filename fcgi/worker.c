@@ -14,9 +14,11 @@
 
 #include <fcgiapp.h>
 
+#include "cursor.h"
 #include "dqtime.h"
 #include "log.h"
 #include "metrics.h"
+#include "num.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "shm.h"
@@ -25,10 +27,12 @@
 #include "worker.h"
 
 /*
- * A store transaction (or the store's opening) that takes this long is
- * stuck: most likely on a Berkeley DB mutex or lock left by a process that
- * was killed.  The worker exits, and its replacement's open of the
- * environment cleans up after the dead one.
+ * A store transaction that takes this long is abandoned: it gives up at its
+ * next step and the request is answered 503 (store_watchdog_fired()).  One
+ * still stuck a grace period later (or the store's opening) is blocked on a
+ * Berkeley DB mutex or lock left by a process that was killed: the worker
+ * exits, and its replacement's open of the environment cleans up after the
+ * dead one.
  */
 #define WORKER_WATCHDOG_S	10
 
@@ -40,8 +44,9 @@ worker_on_alarm(int sig)
 	static const char msg[] = "dq-fcgi: stuck in the store; exiting so that "
 	    "the environment is recovered\n";
 
-	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	_exit(3);
+	if (store_watchdog_fired())
+		return;		/* the transaction gives up by itself */
+	sig_die(msg, sizeof(msg) - 1, 3);
 }
 
 /* Finish the request in flight, but not forever (see the watchdog). */
@@ -117,7 +122,6 @@ worker_params(struct req *q, FCGX_ParamArray env, char *pathbuf, size_t pn)
 {
 	const char *cl;
 	long long n;
-	char *end;
 
 	q->method = FCGX_GetParam("REQUEST_METHOD", env);
 	if (q->method == NULL)
@@ -129,12 +133,14 @@ worker_params(struct req *q, FCGX_ParamArray env, char *pathbuf, size_t pn)
 	q->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", env);
 	q->idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", env);
 	q->remote_addr = FCGX_GetParam("REMOTE_ADDR", env);
+	/* 1*DIGIT (a number too large for int64_t is too large for max_body
+	 * too); anything else is not a length a web server sends */
 	q->content_length = -1;
 	cl = FCGX_GetParam("CONTENT_LENGTH", env);
-	if (cl != NULL && *cl != '\0') {
-		n = strtoll(cl, &end, 10);
-		q->content_length = (*end == '\0' && n >= 0) ? n : -1;
-	}
+	if (cl != NULL && *cl != '\0' && num_parse_count(cl, INT64_MAX, &n) == -1)
+		q->content_length = REQ_LENGTH_BAD;
+	else if (cl != NULL && *cl != '\0')
+		q->content_length = n;
 	worker_request_id(q, FCGX_GetParam("HTTP_X_REQUEST_ID", env));
 }
 
@@ -215,13 +221,17 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 
 	memset(&q, 0, sizeof(q));
 	resp_init(&r);
+	(void)store_take_unflushed(st);
 	q.st = st;
 	q.conf = c;
 	q.now = dqtime_now_ms();
 	q.route = -1;
 	worker_params(&q, fr->envp, pathbuf, sizeof(pathbuf));
 	log_set_request(q.request_id);
-	if (q.content_length > c->max_body ||
+	if (q.content_length == REQ_LENGTH_BAD)
+		resp_error(&r, &q, 400, "invalid_request", NULL,
+		    "the request's Content-Length is not a number");
+	else if (q.content_length > c->max_body ||
 	    (rc = worker_body(&q, fr->in, c->max_body)) == 1)
 		resp_error(&r, &q, 413, "payload_too_large", NULL,
 		    "request body is larger than %lld bytes", (long long)c->max_body);
@@ -229,6 +239,11 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 		resp_dq_err(&r, &q, DQ_ERR_NOMEM, NULL);
 	else
 		router_dispatch(&q, &r);
+	if (store_take_unflushed(st)) {
+		/* stored, but not yet on disk: not a failure (README, sync) */
+		resp_header(&r, "DQ-Durability", "not-flushed");
+		metrics_alert(MET_A_UNFLUSHED);
+	}
 	worker_write(fr, &q, &r);
 	metrics_request(q.route, r.status, dqtime_mono_ms() - t0);
 	if (c->log_requests)
@@ -252,7 +267,12 @@ worker_run(int listen_fd, const struct dq_conf *c)
 		log_warnx("%s", err);
 		return -1;
 	}
-	store_set_watchdog(WORKER_WATCHDOG_S);
+	if (cursor_open(c->data_dir, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		store_close(st);
+		return -1;
+	}
+	store_set_watchdog_ms(WORKER_WATCHDOG_S * 1000);
 	ratelimit_open(c->data_dir);
 	wakeup_sender_open(c->wakeup_socket);
 	wakeup_map_open(c->data_dir);

@@ -26,6 +26,7 @@ UNIT_LIBS = tests/unit/libtap.a $(DQ_COMMON_LIBS)
 include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/browser/local.mk
+include tests/openapi/local.mk
 include tests/package/local.mk
 include tests/bench/local.mk
 include tests/fuzz/local.mk

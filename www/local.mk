@@ -1,6 +1,10 @@
 # The web console: static files installed under $(pkgdatadir)/www (keeping
 # their js/ and js/views/ folders), where conf/nginx-dq.conf's /ui/ location
 # serves them from. No build step: what is here is what the browser loads.
+# package.json only tells Node (the browser tests import these files) that
+# they are ES modules, as browsers know from <script type="module">; Node 18
+# would read them as CommonJS. It is not installed.
+EXTRA_DIST += www/package.json
 nobase_dist_pkgdata_DATA = \
 	www/index.html \
 	www/console.css \

@@ -26,17 +26,23 @@ struct dq_conf {
 	int64_t	 cache_size;
 	int64_t	 max_body;
 	int64_t	 rate_limit;
+	int64_t	 rate_limit_unauth;	/* per client address, without a valid key */
 	int64_t	 default_max_attempts;
 	int64_t	 delivery_timeout_ms;
 	int64_t	 retry_base_ms;
 	int64_t	 retry_cap_ms;
 	int64_t	 max_parallel;
+	int64_t	 max_parallel_per_account;	/* 0: a quarter of max_parallel */
 	int64_t	 max_response_body;
+	int64_t	 max_queues_per_account;
+	int64_t	 max_jobs_per_account;		/* 0: no limit */
+	int64_t	 max_schedules_per_account;	/* 0: no limit */
 	int	 allow_private_targets;
 	int	 require_https;
 	int64_t	 retention_ms;
 	char	*wakeup_socket;		/* default: DATA_DIR/wakeup.sock */
 	char	*metrics_token;
+	int	 metrics_per_account;	/* dq_jobs by account and queue */
 	int	 log_level;
 	int	 log_requests;		/* a line per API request, at info */
 	char	*test_clock_file;	/* test only: ms added to the schedule clock */

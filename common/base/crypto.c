@@ -6,8 +6,10 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -119,4 +121,61 @@ crypto_hex(const unsigned char *p, size_t n, char *out)
 		out[2 * i + 1] = hex[p[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+int
+crypto_base64url(const void *p, size_t n, char *out, size_t outsz)
+{
+	int len = crypto_base64(p, n, out, outsz);
+	int i;
+
+	if (len < 0)
+		return -1;
+	while (len > 0 && out[len - 1] == '=')
+		len--;
+	out[len] = '\0';
+	for (i = 0; i < len; i++)
+		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+	return len;
+}
+
+int
+crypto_base64url_decode(const char *s, size_t n, unsigned char *out, size_t outsz)
+{
+	unsigned char *raw = NULL;
+	char *b64;
+	size_t i;
+	int len = -1;
+
+	/* decoded into raw first: out need only hold the bytes themselves */
+	if (n % 4 == 1 || n > ((size_t)1 << 30) || (b64 = malloc(n + 4)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9'))
+			b64[i] = s[i];
+		else if (s[i] == '-' || s[i] == '_')
+			b64[i] = s[i] == '-' ? '+' : '/';
+		else
+			goto done;
+	}
+	while (i % 4 != 0)
+		b64[i++] = '=';
+	if ((raw = malloc(3 * (i / 4) + 1)) == NULL)
+		goto done;
+	len = crypto_base64_decode(b64, i, raw, 3 * (i / 4) + 1);
+	if (len > 0 && (size_t)len > outsz)
+		len = -1;
+	if (len > 0)
+		memcpy(out, raw, (size_t)len);
+done:
+	free(raw);
+	free(b64);
+	return len;
+}
+
+int
+crypto_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
 }

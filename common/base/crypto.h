@@ -30,5 +30,13 @@ int	crypto_base64(const void *, size_t, char *out, size_t outsz);
 /* Decode standard base64; returns bytes written or -1. */
 int	crypto_base64_decode(const char *, size_t, unsigned char *out, size_t outsz);
 void	crypto_hex(const unsigned char *, size_t, char *out);	/* out: 2n+1 */
+/* base64url without padding (RFC 4648 section 5), NUL-terminated; returns
+ * the length written or -1 if out is too small. */
+int	crypto_base64url(const void *, size_t, char *out, size_t outsz);
+/* Decode unpadded base64url; bytes written, or -1 on a character outside
+ * the alphabet, an impossible length or out too small. */
+int	crypto_base64url_decode(const char *, size_t, unsigned char *out, size_t outsz);
+/* 1 when the n bytes at a and b are equal, in time that depends on n only. */
+int	crypto_equal(const void *a, const void *b, size_t n);
 
 #endif

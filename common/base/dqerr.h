@@ -16,7 +16,8 @@ enum dq_err {
 	DQ_ERR_EXISTS,		/* a unique name is taken */
 	DQ_ERR_INVALID,		/* bad argument from the caller */
 	DQ_ERR_CORRUPT,		/* a record that cannot be decoded */
-	DQ_ERR_INTERNAL		/* anything else: a bug or an I/O error */
+	DQ_ERR_INTERNAL,	/* anything else: a bug or an I/O error */
+	DQ_ERR_QUOTA		/* over one of the account's limits (dq.conf) */
 };
 
 const char *dq_strerror(enum dq_err);

@@ -29,6 +29,26 @@ num_parse_ll(const char *s, long long min, long long max, long long *out)
 }
 
 int
+num_parse_count(const char *s, long long max, long long *out)
+{
+	long long v = 0;
+	int over = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (!over && (v > max / 10 || v * 10 > max - (*s - '0')))
+			over = 1;
+		else if (!over)
+			v = v * 10 + (*s - '0');
+	}
+	*out = over ? max : v;
+	return over;
+}
+
+int
 num_parse_double(const char *s, double min, double max, double *out)
 {
 	char *end;

@@ -10,6 +10,13 @@
 
 /* Decimal integer in [min, max]; 0 on success, -1 otherwise. */
 int	num_parse_ll(const char *, long long min, long long max, long long *out);
+/*
+ * A count as HTTP and FastCGI write one (Content-Length, Retry-After's
+ * delta-seconds): one or more ASCII digits, nothing else.  0 with *out; 1
+ * when the digits say more than max (*out = max: "at least that"); -1
+ * when s is not 1*DIGIT.
+ */
+int	num_parse_count(const char *, long long max, long long *out);
 /* Decimal number (as strtod) in [min, max], finite. */
 int	num_parse_double(const char *, double min, double max, double *out);
 /* Config duration "250ms", "30s", "5m", "1h", "30d" (bare number = seconds) -> ms. */

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sig.h"
@@ -57,4 +58,13 @@ sig_daemon(void (*on_stop)(int), void (*on_alarm)(int))
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
+}
+
+void
+sig_die(const char *msg, size_t n, int status)
+{
+	/* async-signal-safe; nothing is left to do if stderr is gone */
+	if (write(STDERR_FILENO, msg, n) < 0)
+		_exit(status);
+	_exit(status);
 }

@@ -4,6 +4,7 @@
 #ifndef DQ_SIG_H
 #define DQ_SIG_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /*
@@ -15,6 +16,8 @@
  * returns and the loop sees the stop.
  */
 void	sig_daemon(void (*on_stop)(int), void (*on_alarm)(int));
+/* From a signal handler: write n bytes of msg to stderr, then _exit(status). */
+void	sig_die(const char *msg, size_t n, int status) __attribute__((noreturn));
 
 /* A process's children that reopen their log file when it does: slot i
  * (0 to SIG_RELAY_MAX - 1) is pid, or nobody (0).  A child clears them all

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "num.h"
 
 int64_t
 deliver_backoff(const struct deliver_policy *p, int n)
@@ -19,6 +20,21 @@ deliver_backoff(const struct deliver_policy *p, int n)
 	for (i = 0; i < n && d < p->retry_cap_ms; i++)
 		d *= 2;
 	return d < p->retry_cap_ms ? d : p->retry_cap_ms;
+}
+
+int64_t
+deliver_retry_after_ms(const char *v, int64_t (*date)(const char *), int64_t now_ms)
+{
+	long long secs;
+	int64_t t;
+
+	if (num_parse_count(v, DELIVER_RETRY_AFTER_MAX_MS / 1000, &secs) >= 0)
+		return (int64_t)secs * 1000;
+	if (date == NULL || (t = date(v)) < 0)
+		return -1;
+	if (t > (now_ms + DELIVER_RETRY_AFTER_MAX_MS) / 1000)
+		return DELIVER_RETRY_AFTER_MAX_MS;
+	return t * 1000 > now_ms ? t * 1000 - now_ms : 0;
 }
 
 static void
@@ -67,6 +83,7 @@ deliver_apply(struct job *j, struct delivery *d,
 	j->lease_until = 0;
 	j->lease_owner = 0;
 	j->lease_pid = 0;
+	j->interrupts = 0;
 	j->updated_at = now;
 	if (ok) {
 		j->last_error = NULL;
@@ -109,8 +126,11 @@ void
 deliver_interrupted(struct job *j, int64_t now, struct attempt *at,
     char *msg, size_t msgsz)
 {
-	snprintf(msg, msgsz, "interrupted: the dispatcher stopped during "
-	    "attempt %d", j->attempts);
+	int counted = ++j->interrupts >= DELIVER_INTERRUPTS_MAX;
+
+	snprintf(msg, msgsz, "interrupted: the dispatcher stopped during attempt "
+	    "%d%s", j->attempts, counted ? " (interrupted too often: counted)" :
+	    " (not counted; delivered again)");
 	j->last_error = msg;
 	j->lease_until = 0;
 	j->lease_owner = 0;
@@ -121,7 +141,11 @@ deliver_interrupted(struct job *j, int64_t now, struct attempt *at,
 	at->started_at = j->started_at;
 	at->duration_ms = -1;
 	at->error = msg;
-	if (j->attempts >= j->max_attempts) {
+	if (!counted)
+		j->attempts--;
+	else
+		j->interrupts = 0;
+	if (counted && j->attempts >= j->max_attempts) {
 		deliver_terminal(j, JOB_FAILED, now);
 		return;
 	}

@@ -33,6 +33,18 @@ struct delivery {
 	char		 error[256];		/* "" on an HTTP answer */
 };
 
+/* The longest wait a Retry-After can ask for (the retry_cap caps it again). */
+#define DELIVER_RETRY_AFTER_MAX_MS	(366LL * 86400 * 1000)
+
+/*
+ * A target's Retry-After (RFC 9110 10.2.3) as a wait in ms: delta-seconds,
+ * or an HTTP-date that date() turns into Unix seconds (-1 when it cannot;
+ * NULL: dates are not understood).  At most DELIVER_RETRY_AFTER_MAX_MS, 0
+ * for a date already past; -1 when the value is neither.  Whatever the
+ * target sends, nothing overflows.
+ */
+int64_t	deliver_retry_after_ms(const char *value, int64_t (*date)(const char *),
+	    int64_t now_ms);
 /* Backoff after failed attempt n (1-based), before Retry-After. */
 int64_t	deliver_backoff(const struct deliver_policy *, int n);
 /* Edit an active job for this attempt's outcome; fill the attempt record.
@@ -42,8 +54,15 @@ void	deliver_apply(struct job *, struct delivery *,
 /* Edit a job for its callback's outcome (callback_status only). */
 void	deliver_callback_apply(struct job *, int ok,
 	    const struct deliver_policy *, int64_t now);
-/* An interrupted attempt (its dispatcher died): counted, retried at once.
- * The job borrows msg, where the error text is written. */
+/*
+ * An interrupted attempt (its dispatcher died before an answer came): it is
+ * recorded in the history but does not count against max_attempts, and the
+ * job is delivered again at once (API.md 5, at-least-once), even when it
+ * was the last attempt allowed.  Only after DELIVER_INTERRUPTS_MAX in a row
+ * (a job that brings its dispatcher down each time) does one count.  The
+ * job borrows msg, where the error text is written.
+ */
+#define DELIVER_INTERRUPTS_MAX	5
 void	deliver_interrupted(struct job *, int64_t now, struct attempt *,
 	    char *msg, size_t msgsz);
 

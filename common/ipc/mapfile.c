@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,9 @@ mapfile_reserve_regions(const char *dir)
 	rl = strlen(real);
 	while (fgets(line, sizeof(line), maps) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
+		/* the kernel's own file, but checked like any: no wrapping sums */
 		if (sscanf(line, "%llx-%llx %*s %llx", &start, &end, &off) != 3 ||
+		    end < start || off > (unsigned long long)INT64_MAX - (end - start) ||
 		    (path = strchr(line, '/')) == NULL ||
 		    (slash = strrchr(path, '/')) == NULL ||
 		    (size_t)(slash - path) != rl || strncmp(path, real, rl) != 0 ||

@@ -13,7 +13,7 @@
 #include "metrics.h"
 #include "shm.h"
 
-#define MET_VERSION	0x64710002u
+#define MET_VERSION	0x64710003u
 
 struct met_hist_data {
 	_Atomic uint64_t	bucket[MET_BUCKETS + 1];
@@ -25,6 +25,7 @@ struct met_shm {
 	_Atomic uint64_t	requests[MET_ROUTES + 1][MET_NSTATUS];
 	_Atomic uint64_t	deliveries[MET_NOUTCOME];
 	struct met_hist_data	hist[MET_NHIST];
+	_Atomic uint64_t	alerts[MET_NALERT];
 	_Atomic uint64_t	jobs_created;
 };
 
@@ -40,7 +41,12 @@ static const char *const met_outcomes[MET_NOUTCOME] = {
 };
 static const struct {
 	const char *name, *help;
-} met_hists[MET_NHIST] = {
+} met_alerts[MET_NALERT] = {
+	{ "dq_ratelimit_table_full_total", "Requests that found the rate limit "
+	    "table full (an API key let through, an address without one refused)" },
+	{ "dq_store_flush_failures_total", "Commits acknowledged although the "
+	    "log flush after them failed (sync full; DQ-Durability: not-flushed)" },
+}, met_hists[MET_NHIST] = {
 	{ "dq_http_request_duration_seconds", "API request duration" },
 	{ "dq_delivery_duration_seconds", "Delivery attempt duration" },
 	{ "dq_delivery_lateness_seconds", "Delivery start minus the time it was due" },
@@ -58,6 +64,13 @@ metrics_open(const char *data_dir)
 		atomic_store(&met->version, MET_VERSION);
 	}
 	return 0;
+}
+
+void
+metrics_alert(enum met_alert a)
+{
+	if (met != NULL && (unsigned)a < MET_NALERT)
+		atomic_fetch_add(&met->alerts[a], 1);
 }
 
 static void
@@ -187,4 +200,8 @@ metrics_write(FILE *fp, const char *(*route_name)(int))
 		    (unsigned long long)atomic_load(&met->deliveries[s]));
 	met_write_hist(fp, MET_H_DELIVERY);
 	met_write_hist(fp, MET_H_LATENESS);
+	for (s = 0; s < MET_NALERT; s++)
+		fprintf(fp, "# HELP %s %s.\n# TYPE %s counter\n%s %llu\n",
+		    met_alerts[s].name, met_alerts[s].help, met_alerts[s].name,
+		    met_alerts[s].name, (unsigned long long)atomic_load(&met->alerts[s]));
 }

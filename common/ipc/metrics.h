@@ -36,6 +36,13 @@ enum met_hist {
 	MET_NHIST
 };
 
+/* Things an operator should be told about (counters, *_total). */
+enum met_alert {
+	MET_A_RATELIMIT_FULL = 0,	/* dq_ratelimit_table_full_total */
+	MET_A_UNFLUSHED,		/* dq_store_flush_failures_total */
+	MET_NALERT
+};
+
 /* What the dispatcher's line a minute reports: totals since the file was
  * made, of which it logs the differences. */
 struct met_totals {
@@ -48,6 +55,7 @@ struct met_totals {
 };
 
 int	metrics_open(const char *data_dir);
+void	metrics_alert(enum met_alert);
 void	metrics_request(int route, int status, int64_t ms);	/* route -1: none */
 void	metrics_delivery(enum met_outcome, int64_t duration_ms, int64_t lateness_ms);
 /* Jobs created: through the API or by a schedule. */

@@ -109,10 +109,10 @@ cron_unexpected(struct cron_item *it, const char *p)
 	    (unsigned)(unsigned char)*p, (int)it->len, it->text);
 }
 
-/* The next run of letters and digits at *p into tok. */
+/* The next run of letters and digits at *p into tok (size toksz). */
 static int
 cron_token(struct cron_item *it, const char **p, const char *end,
-    char *tok)
+    char *tok, size_t toksz)
 {
 	size_t n = 0;
 
@@ -124,7 +124,7 @@ cron_token(struct cron_item *it, const char **p, const char *end,
 		return cron_err(it->err, it->errsz,
 		    "%s: missing value in '%.*s'", it->f->name, (int)it->len,
 		    it->text);
-	if (n >= CRON_TOKEN_MAX)
+	if (n >= toksz)
 		return cron_err(it->err, it->errsz, "%s: '%.*s' is too long",
 		    it->f->name, (int)n, *p);
 	memcpy(tok, *p, n);
@@ -142,7 +142,7 @@ cron_value(struct cron_item *it, const char **p, const char *end, int *out)
 	long long v;
 	int i;
 
-	if (cron_token(it, p, end, tok) == -1)
+	if (cron_token(it, p, end, tok, sizeof(tok)) == -1)
 		return -1;
 	if (isdigit((unsigned char)tok[0])) {
 		if (num_parse_ll(tok, 0, LLONG_MAX, &v) == -1)
@@ -174,7 +174,7 @@ cron_step(struct cron_item *it, const char **p, const char *end, int *out)
 	char tok[CRON_TOKEN_MAX];
 	long long v;
 
-	if (cron_token(it, p, end, tok) == -1)
+	if (cron_token(it, p, end, tok, sizeof(tok)) == -1)
 		return -1;
 	if (num_parse_ll(tok, 0, LLONG_MAX, &v) == -1)
 		return cron_err(it->err, it->errsz,

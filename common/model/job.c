@@ -1,10 +1,11 @@
 /*
  * Job names, the job record codec and the job's JSON object.
  *
- * Record format, version 1 (JOB_REC_VERSION): u8 version, then the fields in
+ * Record format, version 2 (JOB_REC_VERSION): u8 version, then the fields in
  * the order of job_encode().  To change the format, bump the version, keep a
  * decoder for the old one that fills the new fields with their defaults, and
- * let records upgrade as they are rewritten.
+ * let records upgrade as they are rewritten.  Version 1 lacked the last
+ * field, interrupts (read as 0).
  */
 #include "config.h"
 
@@ -17,7 +18,7 @@
 #include "num.h"
 #include "rec.h"
 
-#define JOB_REC_VERSION	1
+#define JOB_REC_VERSION	2
 
 static const char *const job_status_names[JOB_NSTATUS] = {
 	"pending", "awaiting_approval", "active", "completed", "failed",
@@ -143,6 +144,7 @@ job_encode(const struct job *j, size_t *lenp)
 	rec_str(&w, j->approved_by);
 	rec_str(&w, j->last_error);
 	rec_str(&w, j->response_body);
+	rec_u32(&w, (uint32_t)j->interrupts);
 	return rec_w_finish(&w, lenp);
 }
 
@@ -152,13 +154,14 @@ job_decode(const void *buf, size_t len, struct job *j)
 	struct rec_r r;
 	const void *id;
 	void *mem;
+	unsigned version;
 
 	job_init(j);
 	if ((mem = malloc(len ? len : 1)) == NULL)
 		return -1;
 	memcpy(mem, buf, len);
 	rec_r_init(&r, mem, len);
-	if (rec_get_u8(&r) != JOB_REC_VERSION)
+	if ((version = rec_get_u8(&r)) != JOB_REC_VERSION && version != 1)
 		goto bad;
 	if ((id = rec_get_bytes(&r, ID_JOB_LEN)) != NULL)
 		memcpy(j->id, id, ID_JOB_LEN);
@@ -198,10 +201,16 @@ job_decode(const void *buf, size_t len, struct job *j)
 	j->approved_by = rec_get_str(&r);
 	j->last_error = rec_get_str(&r);
 	j->response_body = rec_get_str(&r);
+	if (version >= 2)
+		j->interrupts = (int)rec_get_u32(&r);
 	if (rec_r_done(&r) == -1 || j->status >= JOB_NSTATUS ||
 	    j->method >= JOB_NMETHOD || j->cb_status > JOB_CB_FAILED ||
-	    j->url == NULL || j->queue == NULL || j->attempts < 0 ||
-	    j->max_attempts < 0 || j->attempt_seq < 0 || j->cb_attempts < 0)
+	    j->url == NULL || j->queue == NULL ||
+	    strnlen(j->queue, JOB_QUEUE_MAX + 1) > JOB_QUEUE_MAX ||
+	    (j->schedule_id != NULL && strlen(j->schedule_id) != ID_SCHED_LEN) ||
+	    j->attempts < 0 ||
+	    j->max_attempts < 0 || j->attempt_seq < 0 || j->cb_attempts < 0 ||
+	    j->interrupts < 0)
 		goto bad;
 	j->mem = mem;
 	return 0;

@@ -50,6 +50,7 @@ struct job {
 	int		 attempts;		/* since creation or the last retry */
 	int		 max_attempts;
 	int		 attempt_seq;		/* attempts ever made: keys the history */
+	int		 interrupts;		/* attempts in a row cut short by a crash */
 	int64_t		 created_at;
 	int64_t		 updated_at;
 	int64_t		 delay_until;

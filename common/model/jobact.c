@@ -39,6 +39,7 @@ job_act_retry(struct job *j, int64_t now)
 		return DQ_ERR_STATE;
 	j->status = JOB_PENDING;
 	j->attempts = 0;
+	j->interrupts = 0;
 	j->due_at = now;
 	j->next_retry_at = 0;
 	j->cb_status = JOB_CB_NONE;

@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "dqtime.h"
 #include "log.h"
 #include "mapfile.h"
 #include "num.h"
@@ -60,7 +62,7 @@ dq_strerror(enum dq_err e)
 		"ok", "out of memory", "store busy", "not found",
 		"not allowed in this state", "idempotency key reused",
 		"already exists", "invalid argument", "corrupt record",
-		"internal error"
+		"internal error", "over the account's quota"
 	};
 
 	return (unsigned)e < sizeof(msgs) / sizeof(msgs[0]) ? msgs[e] : "?";
@@ -278,6 +280,9 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 	}
 	st->sync = c->sync;
 	st->lazy = (flags & STORE_LAZY) != 0;
+	st->max_queues = c->max_queues_per_account;
+	st->max_jobs = c->max_jobs_per_account;
+	st->max_schedules = c->max_schedules_per_account;
 	if (create && mkdir(c->data_dir, 0750) == -1 && errno != EEXIST) {
 		snprintf(err, errsz, "%s: %s", c->data_dir, strerror(errno));
 		goto fail;
@@ -402,24 +407,120 @@ store_writer_lock(struct store *st, DB_TXN *txn)
 	    &lock);
 }
 
-static unsigned store_watchdog_s;
+/*
+ * With sync full, a commit is flushed before it is acknowledged.  The commit
+ * itself has happened when the flush runs: a flush that fails must not be
+ * reported as a failed transaction (a client would retry and make the job
+ * twice).  It is tried again a few times; if the disk still refuses, the
+ * commit stands, unflushed until the next flush that works, and
+ * st->unflushed tells the caller (dq-fcgi says so in its answer and counts
+ * it, store_take_unflushed()).
+ */
+#define STORE_FLUSH_TRIES	4
+
+static void
+store_flush_committed(struct store *st)
+{
+	int ret, i;
+
+	for (i = 0; i < STORE_FLUSH_TRIES; i++) {
+		if ((ret = st->env->log_flush(st->env, NULL)) == 0)
+			return;
+		dqtime_sleep_ms(10 << (2 * i));		/* 10, 40, 160 ms */
+	}
+	log_warnx("store: a commit could not be flushed to disk (%s); it stands, "
+	    "but a power cut before the next flush that works would lose it",
+	    ret > 0 ? strerror(ret) : db_strerror(ret));
+	st->unflushed = 1;
+}
+
+int
+store_take_unflushed(struct store *st)
+{
+	int was = st->unflushed;
+
+	st->unflushed = 0;
+	return was;
+}
+
+/*
+ * The transaction watchdog.  When it fires, the process's SIGALRM handler
+ * asks store_watchdog_fired() first: inside a transaction the answer is to
+ * let it end cleanly, not to exit.  A process that exits in the middle of a
+ * Berkeley DB call may hold one of the environment's mutexes, and then only
+ * a full recovery helps, which stops every process using the store.  So
+ * the first firing sets store_overdue; every loop over a database checks it
+ * and gives up (the transaction is aborted, the caller gets DQ_ERR_BUSY:
+ * 503 with Retry-After), and the retries stop.  Only a process that is
+ * still inside the same transaction a grace period later, so blocked and
+ * not looping (on a lock or mutex of a process that died), is left to its
+ * handler to end.
+ */
+static unsigned				store_watchdog_ms;
+static volatile sig_atomic_t		store_in_txn;
+volatile sig_atomic_t			store_overdue;
 
 void
-store_set_watchdog(unsigned seconds)
+store_set_watchdog_ms(unsigned ms)
 {
-	store_watchdog_s = seconds;
+	store_watchdog_ms = ms;
+}
+
+int
+store_watchdog_fired(void)
+{
+	unsigned grace = store_watchdog_ms / 1000;
+
+	if (!store_in_txn || store_overdue)
+		return 0;
+	store_overdue = 1;
+	alarm(grace > 0 ? grace : 1);	/* alarm(), unlike setitimer, is async-signal-safe */
+	return 1;
+}
+
+int
+store_cursor_get(DBC *c, DBT *key, DBT *data, u_int32_t flags)
+{
+	if (store_overdue)
+		return STORE_RET(DQ_ERR_BUSY);
+	return c->get(c, key, data, flags);
+}
+
+/* Arm the watchdog for one attempt; *outer: the alarm it replaces. */
+static void
+store_watchdog_arm(struct itimerval *outer)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	memset(outer, 0, sizeof(*outer));
+	store_overdue = 0;
+	store_in_txn = 1;
+	if (store_watchdog_ms == 0)
+		return;
+	it.it_value.tv_sec = store_watchdog_ms / 1000;
+	it.it_value.tv_usec = (store_watchdog_ms % 1000) * 1000;
+	(void)setitimer(ITIMER_REAL, &it, outer);
+}
+
+/* The attempt is over: an outer alarm (the dispatcher's loop) comes back. */
+static void
+store_watchdog_disarm(const struct itimerval *outer)
+{
+	store_in_txn = 0;
+	if (store_watchdog_ms != 0)
+		(void)setitimer(ITIMER_REAL, outer, NULL);
 }
 
 enum dq_err
 store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 {
+	struct itimerval outer;
 	DB_TXN *txn;
-	unsigned outer;
-	int ret, tries;
+	int ret, tries, overdue = 0;
 
-	for (tries = 0; tries < STORE_TRIES; tries++) {
-		/* an outer alarm (the dispatcher's loop) comes back after */
-		outer = store_watchdog_s ? alarm(store_watchdog_s) : 0;
+	for (tries = 0; tries < STORE_TRIES && !overdue; tries++) {
+		store_watchdog_arm(&outer);
 		txn = NULL;
 		ret = st->env->txn_begin(st->env, NULL, &txn,
 		    (flags & STORE_TXN_READ) ? DB_READ_COMMITTED : 0);
@@ -439,8 +540,14 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 		}
 		if (txn != NULL)
 			txn->abort(txn);
-		if (store_watchdog_s)
-			alarm(outer);
+		overdue = store_overdue;
+		store_watchdog_disarm(&outer);
+		if (overdue) {
+			log_warnx("store: a transaction ran past the watchdog (%u ms); "
+			    "abandoned", store_watchdog_ms);
+			if (ret != 0)
+				ret = STORE_RET(DQ_ERR_BUSY);
+		}
 		if (ret == DB_RUNRECOVERY) {
 			log_warnx("store: %s; exiting for recovery", db_strerror(ret));
 			exit(3);
@@ -454,7 +561,7 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 		    db_strerror(ret));
 	if (ret == 0 && st->sync == CONF_SYNC_FULL && !st->lazy &&
 	    !(flags & STORE_TXN_READ))
-		ret = st->env->log_flush(st->env, NULL);
+		store_flush_committed(st);
 	if (ret != 0 && ret > -1000)
 		log_debug("store: %s", ret > 0 ? strerror(ret) : db_strerror(ret));
 	if (ret == ENOSPC || ret == EDQUOT)
@@ -517,8 +624,10 @@ store_get(struct store *st, DB_TXN *txn, int dbi, const void *k, size_t kl,
 {
 	DBT key;
 
-	store_dbt(&key, k, kl);
 	memset(data, 0, sizeof(*data));
+	if (kl == 0)		/* a key builder found it would not fit */
+		return STORE_RET(DQ_ERR_INVALID);
+	store_dbt(&key, k, kl);
 	return st->db[dbi]->get(st->db[dbi], txn, &key, data, flags);
 }
 
@@ -528,6 +637,8 @@ store_put(struct store *st, DB_TXN *txn, int dbi, const void *k, size_t kl,
 {
 	DBT key, data;
 
+	if (kl == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	store_dbt(&key, k, kl);
 	store_dbt(&data, d, dl);
 	return st->db[dbi]->put(st->db[dbi], txn, &key, &data, 0);
@@ -539,6 +650,8 @@ store_del(struct store *st, DB_TXN *txn, int dbi, const void *k, size_t kl)
 	DBT key;
 	int ret;
 
+	if (kl == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	store_dbt(&key, k, kl);
 	ret = st->db[dbi]->del(st->db[dbi], txn, &key, 0);
 	return ret == DB_NOTFOUND ? 0 : ret;
@@ -597,6 +710,8 @@ store_count_add(struct store *st, DB_TXN *txn, const void *dim, size_t dl,
 {
 	struct store_delta *pend = store_delta_find(st, dim, dl);
 
+	if (dl == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	if (pend == NULL) {
 		if (st->ndeltas == STORE_DELTAS || dl > STORE_DIM_MAX)
 			return store_count_write_now(st, txn, dim, dl, delta);

@@ -14,6 +14,8 @@
 #ifndef DQ_STORE_H
 #define DQ_STORE_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,24 +36,36 @@ int	store_open(struct store **, const struct dq_conf *, int flags,
 	    char *err, size_t errsz);
 void	store_close(struct store *);
 /*
- * A transaction attempt that takes this many seconds is stuck, most likely
- * on a mutex of a process that was killed: the process's SIGALRM handler is
- * expected to end it, so that its successor's open recovers the
- * environment.  0 (the default): no watchdog.
+ * The transaction watchdog (store.c): a transaction attempt that takes
+ * longer than ms gets SIGALRM.  The process's handler must first call
+ * store_watchdog_fired(): when it answers 1 the handler just returns, and
+ * the transaction ends by itself (aborted, DQ_ERR_BUSY) at its next step;
+ * when it answers 0 (not in a transaction, or still stuck in the same one
+ * a grace period later: blocked on a lock or mutex of a dead process) the
+ * handler ends the process.  0 ms (the default): no watchdog.
  */
-void	store_set_watchdog(unsigned seconds);
+void	store_set_watchdog_ms(unsigned ms);
+int	store_watchdog_fired(void);	/* async-signal-safe */
 /*
  * Clean up after processes that died in the store: their transactions are
- * aborted and their locks released.  The dispatcher's janitor calls it
- * every second.  If a dead process held one of the environment's internal
- * mutexes, nothing can be cleaned up in place: the environment is marked
- * for recovery and every process exits to be restarted.
+ * aborted and their locks released.  The janitor calls it every second.
+ * If a dead process held one of the environment's internal mutexes,
+ * nothing can be cleaned up in place: the environment is marked for
+ * recovery and every process exits to be restarted.
  */
 enum dq_err store_failchk(struct store *);
 /* Expire lock waits past their timeout (Berkeley DB checks them only when
  * asked): a wait behind a dead process's lock then fails instead of hanging.
- * The dispatcher's janitor calls it ten times a second. */
+ * The janitor calls it ten times a second. */
 enum dq_err store_expire_locks(struct store *);
+/*
+ * The body of a janitor child (janitor.c): ends expired lock waits and runs
+ * failchk until its parent (pid parent) is gone or it gets SIGTERM; never
+ * returns.  Call it right after fork().  dq-fcgi's master and the
+ * dispatcher each keep one.
+ */
+void	store_janitor_run(const struct dq_conf *, pid_t parent)
+	    __attribute__((noreturn));
 /*
  * Flush the log to disk.  STORE_LAZY processes (the dispatcher and its
  * children) leave their commits in the shared log buffer, which the next
@@ -61,6 +75,14 @@ enum dq_err store_expire_locks(struct store *);
  * means some work is delivered again.
  */
 enum dq_err store_sync(struct store *);
+/*
+ * With sync full, did a commit since the last call stand although its log
+ * flush failed (after retries)?  The change is in the store, but a power
+ * cut before the next flush that works would lose it.  Clears the flag.
+ * Only commits that are flushed at once can fail so: never a STORE_LAZY
+ * process's (their flush is store_sync(), whose failure the caller sees).
+ */
+int	store_take_unflushed(struct store *);
 /* Is the environment usable?  (healthz) */
 enum dq_err store_ping(struct store *);
 
@@ -93,7 +115,15 @@ enum dq_err store_account_list(struct store *, store_account_fn, void *arg);
 /* Replaces the account's key (the old one stops working at once). */
 enum dq_err store_account_rotate_key(struct store *, const char *name,
 	    char api_key[ID_KEY_LEN + 1]);
+/*
+ * A disabled account's key answers 401, its due jobs are not delivered and
+ * its schedules do not fire; its stored jobs stay as they are.  Enabling it
+ * resumes them: jobs that came due meanwhile go out, and each schedule fires
+ * once for the window it missed.  *keyless: the account has no key (it was
+ * disabled by an older dq, which deleted it): rotate-key gives it one.
+ */
 enum dq_err store_account_disable(struct store *, const char *name);
+enum dq_err store_account_enable(struct store *, const char *name, int *keyless);
 
 /* --- jobs ----------------------------------------------------------------- */
 
@@ -102,18 +132,29 @@ enum dq_err store_account_disable(struct store *, const char *name);
 enum store_create_result {
 	STORE_CREATED = 0,	/* 201 */
 	STORE_DEDUPLICATED,	/* 200: an existing job, in existing */
-	STORE_IDEM_REUSED	/* 422: the key was used with another body */
+	STORE_IDEM_REUSED,	/* 422: the key was used with another body */
+	STORE_OVER_QUOTA	/* 422: quota says which limit (dq.conf) */
+};
+
+/* The per-account limits of dq.conf (max_*_per_account). */
+enum store_quota {
+	STORE_QUOTA_JOBS,
+	STORE_QUOTA_QUEUES,
+	STORE_QUOTA_SCHEDULES
 };
 
 struct store_create {
 	struct job		*job;		/* in: the new job (id assigned here) */
 	const unsigned char	*idem_hash;	/* in: SHA-256 of canonical body, or NULL */
 	enum store_create_result result;	/* out */
+	enum store_quota	 quota;		/* out, with STORE_OVER_QUOTA */
 	struct job		 existing;	/* out, when deduplicated; job_free() it */
 };
 
 /* Create n jobs of one account in one transaction, each checked against
- * Idempotency-Key then dedupe_key first.  Results per item. */
+ * Idempotency-Key then dedupe_key first, then against the account's job
+ * and queue limits (jobs made by schedules are not refused, but count).
+ * Results per item. */
 enum dq_err store_jobs_create(struct store *, uint32_t account,
 	    struct store_create *items, size_t n);
 /* account 0: any account (dqctl). */
@@ -160,9 +201,16 @@ struct attempt {
 	const char	*error;
 	void		*mem;
 };
+/*
+ * The history keeps a job's first STORE_ATTEMPTS_FIRST attempts and its
+ * latest STORE_ATTEMPTS_LATEST; fn sees those kept, in order, and *made
+ * says how many were made in all (those between were dropped).
+ */
+#define STORE_ATTEMPTS_FIRST	10
+#define STORE_ATTEMPTS_LATEST	90
 typedef int (*store_attempt_fn)(const struct attempt *, void *arg);
 enum dq_err store_attempts_list(struct store *, uint32_t account, const char *job_id,
-	    store_attempt_fn, void *arg);
+	    store_attempt_fn, void *arg, int *made);
 
 /* Jobs counted by status, for one queue (queue != NULL) or all of them. */
 enum dq_err store_jobs_count(struct store *, uint32_t account, const char *queue,
@@ -199,6 +247,16 @@ enum dq_err store_queue_set(struct store *, uint32_t account, const char *name,
 typedef int (*store_queue_fn)(const struct queue_info *, void *arg);
 enum dq_err store_queue_list(struct store *, uint32_t account, int with_counts,
 	    store_queue_fn, void *arg);
+/* One page of an account's queues by name: after the named one (or from
+ * the first), skipping offset; *total: how many the account has. */
+struct store_queue_query {
+	uint32_t	 account;
+	const char	*after;		/* NULL: from the first */
+	int64_t		 offset;
+	int		 limit;		/* at most STORE_LIST_MAX */
+};
+enum dq_err store_queue_page(struct store *, const struct store_queue_query *,
+	    struct queue_info *out, int *n, int *more, int64_t *total);
 /* Cancel every pending and awaiting_approval job of the queue. */
 enum dq_err store_queue_purge(struct store *, uint32_t account, const char *name,
 	    int64_t now, int64_t *cancelled);
@@ -227,6 +285,15 @@ struct store_lease {
 enum dq_err store_claim(struct store *, uint32_t account, const char *queue,
 	    int64_t now, int max, int64_t concurrency, const struct store_lease *,
 	    struct job *out, int *n, int64_t *next_due);
+/*
+ * Every queue that has pending jobs, with its settings and the due time of
+ * its first one, whatever the other queues hold (the cost is a seek per such
+ * queue), a batch per read transaction.  fn may see a queue twice if a
+ * transaction is retried.
+ */
+typedef void (*store_due_queue_fn)(const struct queue_info *, int64_t first_due,
+	    void *arg);
+enum dq_err store_due_queues(struct store *, store_due_queue_fn, void *arg);
 /* The due time of the queue's first pending job (0: none). */
 enum dq_err store_queue_next_due(struct store *, uint32_t account, const char *queue,
 	    int64_t *next_due);
@@ -251,9 +318,16 @@ typedef int (*store_stale_fn)(int64_t lease_until, int64_t owner, uint32_t pid,
 enum dq_err store_leases_stale(struct store *, store_stale_fn, void *arg,
 	    char (*ids)[ID_JOB_LEN + 1], int max, int *n);
 
-/* Claim up to max due callbacks: cb_attempts + 1, held until hold_until. */
+/*
+ * Claim up to max due callbacks: cb_attempts + 1, held until hold_until.
+ * may (optional) is asked before each one is taken, with its account:
+ * those it refuses stay due and are counted in *passed (a few times max
+ * are looked at, so that others can be found behind them).
+ */
+typedef int (*store_cb_may_fn)(uint32_t account, void *arg);
 enum dq_err store_callbacks_claim(struct store *, int64_t now, int max,
-	    int64_t hold_until, struct job *out, int *n, int64_t *next_due);
+	    int64_t hold_until, store_cb_may_fn may, void *may_arg,
+	    struct job *out, int *n, int64_t *next_due, int *passed);
 
 /*
  * Housekeeping sweeps, each one short transaction: it removes at most max
@@ -290,6 +364,9 @@ typedef enum dq_err (*store_sched_fn)(struct schedule *, void *arg);
 enum dq_err store_schedule_edit(struct store *, uint32_t account, const char *id,
 	    store_sched_fn, void *arg, struct schedule *out);
 enum dq_err store_schedule_delete(struct store *, uint32_t account, const char *id);
+/* Put every active schedule of the account back in the due index (its
+ * entries are dropped while the account is disabled). */
+enum dq_err store_schedules_reindex(struct store *, uint32_t account);
 /* Newest first, paged like jobs (only account, limit, offset, after). */
 enum dq_err store_schedules_list(struct store *, const struct store_list_query *,
 	    struct schedule *out, int *n, int *more, int64_t *total);
@@ -323,6 +400,8 @@ enum dq_err store_verify(struct store *, const char *data_dir, int structure,
 	    store_report_fn, void *arg, int64_t *problems);
 /* A hot backup into dir, recovered there so that dir is a usable data_dir. */
 enum dq_err store_backup(struct store *, const char *dir, char *err, size_t errsz);
+/* Is a live process attached to data_dir's environment?  *pid: one of them. */
+int	store_attached(const char *data_dir, pid_t *pid);
 /* Run recovery on a data_dir no process is using (catastrophic: from all logs). */
 int	store_recover(const struct dq_conf *, int catastrophic, char *err, size_t errsz);
 

@@ -329,7 +329,7 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 		return ret;
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
-	while ((ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
+	while ((ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
 		if ((ret = acct_decode(&d, &ar)) != 0)
 			break;
 		if (a->fn(&ar.a, a->arg) != 0)
@@ -347,14 +347,30 @@ store_account_list(struct store *st, store_account_fn fn, void *arg)
 	return store_txn(st, STORE_TXN_READ, list_txn, &a);
 }
 
-struct change_arg {
-	const char	*name;
-	const char	*new_key;	/* rotate: the new key; NULL: disable */
+enum acct_change {
+	ACCT_ROTATE,		/* a new key: the old one stops working at once */
+	ACCT_DISABLE,		/* its key answers 401, its work is held */
+	ACCT_ENABLE		/* and back */
 };
 
+struct change_arg {
+	const char		*name;
+	enum acct_change	 what;
+	const char		*new_key;	/* rotate */
+	struct account		*out;		/* the account as written */
+	int			 keyless;	/* out: it has no key (an old disable) */
+};
+
+/*
+ * A disabled account keeps its key's entry: the key lookup refuses a
+ * disabled account, and enabling it makes the same key work again.  (An
+ * older dq deleted the key on disable: such an account needs a rotate-key
+ * after enable, which keyless reports.)
+ */
 static int
 change_txn(struct store *st, DB_TXN *txn, void *arg)
 {
+	static const unsigned char nokey[CRYPTO_SHA256_LEN];
 	struct change_arg *a = arg;
 	struct acct_rec ar;
 	unsigned char v[4];
@@ -364,13 +380,14 @@ change_txn(struct store *st, DB_TXN *txn, void *arg)
 	if ((ret = acct_id_by_name(st, txn, a->name, &id)) != 0 ||
 	    (ret = acct_read(st, txn, id, DB_RMW, &ar)) != 0)
 		return ret;
-	if ((ret = store_del(st, txn, DBI_KEYS, ar.key_hash, CRYPTO_SHA256_LEN)) != 0)
-		return ret;
-	if (a->new_key == NULL) {
-		ar.a.disabled = 1;
-		memset(ar.key_hash, 0, sizeof(ar.key_hash));
+	if (a->what != ACCT_ROTATE) {
+		ar.a.disabled = a->what == ACCT_DISABLE;
+		a->keyless = memcmp(ar.key_hash, nokey, sizeof(nokey)) == 0;
+		*a->out = ar.a;
 		return acct_write(st, txn, &ar);
 	}
+	if ((ret = store_del(st, txn, DBI_KEYS, ar.key_hash, CRYPTO_SHA256_LEN)) != 0)
+		return ret;
 	crypto_sha256(a->new_key, strlen(a->new_key), ar.key_hash);
 	if (ar.a.sign_with_api_key)
 		acct_signing(&ar.a, a->new_key, NULL);
@@ -378,6 +395,7 @@ change_txn(struct store *st, DB_TXN *txn, void *arg)
 	if ((ret = store_put(st, txn, DBI_KEYS, ar.key_hash, CRYPTO_SHA256_LEN,
 	    v, 4)) != 0)
 		return ret;
+	*a->out = ar.a;
 	return acct_write(st, txn, &ar);
 }
 
@@ -385,7 +403,8 @@ enum dq_err
 store_account_rotate_key(struct store *st, const char *name,
     char api_key[ID_KEY_LEN + 1])
 {
-	struct change_arg a = { name, api_key };
+	struct account out;
+	struct change_arg a = { name, ACCT_ROTATE, api_key, &out, 0 };
 
 	if (ids_new_api_key(api_key) == -1)
 		return DQ_ERR_INTERNAL;
@@ -395,7 +414,35 @@ store_account_rotate_key(struct store *st, const char *name,
 enum dq_err
 store_account_disable(struct store *st, const char *name)
 {
-	struct change_arg a = { name, NULL };
+	struct account out;
+	struct change_arg a = { name, ACCT_DISABLE, NULL, &out, 0 };
 
 	return store_txn(st, 0, change_txn, &a);
+}
+
+enum dq_err
+store_account_enable(struct store *st, const char *name, int *keyless)
+{
+	struct account out;
+	struct change_arg a = { name, ACCT_ENABLE, NULL, &out, 0 };
+	enum dq_err e;
+
+	if ((e = store_txn(st, 0, change_txn, &a)) != DQ_OK)
+		return e;
+	*keyless = a.keyless;
+	return store_schedules_reindex(st, out.id);
+}
+
+int
+store_account_is_disabled(struct store *st, DB_TXN *txn, uint32_t id, int *disabled)
+{
+	struct acct_rec ar;
+	int ret;
+
+	*disabled = 0;
+	if ((ret = acct_read(st, txn, id, 0, &ar)) == DB_NOTFOUND)
+		return 0;
+	if (ret == 0)
+		*disabled = ar.a.disabled;
+	return ret;
 }

@@ -6,10 +6,12 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "num.h"
 #include "store_int.h"
@@ -63,7 +65,7 @@ vtimed(struct verify *v, int dbi, const char *what, int has, int64_t t,
 {
 	unsigned char k[8 + ID_JOB_LEN];
 
-	if (has && !vexists(v, dbi, k, key_time_id(k, t, j->id, ID_JOB_LEN)))
+	if (has && !vexists(v, dbi, k, key_time_id(k, sizeof(k), t, j->id, ID_JOB_LEN)))
 		vfail(v, "%s: %s has no %s entry", store_files[dbi], j->id, what);
 }
 
@@ -78,14 +80,15 @@ verify_job(struct verify *v, const struct job *j)
 	for (mask = 0; mask < 8; mask++) {
 		if ((mask & DIM_SCHED) && j->schedule_id == NULL)
 			continue;
-		dl = key_dim(dim, j->account, mask, j->queue, j->schedule_id, j->status);
-		if (!vexists(v, DBI_JOBIDX, k, key_idx(k, dim, dl, j->created_at,
-		    j->id, ID_JOB_LEN)))
+		dl = key_dim(dim, sizeof(dim), j->account, mask, j->queue,
+		    j->schedule_id, j->status);
+		if (!vexists(v, DBI_JOBIDX, k, key_idx(k, sizeof(k), dim, dl,
+		    j->created_at, j->id, ID_JOB_LEN)))
 			vfail(v, "jobidx.db: %s is missing from listing %d", j->id, mask);
 	}
 	if (j->status == JOB_PENDING) {
-		n = key_qkey(k, j->account, j->queue);
-		n += key_time_id(k + n, j->due_at, j->id, ID_JOB_LEN);
+		n = key_qkey_time_id(k, sizeof(k), j->account, j->queue, j->due_at,
+		    j->id);
 		if (!vexists(v, DBI_DUE, k, n))
 			vfail(v, "due.db: pending job %s is not in the due index", j->id);
 	}
@@ -124,7 +127,7 @@ walk_jobs(struct verify *v, const DBT *k, const DBT *d)
 		return;
 	}
 	if (k->size != JOB_KEY_LEN || memcmp(k->data, key,
-	    key_job(key, j.created_at, j.id)) != 0)
+	    key_job(key, sizeof(key), j.created_at, j.id)) != 0)
 		vfail(v, "jobs.db: %s is stored under another key", j.id);
 	else if (store_job_read(v->st, NULL, j.id, 0, &other) != 0)
 		vfail(v, "jobids.db: %s cannot be found by its id", j.id);
@@ -207,11 +210,27 @@ walk_jobidx(struct verify *v, const DBT *k, const DBT *d)
 	}
 	if (verify_target(v, "jobidx.db", p + dl + 8, &j) == -1)
 		return;
-	if (key_dim(dim, j.account, p[4], j.queue, j.schedule_id, j.status) != dl ||
+	if (key_dim(dim, sizeof(dim), j.account, p[4], j.queue, j.schedule_id,
+	    j.status) != dl ||
 	    memcmp(dim, p, dl) != 0 ||
 	    (int64_t)~num_be64_get(p + dl) != j.created_at)
 		vfail(v, "jobidx.db: a listing entry of %s does not match the job", j.id);
 	job_free(&j);
+}
+
+/* Queue records are counted per account (a store older than that counter
+ * has none until the account's next new queue: see verify_uncounted). */
+static void
+walk_queues(struct verify *v, const DBT *k, const DBT *d)
+{
+	unsigned char dim[KEY_MAX];
+
+	if (k->size < 6) {
+		vfail(v, "queues.db: a key of %u bytes", k->size);
+		return;
+	}
+	dim_count(v, dim, key_dim(dim, sizeof(dim), num_be32_get(k->data), DIM_QUEUES, NULL,
+	    NULL, 0));
 }
 
 static void
@@ -225,7 +244,7 @@ walk_due(struct verify *v, const DBT *k, const DBT *d)
 	if (k->size < 6 + 8 + ID_JOB_LEN ||
 	    verify_target(v, "due.db", p + ql + 8, &j) == -1)
 		return;
-	if (j.status != JOB_PENDING || key_qkey(qk, j.account, j.queue) != ql ||
+	if (j.status != JOB_PENDING || key_qkey(qk, sizeof(qk), j.account, j.queue) != ql ||
 	    memcmp(qk, p, ql) != 0 || (int64_t)num_be64_get(p + ql) != j.due_at)
 		vfail(v, "due.db: the entry of %s does not match the job (%s)", j.id,
 		    job_status_name(j.status));
@@ -313,7 +332,8 @@ verify_uncounted(struct verify *v)
 	size_t i;
 
 	for (i = 0; i < v->ndims; i++)
-		if (v->dims[i].n > 0)
+		if (v->dims[i].n > 0 && !(v->dims[i].len == 5 &&
+		    v->dims[i].key[4] == DIM_QUEUES))
 			vfail(v, "counts.db: %lld listed entries have no counter",
 			    (long long)v->dims[i].n);
 }
@@ -362,7 +382,8 @@ store_verify(struct store *st, const char *data_dir, int structure,
 	    (ret = verify_walk(&v, DBI_DUE, walk_due)) != 0 ||
 	    (ret = verify_walk(&v, DBI_LEASES, walk_leases)) != 0 ||
 	    (ret = verify_walk(&v, DBI_CBDUE, walk_cbdue)) != 0 ||
-	    (ret = verify_walk(&v, DBI_FINISHED, walk_finished)) != 0)
+	    (ret = verify_walk(&v, DBI_FINISHED, walk_finished)) != 0 ||
+	    (ret = verify_walk(&v, DBI_QUEUES, walk_queues)) != 0)
 		goto done;
 	qsort(v.dims, v.ndims, sizeof(v.dims[0]), dim_cmp);
 	if ((ret = verify_walk(&v, DBI_COUNTS, walk_counts)) == 0)
@@ -412,6 +433,34 @@ store_backup(struct store *st, const char *dir, char *err, size_t errsz)
 	/* A hot copy is made consistent by catastrophic recovery over it. */
 	return admin_recover_dir(dir, DB_RECOVER_FATAL, err, errsz) == 0 ?
 	    DQ_OK : DQ_ERR_INTERNAL;
+}
+
+/*
+ * Every process that has the environment open holds an fcntl lock in
+ * DB_REGISTER's file (__db.register) for as long as it has; a lock there
+ * is a live process in the store.  The kernel drops it when the process
+ * dies, so a crashed one does not count.
+ */
+int
+store_attached(const char *data_dir, pid_t *pid)
+{
+	char path[4096];
+	struct flock fl;
+	int fd, n;
+
+	*pid = 0;
+	n = snprintf(path, sizeof(path), "%s/__db.register", data_dir);
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    (fd = open(path, O_RDWR | O_CLOEXEC)) == -1)
+		return 0;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == -1)
+		fl.l_type = F_UNLCK;
+	close(fd);
+	*pid = fl.l_type != F_UNLCK ? fl.l_pid : 0;
+	return fl.l_type != F_UNLCK;
 }
 
 int

@@ -1,7 +1,10 @@
 /*
- * The attempts history: one record per delivery attempt ever made, keyed by
- * job id and a sequence that never restarts (a retried job's attempt numbers
- * start again at 1, its history does not).  Kept as long as the job.
+ * The attempts history: one record per delivery attempt, keyed by job id and
+ * a sequence that never restarts (a retried job's attempt numbers start
+ * again at 1, its history does not).  Kept as long as the job, but bounded:
+ * the first STORE_ATTEMPTS_FIRST and the latest STORE_ATTEMPTS_LATEST
+ * attempts are kept, and each one appended past that removes the oldest of
+ * the latest, so a job retried for ever keeps a history of fixed size.
  *
  * Attempt record, version 1: u8 version | u32 n | i64 started_at |
  * i64 finished_at | i64 duration_ms | u32 response_code | u8 is_json |
@@ -32,6 +35,8 @@ store_attempt_put(struct store *st, DB_TXN *txn, const char *job_id, int seq,
 	size_t len;
 	int ret;
 
+	if (strnlen(job_id, ID_JOB_LEN + 1) != ID_JOB_LEN)
+		return STORE_RET(DQ_ERR_INVALID);
 	rec_w_init(&w);
 	rec_u8(&w, ATTEMPT_REC_VERSION);
 	rec_u32(&w, (uint32_t)at->n);
@@ -48,7 +53,10 @@ store_attempt_put(struct store *st, DB_TXN *txn, const char *job_id, int seq,
 	num_be32_put(k + ID_JOB_LEN, (uint32_t)seq);
 	ret = store_put(st, txn, DBI_ATTEMPTS, k, sizeof(k), buf, len);
 	free(buf);
-	return ret;
+	if (ret != 0 || seq <= STORE_ATTEMPTS_FIRST + STORE_ATTEMPTS_LATEST)
+		return ret;
+	num_be32_put(k + ID_JOB_LEN, (uint32_t)(seq - STORE_ATTEMPTS_LATEST));
+	return store_del(st, txn, DBI_ATTEMPTS, k, sizeof(k));
 }
 
 static int
@@ -82,6 +90,8 @@ attempts_walk(struct store *st, DB_TXN *txn, const char *job_id,
 	DBT k, d;
 	int ret;
 
+	if (strnlen(job_id, ID_JOB_LEN + 1) != ID_JOB_LEN)
+		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = st->db[DBI_ATTEMPTS]->cursor(st->db[DBI_ATTEMPTS], txn, &c,
 	    0)) != 0)
 		return ret;
@@ -90,8 +100,8 @@ attempts_walk(struct store *st, DB_TXN *txn, const char *job_id,
 	k.ulen = sizeof(kbuf);
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size != ID_JOB_LEN + 4 || memcmp(kbuf, job_id, ID_JOB_LEN) != 0)
 			break;
 		if (fn == NULL) {
@@ -117,6 +127,7 @@ struct alist_arg {
 	const char	*job_id;
 	store_attempt_fn fn;
 	void		*arg;
+	int		*made;
 };
 
 static int
@@ -129,6 +140,7 @@ alist_txn(struct store *st, DB_TXN *txn, void *arg)
 	if ((ret = store_job_read(st, txn, a->job_id, 0, &j)) != 0)
 		return ret;
 	ret = a->account == 0 || j.account == a->account ? 0 : DB_NOTFOUND;
+	*a->made = j.attempt_seq;
 	job_free(&j);
 	if (ret != 0)
 		return ret;
@@ -139,9 +151,9 @@ alist_txn(struct store *st, DB_TXN *txn, void *arg)
 /* fn(NULL) starts the list (again, when the transaction is retried). */
 enum dq_err
 store_attempts_list(struct store *st, uint32_t account, const char *job_id,
-    store_attempt_fn fn, void *arg)
+    store_attempt_fn fn, void *arg, int *made)
 {
-	struct alist_arg a = { account, job_id, fn, arg };
+	struct alist_arg a = { account, job_id, fn, arg, made };
 
 	return store_txn(st, STORE_TXN_READ, alist_txn, &a);
 }

@@ -34,6 +34,8 @@ store_scan_due(struct store *st, DB_TXN *txn, int dbi, const unsigned char *pref
 
 	*n = 0;
 	*next = 0;
+	if (pl > sizeof(kbuf))
+		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = st->db[dbi]->cursor(st->db[dbi], txn, &c, 0)) != 0)
 		return ret;
 	if (pl > 0)
@@ -43,8 +45,8 @@ store_scan_due(struct store *st, DB_TXN *txn, int dbi, const unsigned char *pref
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
 	d.flags = DB_DBT_PARTIAL;	/* keys only */
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size != pl + 8 + ID_JOB_LEN ||
 		    (pl > 0 && memcmp(kbuf, prefix, pl) != 0))
 			break;
@@ -144,13 +146,15 @@ claim_txn(struct store *st, DB_TXN *txn, void *arg)
 		job_free(&a->out[i]);
 	*a->n = 0;
 	if (a->concurrency > 0) {
-		if ((ret = store_count_get(st, txn, dim, key_dim(dim, a->account,
-		    DIM_STATUS | DIM_QUEUE, a->queue, NULL, JOB_ACTIVE), &active)) != 0)
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim),
+		    a->account, DIM_STATUS | DIM_QUEUE, a->queue, NULL, JOB_ACTIVE),
+		    &active)) != 0)
 			return ret;
 		if (active + max > a->concurrency)
 			max = active >= a->concurrency ? 0 : (int)(a->concurrency - active);
 	}
-	ql = key_qkey(qk, a->account, a->queue);
+	if ((ql = key_qkey(qk, sizeof(qk), a->account, a->queue)) == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = store_scan_due(st, txn, DBI_DUE, qk, ql, a->now, max, ids, &found,
 	    a->next_due)) != 0)
 		return ret;
@@ -186,10 +190,12 @@ peek_txn(struct store *st, DB_TXN *txn, void *arg)
 	struct peek_arg *a = arg;
 	unsigned char qk[KEY_MAX];
 	char ids[1][ID_JOB_LEN + 1];
+	size_t ql;
 	int n;
 
-	return store_scan_due(st, txn, DBI_DUE, qk, key_qkey(qk, a->account, a->queue),
-	    -1, 0, ids, &n, a->next);
+	if ((ql = key_qkey(qk, sizeof(qk), a->account, a->queue)) == 0)
+		return STORE_RET(DQ_ERR_INVALID);
+	return store_scan_due(st, txn, DBI_DUE, qk, ql, -1, 0, ids, &n, a->next);
 }
 
 enum dq_err
@@ -278,7 +284,8 @@ stale_txn(struct store *st, DB_TXN *txn, void *arg)
 		return ret;
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
-	while (*a->n < a->max && (ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
+	while (*a->n < a->max &&
+	    (ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
 		kp = k.data;
 		dp = d.data;
 		if (k.size != 8 + ID_JOB_LEN || d.size != 12)
@@ -307,9 +314,12 @@ store_leases_stale(struct store *st, store_stale_fn fn, void *arg,
 struct cb_arg {
 	int64_t		 now, hold_until;
 	int		 max;
+	store_cb_may_fn	 may;
+	void		*may_arg;
 	struct job	*out;
 	int		*n;
 	int64_t		*next_due;
+	int		*passed;
 };
 
 /* A callback is held until hold_until while it is being made. */
@@ -318,8 +328,12 @@ cb_hold(struct job *j, const void *arg)
 {
 	const struct cb_arg *a = arg;
 
-	if (j->cb_status != JOB_CB_PENDING)
+	if (j->cb_status != JOB_CB_PENDING || *a->n >= a->max)
 		return 0;
+	if (a->may != NULL && !a->may(j->account, a->may_arg)) {
+		(*a->passed)++;
+		return 0;
+	}
 	j->cb_attempts++;
 	j->cb_due_at = a->hold_until;
 	return 1;
@@ -332,21 +346,25 @@ cb_txn(struct store *st, DB_TXN *txn, void *arg)
 	char ids[CLAIM_MAX][ID_JOB_LEN + 1];
 	int i, found, ret;
 
+	int scan = a->may != NULL ? a->max * 4 : a->max;
+
 	for (i = 0; i < *a->n; i++)
 		job_free(&a->out[i]);
 	*a->n = 0;
-	if ((ret = store_scan_due(st, txn, DBI_CBDUE, NULL, 0, a->now, a->max, ids,
-	    &found, a->next_due)) != 0)
+	*a->passed = 0;
+	if ((ret = store_scan_due(st, txn, DBI_CBDUE, NULL, 0, a->now,
+	    scan < CLAIM_MAX ? scan : CLAIM_MAX, ids, &found, a->next_due)) != 0)
 		return ret;
 	return disp_take(st, txn, ids, found, cb_hold, a, a->out, a->n);
 }
 
 enum dq_err
 store_callbacks_claim(struct store *st, int64_t now, int max, int64_t hold_until,
-    struct job *out, int *n, int64_t *next_due)
+    store_cb_may_fn may, void *may_arg, struct job *out, int *n,
+    int64_t *next_due, int *passed)
 {
 	struct cb_arg a = { now, hold_until, max > CLAIM_MAX ? CLAIM_MAX : max,
-	    out, n, next_due };
+	    may, may_arg, out, n, next_due, passed };
 	enum dq_err e;
 
 	*n = 0;

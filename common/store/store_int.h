@@ -28,6 +28,8 @@
 #ifndef DQ_STORE_INT_H
 #define DQ_STORE_INT_H
 
+#include <signal.h>
+
 #include <db.h>
 
 #include "store.h"
@@ -64,10 +66,24 @@ struct store {
 	DB		*db[DBI_COUNT];
 	int		 sync;		/* enum conf_sync */
 	int		 lazy;		/* STORE_LAZY: commits left in the log buffer */
+	int		 unflushed;	/* a commit stands whose flush failed */
 	int		 txn_wrote_queue;	/* this transaction created a queue record */
+	int64_t		 max_queues;	/* per account (dq.conf) */
+	int64_t		 max_jobs;	/* per account; 0: no limit */
+	int64_t		 max_schedules;	/* per account; 0: no limit */
 	struct store_delta deltas[STORE_DELTAS];	/* this transaction's counters */
 	int		 ndeltas;
 };
+
+/*
+ * Set when the watchdog fired during this transaction: every walk over a
+ * database gives up then, so that the transaction ends cleanly instead of
+ * the process being killed inside Berkeley DB.  Walks step with
+ * store_cursor_get(), c->get() but for that: STORE_RET(DQ_ERR_BUSY) once
+ * the watchdog has fired.
+ */
+extern volatile sig_atomic_t	store_overdue;
+int	store_cursor_get(DBC *, DBT *key, DBT *data, u_int32_t flags);
 
 /* Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads. */
 #define STORE_TXN_READ	0x1
@@ -96,20 +112,27 @@ int	store_count_write_now(struct store *, DB_TXN *, const void *dim, size_t dl,
 	    int64_t delta);
 int	store_count_get(struct store *, DB_TXN *, const void *dim, size_t dl, int64_t *out);
 
-/* Keys (store_keys.c). */
+/* Keys (store_keys.c): each builder takes its buffer's size and returns
+ * the key's length, or 0 when it does not fit (nothing is written past cap);
+ * store_get/put/del refuse a 0-length key with DQ_ERR_INVALID. */
 #define KEY_MAX		512
 #define DIM_STATUS	0x01
 #define DIM_QUEUE	0x02
 #define DIM_SCHED	0x04
 #define DIM_SCHEDULES	0x10	/* listing of schedules, per account */
+#define DIM_QUEUES	0x20	/* a counter only: the account's queue records */
 
-size_t	key_qkey(unsigned char *, uint32_t account, const char *queue);
-size_t	key_dim(unsigned char *, uint32_t account, int mask, const char *queue,
-	    const char *schedule_id, int status);
-size_t	key_idx(unsigned char *, const unsigned char *dim, size_t dl,
+size_t	key_qkey(unsigned char *, size_t cap, uint32_t account, const char *queue);
+size_t	key_dim(unsigned char *, size_t cap, uint32_t account, int mask,
+	    const char *queue, const char *schedule_id, int status);
+size_t	key_idx(unsigned char *, size_t cap, const unsigned char *dim, size_t dl,
 	    int64_t created, const char *id, size_t idlen);
-size_t	key_time_id(unsigned char *, int64_t t, const char *id, size_t idlen);
-size_t	key_acct_str(unsigned char *, uint32_t account, const char *s);
+size_t	key_time_id(unsigned char *, size_t cap, int64_t t, const char *id,
+	    size_t idlen);
+size_t	key_acct_str(unsigned char *, size_t cap, uint32_t account, const char *s);
+/* qkey | t | job id: the due index's key. */
+size_t	key_qkey_time_id(unsigned char *, size_t cap, uint32_t account,
+	    const char *queue, int64_t t, const char *id);
 
 /* One page of ids from a listing index (store_job.c). */
 int	store_idx_page(struct store *, DB_TXN *, const unsigned char *dim,
@@ -128,6 +151,20 @@ int	store_scan_due(struct store *, DB_TXN *, int dbi, const unsigned char *prefi
  * such an entry when it meets it, and the callback's end writes it again.
  */
 int	store_job_removable(const struct job *);
+
+/*
+ * Make sure a queue record exists (a job names the queue).  A new one is
+ * counted; with enforce, past max_queues it is refused: STORE_RET of
+ * DQ_ERR_QUOTA.
+ */
+int	store_queue_ensure(struct store *, DB_TXN *, uint32_t account,
+	    const char *queue, int enforce);
+/* Is the account at its job quota?  1 yes, 0 no, or an error. */
+int	store_jobs_over_quota(struct store *, DB_TXN *, uint32_t account);
+
+/* Is the account disabled?  (A missing account is not.) */
+int	store_account_is_disabled(struct store *, DB_TXN *, uint32_t id, int *disabled);
+
 /* Job index maintenance: everything derived from a job (store_jobidx.c). */
 int	store_job_apply(struct store *, DB_TXN *, const struct job *old,
 	    const struct job *new_);
@@ -139,7 +176,7 @@ int	store_job_insert(struct store *, DB_TXN *, const struct job *);
 int	store_job_remove(struct store *, DB_TXN *, const struct job *);
 /* The record key of a job: created_at | id. */
 #define JOB_KEY_LEN	(8 + ID_JOB_LEN)
-size_t	key_job(unsigned char *, int64_t created, const char *id);
+size_t	key_job(unsigned char *, size_t cap, int64_t created, const char *id);
 /* Write a job edited from old, with its indexes; copy: a decoded copy (or NULL). */
 int	store_job_rewrite(struct store *, DB_TXN *, const struct job *old,
 	    const struct job *j, struct job *copy);

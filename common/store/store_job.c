@@ -30,6 +30,8 @@ create_expiry(struct store *st, DB_TXN *txn, int64_t at, char kind,
 {
 	unsigned char ek[KEY_MAX + 16];
 
+	if (kl == 0 || kl > sizeof(ek) - 9)
+		return STORE_RET(DQ_ERR_INVALID);
 	num_be64_put(ek, (uint64_t)at);
 	ek[8] = (unsigned char)kind;
 	memcpy(ek + 9, k, kl);
@@ -97,7 +99,7 @@ create_check_idem(struct store *st, DB_TXN *txn, uint32_t account,
 
 	if (it->idem_hash == NULL || it->job->idempotency_key == NULL)
 		return 0;
-	kl = key_acct_str(k, account, it->job->idempotency_key);
+	kl = key_acct_str(k, sizeof(k), account, it->job->idempotency_key);
 	memset(hash, 0, sizeof(hash));
 	ret = create_row_get(st, txn, DBI_IDEM, k, kl, it->job->created_at, id, hash);
 	if (ret != 1)
@@ -126,7 +128,7 @@ create_check_dedupe(struct store *st, DB_TXN *txn, uint32_t account,
 
 	if (it->job->dedupe_key == NULL)
 		return 0;
-	kl = key_acct_str(k, account, it->job->dedupe_key);
+	kl = key_acct_str(k, sizeof(k), account, it->job->dedupe_key);
 	ret = create_row_get(st, txn, DBI_DEDUPE, k, kl, it->job->created_at, id, NULL);
 	if (ret != 1)
 		return ret;
@@ -143,6 +145,26 @@ create_check_dedupe(struct store *st, DB_TXN *txn, uint32_t account,
 	return 1;
 }
 
+/* Past one of the account's limits the item is refused (1), nothing written;
+ * else its queue has a record (0). */
+static int
+create_over_quota(struct store *st, DB_TXN *txn, uint32_t account,
+    struct store_create *it)
+{
+	int ret;
+
+	if ((ret = store_jobs_over_quota(st, txn, account)) == 1)
+		it->quota = STORE_QUOTA_JOBS;
+	else if (ret == 0 && (ret = store_queue_ensure(st, txn, account,
+	    it->job->queue, 1)) == STORE_RET(DQ_ERR_QUOTA)) {
+		it->quota = STORE_QUOTA_QUEUES;
+		ret = 1;
+	}
+	if (ret == 1)
+		it->result = STORE_OVER_QUOTA;
+	return ret;
+}
+
 static int
 create_insert(struct store *st, DB_TXN *txn, uint32_t account,
     struct store_create *it)
@@ -151,6 +173,8 @@ create_insert(struct store *st, DB_TXN *txn, uint32_t account,
 	unsigned char k[KEY_MAX];
 	int ret;
 
+	if ((ret = create_over_quota(st, txn, account, it)) != 0)
+		return ret == 1 ? 0 : ret;
 	j->account = account;
 	if (j->id[0] == '\0' && ids_new_job(j->id) == -1)
 		return STORE_RET(DQ_ERR_INTERNAL);
@@ -159,11 +183,12 @@ create_insert(struct store *st, DB_TXN *txn, uint32_t account,
 		return ret;
 	if (it->idem_hash != NULL && j->idempotency_key != NULL &&
 	    (ret = create_row_put(st, txn, DBI_IDEM, k,
-	    key_acct_str(k, account, j->idempotency_key), j, it->idem_hash)) != 0)
+	    key_acct_str(k, sizeof(k), account, j->idempotency_key), j,
+	    it->idem_hash)) != 0)
 		return ret;
 	if (j->dedupe_key != NULL &&
 	    (ret = create_row_put(st, txn, DBI_DEDUPE, k,
-	    key_acct_str(k, account, j->dedupe_key), j, NULL)) != 0)
+	    key_acct_str(k, sizeof(k), account, j->dedupe_key), j, NULL)) != 0)
 		return ret;
 	it->result = STORE_CREATED;
 	return 0;
@@ -204,6 +229,25 @@ store_jobs_create(struct store *st, uint32_t account, struct store_create *items
 	for (i = 0; i < n; i++)
 		memset(&items[i].existing, 0, sizeof(items[i].existing));
 	return store_txn(st, 0, create_txn, &a);
+}
+
+/* Stored jobs of the account, from its counters by status (no scan). */
+int
+store_jobs_over_quota(struct store *st, DB_TXN *txn, uint32_t account)
+{
+	unsigned char dim[KEY_MAX];
+	int64_t n, total = 0;
+	int s, ret;
+
+	if (st->max_jobs <= 0)
+		return 0;
+	for (s = 0; s < JOB_NSTATUS; s++) {
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim), account,
+		    DIM_STATUS, NULL, NULL, s), &n)) != 0)
+			return ret;
+		total += n;
+	}
+	return total >= st->max_jobs;
 }
 
 /* --- read and edit ------------------------------------------------------------ */
@@ -271,7 +315,7 @@ edit_dedupe_reclaim(struct store *st, DB_TXN *txn, const struct job *old,
 	    !edit_dedupe_blocks(j->status) ||
 	    j->created_at + STORE_DEDUPE_WINDOW_MS <= j->updated_at)
 		return 0;
-	kl = key_acct_str(k, j->account, j->dedupe_key);
+	kl = key_acct_str(k, sizeof(k), j->account, j->dedupe_key);
 	ret = create_row_get(st, txn, DBI_DEDUPE, k, kl, j->updated_at, id, NULL);
 	if (ret < 0)
 		return ret;
@@ -351,12 +395,17 @@ store_idx_page(struct store *st, DB_TXN *txn, const unsigned char *dim,
 
 	*n = 0;
 	*more = 0;
+	if (dl == 0 || dl > sizeof(start))
+		return STORE_RET(DQ_ERR_INVALID);
 	if (q->has_after)
-		sl = key_idx(start, dim, dl, q->after_created, q->after_id, ID_JOB_LEN);
+		sl = key_idx(start, sizeof(start), dim, dl, q->after_created,
+		    q->after_id, ID_JOB_LEN);
 	else {
 		memcpy(start, dim, dl);
 		sl = dl;
 	}
+	if (sl == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = st->db[DBI_JOBIDX]->cursor(st->db[DBI_JOBIDX], txn, &c, 0)) != 0)
 		return ret;
 	memcpy(kbuf, start, sl);
@@ -364,8 +413,8 @@ store_idx_page(struct store *st, DB_TXN *txn, const unsigned char *dim,
 	k.ulen = sizeof(kbuf);
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size != dl + 8 + ID_JOB_LEN || memcmp(kbuf, dim, dl) != 0)
 			break;
 		if (q->has_after && k.size == sl && memcmp(kbuf, start, sl) == 0)
@@ -440,7 +489,8 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 	*a->n = 0;
 	mask = (q->status >= 0 ? DIM_STATUS : 0) | (q->queue ? DIM_QUEUE : 0) |
 	    (q->schedule_id ? DIM_SCHED : 0);
-	dl = key_dim(dim, q->account, mask, q->queue, q->schedule_id, q->status);
+	dl = key_dim(dim, sizeof(dim), q->account, mask, q->queue, q->schedule_id,
+	    q->status);
 	if ((ret = store_dim_total(st, txn, q->account, mask, q->queue,
 	    q->schedule_id, q->status, a->total)) != 0)
 		return ret;
@@ -497,7 +547,8 @@ count_txn(struct store *st, DB_TXN *txn, void *arg)
 	int s, ret;
 
 	for (s = 0; s < JOB_NSTATUS; s++) {
-		dl = key_dim(dim, a->account, DIM_STATUS | (a->queue ? DIM_QUEUE : 0),
+		dl = key_dim(dim, sizeof(dim), a->account,
+		    DIM_STATUS | (a->queue ? DIM_QUEUE : 0),
 		    a->queue, NULL, s);
 		if ((ret = store_count_get(st, txn, dim, dl, &a->counts[s])) != 0)
 			return ret;

@@ -15,7 +15,6 @@
 #include "num.h"
 #include "store_int.h"
 
-int	store_queue_ensure(struct store *, DB_TXN *, uint32_t account, const char *queue);
 
 static int
 jobidx_dims(struct store *st, DB_TXN *txn, const struct job *old,
@@ -32,18 +31,20 @@ jobidx_dims(struct store *st, DB_TXN *txn, const struct job *old,
 		if (old && nw && (!(mask & DIM_STATUS) || old->status == nw->status))
 			continue;
 		if (old) {
-			dl = key_dim(dim, old->account, mask, old->queue,
-			    old->schedule_id, old->status);
-			kl = key_idx(key, dim, dl, old->created_at, old->id, ID_JOB_LEN);
+			dl = key_dim(dim, sizeof(dim), old->account, mask,
+			    old->queue, old->schedule_id, old->status);
+			kl = key_idx(key, sizeof(key), dim, dl, old->created_at,
+			    old->id, ID_JOB_LEN);
 			if ((ret = store_del(st, txn, DBI_JOBIDX, key, kl)) != 0 ||
 			    ((mask & DIM_STATUS) &&
 			    (ret = store_count_add(st, txn, dim, dl, -1)) != 0))
 				return ret;
 		}
 		if (nw) {
-			dl = key_dim(dim, nw->account, mask, nw->queue,
-			    nw->schedule_id, nw->status);
-			kl = key_idx(key, dim, dl, nw->created_at, nw->id, ID_JOB_LEN);
+			dl = key_dim(dim, sizeof(dim), nw->account, mask,
+			    nw->queue, nw->schedule_id, nw->status);
+			kl = key_idx(key, sizeof(key), dim, dl, nw->created_at,
+			    nw->id, ID_JOB_LEN);
 			if ((ret = store_put(st, txn, DBI_JOBIDX, key, kl, "", 0)) != 0 ||
 			    ((mask & DIM_STATUS) &&
 			    (ret = store_count_add(st, txn, dim, dl, 1)) != 0))
@@ -55,11 +56,9 @@ jobidx_dims(struct store *st, DB_TXN *txn, const struct job *old,
 
 /* The due key of a pending job: qkey | due_at | id. */
 static size_t
-jobidx_due_key(unsigned char *k, const struct job *j)
+jobidx_due_key(unsigned char *k, size_t cap, const struct job *j)
 {
-	size_t n = key_qkey(k, j->account, j->queue);
-
-	return n + key_time_id(k + n, j->due_at, j->id, ID_JOB_LEN);
+	return key_qkey_time_id(k, cap, j->account, j->queue, j->due_at, j->id);
 }
 
 /*
@@ -77,11 +76,11 @@ jobidx_timed(struct store *st, DB_TXN *txn, int dbi, int had, int64_t old_t,
 	if (had && has && old_t == new_t && dl == 0)
 		return 0;
 	if (had && (ret = store_del(st, txn, dbi, k,
-	    key_time_id(k, old_t, id, ID_JOB_LEN))) != 0)
+	    key_time_id(k, sizeof(k), old_t, id, ID_JOB_LEN))) != 0)
 		return ret;
 	if (has)
-		return store_put(st, txn, dbi, k, key_time_id(k, new_t, id, ID_JOB_LEN),
-		    d, dl);
+		return store_put(st, txn, dbi, k, key_time_id(k, sizeof(k), new_t,
+		    id, ID_JOB_LEN), d, dl);
 	return 0;
 }
 
@@ -90,18 +89,19 @@ jobidx_due(struct store *st, DB_TXN *txn, const struct job *old,
     const struct job *nw)
 {
 	unsigned char ok[KEY_MAX], nk[KEY_MAX];
-	size_t ol = 0, nl = 0;
+	int had = old && old->status == JOB_PENDING;
+	int has = nw && nw->status == JOB_PENDING;
+	size_t ol = had ? jobidx_due_key(ok, sizeof(ok), old) : 0;
+	size_t nl = has ? jobidx_due_key(nk, sizeof(nk), nw) : 0;
 	int ret;
 
-	if (old && old->status == JOB_PENDING)
-		ol = jobidx_due_key(ok, old);
-	if (nw && nw->status == JOB_PENDING)
-		nl = jobidx_due_key(nk, nw);
-	if (ol == nl && ol != 0 && memcmp(ok, nk, ol) == 0)
+	if ((had && ol == 0) || (has && nl == 0))
+		return STORE_RET(DQ_ERR_INVALID);
+	if (had && has && ol == nl && memcmp(ok, nk, ol) == 0)
 		return 0;
-	if (ol && (ret = store_del(st, txn, DBI_DUE, ok, ol)) != 0)
+	if (had && (ret = store_del(st, txn, DBI_DUE, ok, ol)) != 0)
 		return ret;
-	if (nl)
+	if (has)
 		return store_put(st, txn, DBI_DUE, nk, nl, "", 0);
 	return 0;
 }
@@ -133,7 +133,7 @@ store_job_apply(struct store *st, DB_TXN *txn, const struct job *old,
 	int ret;
 
 	if (old == NULL && (ret = store_queue_ensure(st, txn, nw->account,
-	    nw->queue)) != 0)
+	    nw->queue, 0)) != 0)
 		return ret;
 	if ((ret = jobidx_dims(st, txn, old, nw)) != 0 ||
 	    (ret = jobidx_due(st, txn, old, nw)) != 0 ||
@@ -176,7 +176,8 @@ store_job_read(struct store *st, DB_TXN *txn, const char *id, u_int32_t flags,
 		return ret;
 	if (d.size != 8)
 		return STORE_RET(DQ_ERR_CORRUPT);
-	key_job(k, (int64_t)num_be64_get(d.data), id);
+	if (key_job(k, sizeof(k), (int64_t)num_be64_get(d.data), id) == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = store_get(st, txn, DBI_JOBS, k, sizeof(k), &d, flags)) != 0)
 		return ret;
 	if (job_decode(d.data, d.size, out) == -1)
@@ -192,8 +193,8 @@ store_job_put(struct store *st, DB_TXN *txn, const struct job *j, void **bufp,
 
 	if ((*bufp = job_encode(j, lenp)) == NULL)
 		return STORE_RET(DQ_ERR_NOMEM);
-	return store_put(st, txn, DBI_JOBS, k, key_job(k, j->created_at, j->id),
-	    *bufp, *lenp);
+	return store_put(st, txn, DBI_JOBS, k, key_job(k, sizeof(k), j->created_at,
+	    j->id), *bufp, *lenp);
 }
 
 int
@@ -233,8 +234,8 @@ store_job_remove(struct store *st, DB_TXN *txn, const struct job *j)
 	unsigned char k[JOB_KEY_LEN];
 	int ret;
 
-	if ((ret = store_del(st, txn, DBI_JOBS, k, key_job(k, j->created_at,
-	    j->id))) != 0)
+	if ((ret = store_del(st, txn, DBI_JOBS, k, key_job(k, sizeof(k),
+	    j->created_at, j->id))) != 0)
 		return ret;
 	return store_del(st, txn, DBI_JOBIDS, j->id, ID_JOB_LEN);
 }
@@ -249,12 +250,12 @@ store_dim_total(struct store *st, DB_TXN *txn, uint32_t account, int mask,
 	int s, ret;
 
 	if (mask & DIM_STATUS)
-		return store_count_get(st, txn, dim, key_dim(dim, account, mask,
-		    queue, schedule_id, status), total);
+		return store_count_get(st, txn, dim, key_dim(dim, sizeof(dim),
+		    account, mask, queue, schedule_id, status), total);
 	*total = 0;
 	for (s = 0; s < JOB_NSTATUS; s++) {
-		if ((ret = store_count_get(st, txn, dim, key_dim(dim, account,
-		    mask | DIM_STATUS, queue, schedule_id, s), &n)) != 0)
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim),
+		    account, mask | DIM_STATUS, queue, schedule_id, s), &n)) != 0)
 			return ret;
 		*total += n;
 	}

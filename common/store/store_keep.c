@@ -80,7 +80,7 @@ expire_txn(struct store *st, DB_TXN *txn, void *arg)
 	k.ulen = sizeof(kbuf);
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
-	while ((ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
+	while ((ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
 		if (k.size < 9 || (int64_t)num_be64_get(kbuf) > sw->before)
 			break;
 		if (sw->done == sw->max || keep_spent(sw, t0)) {
@@ -127,7 +127,7 @@ retain_scan(struct store *st, DB_TXN *txn, int64_t before, struct due_key *out,
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
 	d.flags = DB_DBT_PARTIAL;	/* keys only */
-	while (*n < max && (ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
+	while (*n < max && (ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
 		if (k.size != 8 + ID_JOB_LEN)
 			continue;
 		out[*n].t = (int64_t)num_be64_get(kbuf);
@@ -153,8 +153,8 @@ retain_drop_entry(struct store *st, DB_TXN *txn, const struct due_key *e, int mi
 	if (missing)
 		log_warnx("store: retention found %s indexed but not stored; "
 		    "entry removed (run dqctl verify)", e->id);
-	return store_del(st, txn, DBI_FINISHED, k, key_time_id(k, e->t, e->id,
-	    ID_JOB_LEN));
+	return store_del(st, txn, DBI_FINISHED, k, key_time_id(k, sizeof(k), e->t,
+	    e->id, ID_JOB_LEN));
 }
 
 static int

@@ -5,6 +5,11 @@
  *
  * Queue record, version 1: u8 version | u8 paused | i64 concurrency |
  * i64 rate in millionths per second | i64 created_at | i64 updated_at.
+ *
+ * Records are never removed, and an account has at most max_queues of
+ * them: the counter under dim account | DIM_QUEUES counts them.  A store
+ * made before that counter existed has none; the first new queue of the
+ * account counts its records once and writes it.
  */
 #include "config.h"
 
@@ -19,7 +24,12 @@
 #define QUEUE_REC_VERSION	1
 #define PURGE_BATCH		256
 
-int	store_queue_ensure(struct store *, DB_TXN *, uint32_t account, const char *queue);
+/* A name that fits queue_info's and the cache's buffers. */
+static int
+queue_name_fits(const char *name)
+{
+	return name != NULL && strnlen(name, JOB_QUEUE_MAX + 1) <= JOB_QUEUE_MAX;
+}
 
 static int
 queue_write(struct store *st, DB_TXN *txn, const struct queue_info *q)
@@ -39,8 +49,8 @@ queue_write(struct store *st, DB_TXN *txn, const struct queue_info *q)
 	rec_i64(&w, q->updated_at);
 	if ((buf = rec_w_finish(&w, &len)) == NULL)
 		return STORE_RET(DQ_ERR_NOMEM);
-	ret = store_put(st, txn, DBI_QUEUES, k, key_qkey(k, q->account, q->name),
-	    buf, len);
+	ret = store_put(st, txn, DBI_QUEUES, k, key_qkey(k, sizeof(k), q->account,
+	    q->name), buf, len);
 	free(buf);
 	return ret;
 }
@@ -67,17 +77,21 @@ queue_decode(const void *kd, size_t kl, const DBT *d, struct queue_info *q)
 	return rec_r_done(&r) == 0 ? 0 : STORE_RET(DQ_ERR_CORRUPT);
 }
 
-/* Read a queue, or fill in the defaults when it has no record. */
+/* Read a queue, or fill in the defaults when it has no record (*exists 0). */
 static int
 queue_read(struct store *st, DB_TXN *txn, uint32_t account, const char *name,
-    u_int32_t flags, struct queue_info *q)
+    u_int32_t flags, struct queue_info *q, int *exists)
 {
 	unsigned char k[KEY_MAX];
-	size_t kl = key_qkey(k, account, name);
+	size_t kl = key_qkey(k, sizeof(k), account, name);
 	DBT d;
 	int ret;
 
+	if (!queue_name_fits(name))
+		return STORE_RET(DQ_ERR_INVALID);
 	ret = store_get(st, txn, DBI_QUEUES, k, kl, &d, flags);
+	if (exists != NULL)
+		*exists = ret != DB_NOTFOUND;
 	if (ret == DB_NOTFOUND) {
 		memset(q, 0, sizeof(*q));
 		q->account = account;
@@ -85,6 +99,52 @@ queue_read(struct store *st, DB_TXN *txn, uint32_t account, const char *name,
 		return 0;
 	}
 	return ret != 0 ? ret : queue_decode(k, kl, &d, q);
+}
+
+/* The account's queue records, counted by walking them (a store without
+ * the counter). */
+static int
+queue_walk_count(struct store *st, DB_TXN *txn, uint32_t account, int64_t *n)
+{
+	unsigned char start[4];
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+
+	*n = 0;
+	if ((ret = st->db[DBI_QUEUES]->cursor(st->db[DBI_QUEUES], txn, &c, 0)) != 0)
+		return ret;
+	num_be32_put(start, account);
+	store_dbt(&k, start, 4);
+	memset(&d, 0, sizeof(d));
+	d.flags = DB_DBT_PARTIAL;
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0 &&
+	    k.size >= 4 && num_be32_get(k.data) == account;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT))
+		(*n)++;
+	c->close(c);
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+/* Count a new queue record, refused past max_queues when enforce is set. */
+static int
+queue_count_new(struct store *st, DB_TXN *txn, uint32_t account, int enforce)
+{
+	unsigned char dim[KEY_MAX];
+	size_t dl = key_dim(dim, sizeof(dim), account, DIM_QUEUES, NULL, NULL, 0);
+	int64_t n = 0;
+	DBT d;
+	int ret;
+
+	ret = store_get(st, txn, DBI_COUNTS, dim, dl, &d, 0);
+	if (ret == DB_NOTFOUND && ((ret = queue_walk_count(st, txn, account, &n)) != 0 ||
+	    (ret = store_count_write_now(st, txn, dim, dl, n)) != 0))
+		return ret;
+	if (ret != 0 || (ret = store_count_get(st, txn, dim, dl, &n)) != 0)
+		return ret;
+	if (enforce && n >= st->max_queues)
+		return STORE_RET(DQ_ERR_QUOTA);
+	return store_count_add(st, txn, dim, dl, 1);
 }
 
 /*
@@ -100,7 +160,7 @@ static struct {
 
 int
 store_queue_ensure(struct store *st, DB_TXN *txn, uint32_t account,
-    const char *queue)
+    const char *queue, int enforce)
 {
 	unsigned char k[KEY_MAX];
 	struct queue_info q;
@@ -108,16 +168,20 @@ store_queue_ensure(struct store *st, DB_TXN *txn, uint32_t account,
 	DBT d;
 	int ret;
 
+	if (!queue_name_fits(queue))
+		return STORE_RET(DQ_ERR_INVALID);
 	if (qcache[slot].account == account && strcmp(qcache[slot].name, queue) == 0)
 		return 0;
-	ret = store_get(st, txn, DBI_QUEUES, k, key_qkey(k, account, queue), &d, 0);
+	ret = store_get(st, txn, DBI_QUEUES, k, key_qkey(k, sizeof(k), account,
+	    queue), &d, 0);
 	if (ret == 0 && !st->txn_wrote_queue) {
 		qcache[slot].account = account;
 		memcpy(qcache[slot].name, queue, strlen(queue) + 1);
 	}
 	if (ret != DB_NOTFOUND)
 		return ret;
-	if ((ret = queue_read(st, txn, account, queue, 0, &q)) != 0)
+	if ((ret = queue_read(st, txn, account, queue, 0, &q, NULL)) != 0 ||
+	    (ret = queue_count_new(st, txn, account, enforce)) != 0)
 		return ret;
 	st->txn_wrote_queue = 1;
 	return queue_write(st, txn, &q);
@@ -130,8 +194,9 @@ queue_counts(struct store *st, DB_TXN *txn, struct queue_info *q)
 	int s, ret;
 
 	for (s = 0; s < JOB_NSTATUS; s++) {
-		if ((ret = store_count_get(st, txn, dim, key_dim(dim, q->account,
-		    DIM_STATUS | DIM_QUEUE, q->name, NULL, s), &q->counts[s])) != 0)
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim),
+		    q->account, DIM_STATUS | DIM_QUEUE, q->name, NULL, s),
+		    &q->counts[s])) != 0)
 			return ret;
 	}
 	return 0;
@@ -151,7 +216,7 @@ qget_txn(struct store *st, DB_TXN *txn, void *arg)
 	struct qget_arg *a = arg;
 	int ret;
 
-	if ((ret = queue_read(st, txn, a->account, a->name, 0, a->out)) != 0)
+	if ((ret = queue_read(st, txn, a->account, a->name, 0, a->out, NULL)) != 0)
 		return ret;
 	return queue_counts(st, txn, a->out);
 }
@@ -170,9 +235,10 @@ qset_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct qget_arg *a = arg;
 	struct queue_info *q = a->out;
-	int ret;
+	int ret, exists;
 
-	if ((ret = queue_read(st, txn, a->account, a->name, DB_RMW, q)) != 0)
+	if ((ret = queue_read(st, txn, a->account, a->name, DB_RMW, q, &exists)) != 0 ||
+	    (!exists && (ret = queue_count_new(st, txn, a->account, 1)) != 0))
 		return ret;
 	if (a->ch->set_paused)
 		q->paused = a->ch->paused;
@@ -219,8 +285,8 @@ qlist_txn(struct store *st, DB_TXN *txn, void *arg)
 	num_be32_put(start, a->account);
 	store_dbt(&k, start, 4);
 	memset(&d, 0, sizeof(d));
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (a->account != 0 && (k.size < 4 ||
 		    num_be32_get(k.data) != a->account))
 			break;
@@ -243,6 +309,89 @@ store_queue_list(struct store *st, uint32_t account, int with_counts,
 	return store_txn(st, STORE_TXN_READ, qlist_txn, &a);
 }
 
+/* --- one page of an account's queues, by name ------------------------------------- */
+
+struct qpage_arg {
+	const struct store_queue_query	*q;
+	struct queue_info		*out;
+	int				*n, *more;
+	int64_t				*total;
+};
+
+/* The account's queue count: its counter, or its records counted. */
+static int
+qpage_total(struct store *st, DB_TXN *txn, uint32_t account, int64_t *total)
+{
+	unsigned char dim[KEY_MAX];
+	size_t dl = key_dim(dim, sizeof(dim), account, DIM_QUEUES, NULL, NULL, 0);
+	DBT d;
+	int ret;
+
+	ret = store_get(st, txn, DBI_COUNTS, dim, dl, &d, 0);
+	if (ret == DB_NOTFOUND)
+		return queue_walk_count(st, txn, account, total);
+	if (ret == 0)
+		*total = d.size == 8 ? (int64_t)num_be64_get(d.data) : 0;
+	return ret;
+}
+
+static int
+qpage_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct qpage_arg *a = arg;
+	unsigned char kbuf[KEY_MAX];
+	int64_t skip = a->q->offset;
+	size_t kl = 4;
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+
+	*a->n = *a->more = 0;
+	num_be32_put(kbuf, a->q->account);
+	if (a->q->after != NULL) {	/* just past the cursor's queue */
+		kl = key_qkey(kbuf, sizeof(kbuf), a->q->account, a->q->after);
+		kbuf[kl - 1] = 1;
+	}
+	if ((ret = qpage_total(st, txn, a->q->account, a->total)) != 0 ||
+	    (ret = st->db[DBI_QUEUES]->cursor(st->db[DBI_QUEUES], txn, &c, 0)) != 0)
+		return ret;
+	store_dbt(&k, kbuf, kl);
+	k.ulen = sizeof(kbuf);
+	k.flags = DB_DBT_USERMEM;
+	memset(&d, 0, sizeof(d));
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
+		if (k.size < 4 || num_be32_get(kbuf) != a->q->account)
+			break;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		if (*a->n == a->q->limit) {
+			*a->more = 1;
+			break;
+		}
+		if ((ret = queue_decode(kbuf, k.size, &d, &a->out[*a->n])) != 0 ||
+		    (ret = queue_counts(st, txn, &a->out[*a->n])) != 0)
+			break;
+		(*a->n)++;
+	}
+	c->close(c);
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+enum dq_err
+store_queue_page(struct store *st, const struct store_queue_query *q,
+    struct queue_info *out, int *n, int *more, int64_t *total)
+{
+	struct qpage_arg a = { q, out, n, more, total };
+
+	*n = 0;
+	if (q->limit > STORE_LIST_MAX || q->offset < 0)
+		return DQ_ERR_INVALID;
+	return store_txn(st, STORE_TXN_READ, qpage_txn, &a);
+}
+
 struct purge_arg {
 	uint32_t	 account;
 	const char	*name;
@@ -262,7 +411,9 @@ purge_status(struct store *st, DB_TXN *txn, struct purge_arg *a, int status)
 	DBC *c = NULL;
 	DBT k, d;
 
-	dl = key_dim(dim, a->account, DIM_STATUS | DIM_QUEUE, a->name, NULL, status);
+	if ((dl = key_dim(dim, sizeof(dim), a->account, DIM_STATUS | DIM_QUEUE,
+	    a->name, NULL, status)) == 0)
+		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = st->db[DBI_JOBIDX]->cursor(st->db[DBI_JOBIDX], txn, &c, 0)) != 0)
 		return ret;
 	memcpy(kbuf, dim, dl);
@@ -270,8 +421,8 @@ purge_status(struct store *st, DB_TXN *txn, struct purge_arg *a, int status)
 	k.ulen = sizeof(kbuf);
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof(d));
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0 && n < PURGE_BATCH;
-	    ret = c->get(c, &k, &d, DB_NEXT)) {
+	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE);
+	    ret == 0 && n < PURGE_BATCH; ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size != dl + 8 + ID_JOB_LEN || memcmp(kbuf, dim, dl) != 0)
 			break;
 		memcpy(ids[n], kbuf + dl + 8, ID_JOB_LEN);
@@ -323,5 +474,86 @@ store_queue_purge(struct store *st, uint32_t account, const char *name,
 			return e;
 		*cancelled += a.done;
 	} while (a.done > 0);
+	return DQ_OK;
+}
+
+/* --- queues with pending jobs (the dispatcher's resync) --------------------------- */
+
+#define DUEQ_BATCH	256
+
+struct dueq_arg {
+	store_due_queue_fn	 fn;
+	void			*arg;
+	unsigned char		 from[KEY_MAX];	/* where the next batch starts */
+	size_t			 fl;
+	int			 done;
+};
+
+/*
+ * One batch: from the due index, each queue's first entry (its earliest
+ * pending job), then a jump past the rest of that queue's entries: the qkey
+ * ends in NUL, and no queue name has a byte below '-', so qkey with its NUL
+ * raised to 1 sorts after every entry of this queue and before the next
+ * queue.  The cost is one seek per queue, whatever its backlog.
+ */
+static int
+dueq_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct dueq_arg *a = arg;
+	unsigned char kbuf[KEY_MAX], next[KEY_MAX];
+	struct queue_info q;
+	size_t ql, nl = a->fl;
+	int n, ret;
+	DBC *c = NULL;
+	DBT k, d;
+
+	memcpy(next, a->from, a->fl);
+	if ((ret = st->db[DBI_DUE]->cursor(st->db[DBI_DUE], txn, &c, 0)) != 0)
+		return ret;
+	memset(&d, 0, sizeof(d));
+	d.flags = DB_DBT_PARTIAL;	/* keys only */
+	for (n = 0; n < DUEQ_BATCH; n++) {
+		memcpy(kbuf, next, nl);
+		store_dbt(&k, kbuf, nl);
+		k.ulen = sizeof(kbuf);
+		k.flags = DB_DBT_USERMEM;
+		if ((ret = store_cursor_get(c, &k, &d, DB_SET_RANGE)) != 0)
+			break;
+		ql = k.size > 5 ? strnlen((char *)kbuf + 4, k.size - 4) + 5 : 0;
+		if (ql == 0 || ql - 5 > JOB_QUEUE_MAX || k.size != ql + 8 + ID_JOB_LEN) {
+			ret = STORE_RET(DQ_ERR_CORRUPT);
+			break;
+		}
+		if ((ret = queue_read(st, txn, num_be32_get(kbuf), (char *)kbuf + 4, 0,
+		    &q, NULL)) != 0)
+			break;
+		a->fn(&q, (int64_t)num_be64_get(kbuf + ql), a->arg);
+		memcpy(next, kbuf, ql);
+		next[ql - 1] = 1;
+		nl = ql;
+	}
+	c->close(c);
+	if (ret == DB_NOTFOUND)
+		a->done = 1;
+	else if (ret != 0)
+		return ret;
+	memcpy(a->from, next, nl);
+	a->fl = nl;
+	return 0;
+}
+
+enum dq_err
+store_due_queues(struct store *st, store_due_queue_fn fn, void *arg)
+{
+	struct dueq_arg a;
+	enum dq_err e;
+
+	memset(&a, 0, sizeof(a));
+	a.fn = fn;
+	a.arg = arg;
+	do {
+		if ((e = store_txn(st, STORE_TXN_READ, dueq_txn, &a)) != DQ_OK)
+			return e;
+	} while (!a.done);
 	return DQ_OK;
 }

@@ -41,8 +41,9 @@ sched_write(struct store *st, DB_TXN *txn, const struct schedule *old,
 	void *buf = NULL;
 	int ret;
 
-	dl = key_dim(dim, any->account, DIM_SCHEDULES, NULL, NULL, 0);
-	kl = key_idx(key, dim, dl, any->created_at, any->id, ID_SCHED_LEN);
+	dl = key_dim(dim, sizeof(dim), any->account, DIM_SCHEDULES, NULL, NULL, 0);
+	kl = key_idx(key, sizeof(key), dim, dl, any->created_at, any->id,
+	    ID_SCHED_LEN);
 	if (old == NULL && ((ret = store_put(st, txn, DBI_JOBIDX, key, kl, "", 0)) != 0 ||
 	    (ret = store_count_add(st, txn, dim, dl, 1)) != 0))
 		return ret;
@@ -51,13 +52,14 @@ sched_write(struct store *st, DB_TXN *txn, const struct schedule *old,
 	    (ret = store_del(st, txn, DBI_SCHEDULES, old->id, ID_SCHED_LEN)) != 0))
 		return ret;
 	if (old != NULL && old->next_run_at != 0 && (ret = store_del(st, txn,
-	    DBI_SCHEDDUE, key, key_time_id(key, old->next_run_at, old->id,
-	    ID_SCHED_LEN))) != 0)
+	    DBI_SCHEDDUE, key, key_time_id(key, sizeof(key), old->next_run_at,
+	    old->id, ID_SCHED_LEN))) != 0)
 		return ret;
 	if (s == NULL)
 		return 0;
 	if (s->next_run_at != 0 && (ret = store_put(st, txn, DBI_SCHEDDUE, key,
-	    key_time_id(key, s->next_run_at, s->id, ID_SCHED_LEN), "", 0)) != 0)
+	    key_time_id(key, sizeof(key), s->next_run_at, s->id, ID_SCHED_LEN),
+	    "", 0)) != 0)
 		return ret;
 	if ((buf = sched_encode(s, &len)) == NULL)
 		return STORE_RET(DQ_ERR_NOMEM);
@@ -77,11 +79,22 @@ struct sarg {
 	struct schedule	*out;
 };
 
+/* A new schedule past max_schedules (when set) is refused. */
 static int
 create_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct sarg *a = arg;
+	unsigned char dim[KEY_MAX];
+	int64_t n;
+	int ret;
 
+	if (st->max_schedules > 0) {
+		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim), a->account,
+		    DIM_SCHEDULES, NULL, NULL, 0), &n)) != 0)
+			return ret;
+		if (n >= st->max_schedules)
+			return STORE_RET(DQ_ERR_QUOTA);
+	}
 	return sched_write(st, txn, NULL, a->s, NULL);
 }
 
@@ -189,7 +202,7 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 	for (i = 0; i < *a->n; i++)
 		sched_free(&a->out[i]);
 	*a->n = 0;
-	dl = key_dim(dim, a->q->account, DIM_SCHEDULES, NULL, NULL, 0);
+	dl = key_dim(dim, sizeof(dim), a->q->account, DIM_SCHEDULES, NULL, NULL, 0);
 	if ((ret = store_count_get(st, txn, dim, dl, a->total)) != 0 ||
 	    (ret = store_idx_page(st, txn, dim, dl, a->q, ids, NULL, &found, a->more)) != 0)
 		return ret;
@@ -228,6 +241,28 @@ struct fire_arg {
 	int64_t			*next_due;
 };
 
+/*
+ * A schedule of a disabled account does not fire: its due entry is dropped
+ * (its next_run_at stays as it was), so the firing loop does not meet it
+ * again; enabling the account puts it back (store_schedules_reindex), and
+ * then it fires once for the window it missed.  1: held; 0: go on.
+ */
+static int
+sched_held(struct store *st, DB_TXN *txn, const struct schedule *s)
+{
+	unsigned char key[KEY_MAX];
+	int disabled, ret;
+
+	if ((ret = store_account_is_disabled(st, txn, s->account, &disabled)) != 0)
+		return ret;
+	if (!disabled)
+		return 0;
+	if ((ret = store_del(st, txn, DBI_SCHEDDUE, key, key_time_id(key, sizeof(key),
+	    s->next_run_at, s->id, ID_SCHED_LEN))) != 0)
+		return ret;
+	return 1;
+}
+
 static int
 fire_one(struct store *st, DB_TXN *txn, struct fire_arg *a, const char *id)
 {
@@ -240,6 +275,10 @@ fire_one(struct store *st, DB_TXN *txn, struct fire_arg *a, const char *id)
 	if (s.paused || s.next_run_at == 0 || s.next_run_at > a->sched_now) {
 		sched_free(&s);
 		return 0;
+	}
+	if ((ret = sched_held(st, txn, &s)) != 0) {
+		sched_free(&s);
+		return ret < 0 ? ret : 0;
 	}
 	old = s;
 	sched_job(&s, a->now, &j);
@@ -294,4 +333,62 @@ store_schedules_fire(struct store *st, int64_t sched_now, int64_t now, int max,
 	    n, next_due };
 
 	return store_txn(st, 0, fire_txn, &a);
+}
+
+/* --- enabling an account again ------------------------------------------------ */
+
+#define REINDEX_BATCH	STORE_LIST_MAX
+
+struct reindex_arg {
+	struct store_list_query	 q;
+	int			 more;
+	int64_t			 last_created;	/* the batch's last schedule */
+	char			 last_id[ID_SCHED_LEN + 1];
+};
+
+static int
+reindex_txn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct reindex_arg *a = arg;
+	char ids[REINDEX_BATCH][ID_JOB_LEN + 1];
+	unsigned char dim[KEY_MAX], key[KEY_MAX];
+	struct schedule s;
+	size_t dl;
+	int i, found, ret;
+
+	dl = key_dim(dim, sizeof(dim), a->q.account, DIM_SCHEDULES, NULL, NULL, 0);
+	if ((ret = store_idx_page(st, txn, dim, dl, &a->q, ids, NULL, &found,
+	    &a->more)) != 0)
+		return ret;
+	for (i = 0; i < found && ret == 0; i++) {
+		if ((ret = sched_read(st, txn, ids[i], 0, &s)) != 0)
+			return ret == DB_NOTFOUND ? 0 : ret;
+		if (!s.paused && s.next_run_at != 0)
+			ret = store_put(st, txn, DBI_SCHEDDUE, key, key_time_id(key, sizeof(key),
+			    s.next_run_at, s.id, ID_SCHED_LEN), "", 0);
+		a->last_created = s.created_at;
+		memcpy(a->last_id, s.id, ID_SCHED_LEN + 1);
+		sched_free(&s);
+	}
+	return ret;
+}
+
+enum dq_err
+store_schedules_reindex(struct store *st, uint32_t account)
+{
+	struct reindex_arg a;
+	enum dq_err e;
+
+	memset(&a, 0, sizeof(a));
+	a.q.account = account;
+	a.q.limit = REINDEX_BATCH;
+	do {
+		if ((e = store_txn(st, 0, reindex_txn, &a)) != DQ_OK)
+			return e;
+		/* the next batch starts after this one, once it is committed */
+		a.q.has_after = 1;
+		a.q.after_created = a.last_created;
+		memcpy(a.q.after_id, a.last_id, sizeof(a.last_id));
+	} while (a.more);
+	return DQ_OK;
 }

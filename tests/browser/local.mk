@@ -1,8 +1,9 @@
 # Browser tests: the web console end to end in headless Chromium (Debian's
 # chromium, driven by playwright-core from npm) against the real stack.
 # They SKIP when Chromium, node or tests/browser/node_modules is missing;
-# `./quickstart.sh test` installs all three. Screenshots: tests/browser/out/.
-BROWSER_TESTS = tests/browser/test_console.py
+# `./quickstart.sh test` installs all three. The scenario runs with nginx in
+# front and again with Apache; screenshots: tests/browser/out/nginx/, .../apache/.
+BROWSER_TESTS = tests/browser/test_console.py tests/browser/test_console_apache.py
 TESTS += $(BROWSER_TESTS)
 EXTRA_DIST += $(BROWSER_TESTS) \
 	tests/browser/browser.mjs \

@@ -1,9 +1,10 @@
 # Shared by the CI stage scripts in tests/ci/ (sourced, not run).
 
-# The Debian packages dq needs to build and test (as quickstart.sh).
+# The Debian packages dq needs to build and test (as quickstart.sh; the
+# integration harness checks every answer with python3-jsonschema).
 CI_BUILD_PKGS="build-essential autoconf automake pkg-config libdb5.3-dev db5.3-util \
 libfcgi-dev libjansson-dev libcurl4-openssl-dev libssl-dev nginx-light \
-python3 tzdata curl ca-certificates"
+python3 python3-yaml python3-jsonschema php-cli php-curl tzdata curl ca-certificates"
 # clang with its libFuzzer and sanitizer runtimes; llvm for llvm-symbolizer.
 CI_CLANG_PKGS="clang libclang-rt-14-dev llvm"
 

@@ -16,11 +16,14 @@ LIBS = $(shell pkg-config --libs jansson libcrypto) -ldb-5.3 -lpthread -lm
 
 HARNESSES = jobreq query cron tz num conf router
 # Every fcgi/ file but the process and FastCGI plumbing, so a new handler
-# module is linked without a change here.
-FCGI = $(filter-out main master worker,$(basename $(notdir $(wildcard $(SRC)/fcgi/*.c))))
+# module is linked without a change here; the OpenAPI document dq-fcgi
+# serves is made here from openapi.yaml, as the build does (an in-place
+# build may have left its own fcgi/openapi_json.c).
+FCGI = $(filter-out main master worker openapi_json,$(basename $(notdir $(wildcard $(SRC)/fcgi/*.c))))
 
 LIB_OBJS = $(patsubst $(SRC)/%.c,$(OUT)/obj/%.o,$(wildcard $(SRC)/common/*/*.c)) \
-	$(patsubst %,$(OUT)/obj/fcgi/%.o,$(FCGI)) $(OUT)/obj/tests/fuzz/fuzz.o
+	$(patsubst %,$(OUT)/obj/fcgi/%.o,$(FCGI)) $(OUT)/obj/tests/fuzz/fuzz.o \
+	$(OUT)/obj/openapi_json.o
 
 all: $(patsubst %,$(OUT)/fuzz_%,$(HARNESSES))
 
@@ -34,6 +37,16 @@ $(OUT)/fuzz_%: $(OUT)/obj/tests/fuzz/fuzz_%.o $(OUT)/libdqfuzz.a
 $(OUT)/obj/%.o: $(SRC)/%.c $(OUT)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(OUT)/openapi.json: $(SRC)/openapi.yaml $(SRC)/fcgi/openapi_embed.py
+	python3 $(SRC)/fcgi/openapi_embed.py json $< $@ fuzz
+
+$(OUT)/openapi_json.c: $(OUT)/openapi.json
+	python3 $(SRC)/fcgi/openapi_embed.py c $< $@
+
+$(OUT)/obj/openapi_json.o: $(OUT)/openapi_json.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 .PRECIOUS: $(OUT)/obj/%.o
 -include $(LIB_OBJS:.o=.d) $(patsubst %,$(OUT)/obj/tests/fuzz/fuzz_%.d,$(HARNESSES))

@@ -1,21 +1,55 @@
 /*
  * Fuzz target: the list routes' query string (query_parse) and paging
- * (page_parse), with the cursor decoded from base64url JSON.  The input is
- * tried both as a whole query string and as a cursor's value; a cursor that
- * is accepted must come back the same after page_cursor() makes it again.
+ * (page_parse) with signed cursors.  The input is tried as a whole query
+ * string, and as a cursor's value both as it is and signed with this
+ * process's key (cursor_seal: the fuzzer's text is then the cursor's JSON,
+ * and reaches past the signature into the checks of what a cursor holds).  Whatever page_parse accepts must be in
+ * range, and a cursor made from it must come back the same.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "cursor.h"
 #include "fuzz.h"
 #include "query.h"
+
+#define ACCOUNT	1
 
 static const char *const allowed[] = {
 	"status", "queue", "schedule_id", "limit", "offset", "cursor", NULL
 };
+
+/* As the jobs list checks its filters, in miniature: strings only, of
+ * known names, short. */
+static void
+check_filters(const json_t *f, struct verr *e)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)f, k, v)
+		if ((strcmp(k, "status") != 0 && strcmp(k, "queue") != 0) ||
+		    !json_is_string(v) || json_string_length(v) > 64)
+			verr_add(e, VERR_INVALID_QUERY, k, "is not valid");
+}
+
+static const struct page_kind kind = { "jobs", "job_", check_filters };
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char err[512];
+
+	if (cursor_open(fuzz_dir(), err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		abort();
+	}
+	return 0;
+}
 
 /* The filters the list handlers pass: the ones given, as a JSON object. */
 static json_t *
@@ -40,23 +74,25 @@ fuzz_page(const struct query *q)
 	char *cur;
 
 	verr_init(&e);
-	if (page_parse(q, filters_of(q), &p, &e) == -1) {
+	if (page_parse(q, &kind, ACCOUNT, filters_of(q), &p, &e) == -1) {
 		FUZZ_CHECK(e.n > 0);
 		page_free(&p);
 		return;
 	}
-	FUZZ_CHECK(p.limit >= 1 && p.limit <= 100 && p.offset >= 0);
+	FUZZ_CHECK(p.limit >= PAGE_LIMIT_MIN && p.limit <= PAGE_LIMIT_MAX &&
+	    p.offset >= 0);
 	if (p.has_after) {
 		FUZZ_CHECK(strlen(p.after_id) == ID_JOB_LEN);
-		cur = page_cursor(p.filters, p.after_created, p.after_id);
-		FUZZ_CHECK(cur != NULL);
+		FUZZ_CHECK(p.after_created >= 0 && p.after_created <= PAGE_TIME_MAX);
+		cur = page_cursor(&p, p.after_created, p.after_id);
+		FUZZ_CHECK(cur != NULL && strlen(cur) <= CURSOR_TEXT_MAX);
 		memset(&cq, 0, sizeof(cq));
 		cq.n = 1;
 		cq.name[0] = "cursor";
 		cq.value[0] = cur;
-		FUZZ_CHECK(page_parse(&cq, json_object(), &again, &e) == 0);
+		FUZZ_CHECK(page_parse(&cq, &kind, ACCOUNT, json_object(), &again, &e) == 0);
 		FUZZ_CHECK(again.after_created == p.after_created &&
-		    strcmp(again.after_id, p.after_id) == 0 &&
+		    again.limit == p.limit && strcmp(again.after_id, p.after_id) == 0 &&
 		    json_equal(again.filters, p.filters));
 		page_free(&again);
 		free(cur);
@@ -64,12 +100,24 @@ fuzz_page(const struct query *q)
 	page_free(&p);
 }
 
+static void
+fuzz_cursor(const char *value)
+{
+	struct query q;
+
+	memset(&q, 0, sizeof(q));
+	q.n = 1;
+	q.name[0] = "cursor";
+	q.value[0] = (char *)value;
+	fuzz_page(&q);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct query q;
 	struct verr e;
-	char *s = fuzz_str(data, size);
+	char *s = fuzz_str(data, size), *sc;
 	int i;
 
 	if (s == NULL)
@@ -82,11 +130,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_page(&q);
 	} else
 		FUZZ_CHECK(e.n > 0);
-	memset(&q, 0, sizeof(q));
-	q.n = 1;
-	q.name[0] = "cursor";
-	q.value[0] = s;
-	fuzz_page(&q);
+	fuzz_cursor(s);
+	if ((sc = cursor_seal(s, strlen(s))) != NULL) {
+		fuzz_cursor(sc);
+		free(sc);
+	}
 	free(s);
 	return 0;
 }

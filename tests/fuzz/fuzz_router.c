@@ -12,6 +12,10 @@
  * "$KEY" and "$KEY2" stand for the two accounts' API keys, "$JOB" and
  * "$SCHED" for the last job and schedule this process created, so that
  * seeds reach past authentication and into the routes that take an id.
+ * "$CURSOR" followed by text (up to a space or '&') stands for that text
+ * signed as a list cursor's JSON with this store's key: well-formed,
+ * correctly signed cursors whose contents are whatever the fuzzer makes
+ * of them (queues of any length, schedule ids, offsets, page sizes).
  * Every answer must be a known status with a JSON body (the error envelope
  * carrying the request id for errors), and never 500.  FUZZ_TRACE=1 in the
  * environment prints each request's status, to see what a seed reaches.
@@ -24,6 +28,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "cursor.h"
 #include "dqtime.h"
 #include "fuzz.h"
 #include "http.h"
@@ -79,10 +84,25 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	add_account("fuzz", key1);
 	add_account("other", key2);
+	if (cursor_open(conf.data_dir, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cursor_open: %s\n", err);
+		abort();
+	}
 	ratelimit_open(conf.data_dir);
 	metrics_open(conf.data_dir);
 	wakeup_sender_open(conf.wakeup_socket);
 	return 0;
+}
+
+/* "$CURSOR" + text: the text (to a space or '&') signed as a cursor; the
+ * number of input bytes used, the cursor in *out (free it). */
+static size_t
+subst_cursor(const char *in, char **out)
+{
+	size_t n = strcspn(in + 7, " &");
+
+	*out = cursor_seal(in + 7, n);
+	return 7 + n;
 }
 
 /* Copy in to out (size n) with the $ placeholders replaced. */
@@ -94,8 +114,19 @@ subst(const char *in, char *out, size_t n)
 		{ "$SCHED", last_sched },
 	};
 	size_t o = 0, i, len;
+	char *cur;
 
 	while (*in != '\0' && o + 1 < n) {
+		if (strncmp(in, "$CURSOR", 7) == 0) {
+			in += subst_cursor(in, &cur);
+			len = cur != NULL ? strlen(cur) : 0;
+			if (o + len + 1 <= n && len > 0) {
+				memcpy(out + o, cur, len);
+				o += len;
+			}
+			free(cur);
+			continue;
+		}
 		for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 			if (strncmp(in, v[i].name, strlen(v[i].name)) == 0)
 				break;

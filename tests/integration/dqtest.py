@@ -11,6 +11,7 @@ harness (PR_SET_PDEATHSIG) even if the harness itself is killed.
 import atexit
 import collections
 import ctypes
+import grp
 import hashlib
 import hmac
 import base64
@@ -18,6 +19,7 @@ import http.client
 import http.server
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -29,15 +31,16 @@ import threading
 import time
 import traceback
 
+import apispec
+
 BUILD = os.environ.get("DQ_BUILDDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 SRC = os.environ.get("DQ_SRCDIR") or BUILD
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 APACHE = os.environ.get("DQ_APACHE") or "/usr/sbin/apache2"
-APACHE_MODULES = "/usr/lib/apache2/modules"
-# What the shipped apache-dq.conf needs, and nothing else.
-APACHE_LOAD = ("mpm_event", "authz_core", "proxy", "proxy_fcgi", "setenvif", "headers")
 PR_SET_PDEATHSIG = 1
+# The socket the shipped web server snippets name (dq.conf's default).
+SNIPPET_SOCKET = "unix:/run/dq/fcgi.sock"
 
 
 def _die_with_parent():
@@ -52,6 +55,21 @@ def ts(text):
     import datetime
     return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
         tzinfo=datetime.timezone.utc).timestamp()
+
+
+def fill(path, **values):
+    """The text of path with each @name@ replaced by values[name]."""
+    with open(path) as f:
+        text = f.read()
+    for name, value in values.items():
+        text = text.replace("@%s@" % name, value)
+    return text
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
 
 
 def free_port():
@@ -88,17 +106,16 @@ def children(pid, name=None):
             kids = [int(x) for x in f.read().split()]
     except (OSError, TypeError):
         return []
-    if name is None:
-        return kids
-    named = []
-    for kid in kids:
-        try:
-            with open("/proc/%d/comm" % kid) as f:
-                if f.read().strip() == name:
-                    named.append(kid)
-        except OSError:
-            pass
-    return named
+    return [k for k in kids if name is None or proc_name(k) == name]
+
+
+def proc_name(pid):
+    """A process's name (comm), or "" once it is gone."""
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
 
 
 # --- sanitizer reports -----------------------------------------------------------
@@ -219,6 +236,17 @@ def run(setup=None, skip=None):
         print("not ok %d - sanitizer reports from the processes under test" % n)
         for line in "\n\n".join(reports).splitlines():
             print("# " + line)
+    problems = apispec.problems()
+    if problems:
+        n += 1
+        fails += 1
+        print("not ok %d - answers and deliveries that do not match openapi.yaml" % n)
+        for line in problems[:40]:
+            print("# " + line)
+    counts = apispec.counts()
+    if counts["answers"] or counts["deliveries"]:
+        print("# openapi.yaml: %d answers and %d deliveries checked" % (
+            counts["answers"], counts["deliveries"]))
     print("1..%d" % n)
     return 1 if fails else 0
 
@@ -263,7 +291,21 @@ def http_request(port, method, path, body=None, headers=None, host="127.0.0.1",
     data = r.read().decode("utf-8", "replace")
     resp = Response(r.status, r.getheaders(), data)
     conn.close()
+    check_answer(port, method, path, resp.status, resp.headers, data)
     return resp
+
+
+def check_answer(port, method, path, status, headers, body, fail=True):
+    """An answer from a stack under test must match openapi.yaml (apispec).
+    headers: (name, value) pairs.  With fail=False (load threads) a problem
+    is only recorded; run() reports it at the end either way."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    problems = apispec.check_response(port, method, path, status,
+                                      {k.lower(): v for k, v in headers}, body)
+    if problems and fail:
+        raise AssertionError("the answer does not match openapi.yaml:\n  " +
+                             "\n  ".join(problems))
 
 
 # --- FastCGI, spoken directly to dq-fcgi's socket -------------------------------
@@ -280,6 +322,17 @@ def _fcgi_pair(name, value):
     for x in (name, value):
         out += struct.pack(">B", len(x)) if len(x) < 128 else struct.pack(">I", len(x) | 1 << 31)
     return out + name + value
+
+
+def fcgi_params(key, **extra):
+    """The FastCGI parameters of an authenticated POST /v1/jobs, as nginx
+    passes them; extra ones added or replaced."""
+    p = {"REQUEST_METHOD": "POST", "REQUEST_URI": "/v1/jobs", "SCRIPT_NAME": "/v1/jobs",
+         "QUERY_STRING": "", "CONTENT_TYPE": "application/json",
+         "HTTP_AUTHORIZATION": "Bearer " + key, "REMOTE_ADDR": "127.0.0.1",
+         "SERVER_PROTOCOL": "HTTP/1.1"}
+    p.update(extra)
+    return p
 
 
 def fcgi_request(sock_path, params, body=b"", timeout=10):
@@ -318,8 +371,9 @@ def fcgi_request(sock_path, params, body=b"", timeout=10):
 class Target:
     """An HTTP server on 127.0.0.1 that records every request.
 
-    Behaviour per path: a list of (status, headers, body, delay_s) answers
-    used in order (the last one repeats); default 200 {"ok": true}.
+    Behaviour per path: a list of (status, headers, body, delay_s) answers,
+    or functions that return one when asked, used in order (the last one
+    repeats); default 200 {"ok": true}.
     """
 
     def __init__(self):
@@ -357,7 +411,9 @@ class Target:
                            "raw_headers": list(self.headers.items()),
                            "body": body, "time": time.time()}
                     target.requests.append(rec)
-                status, hdrs, text, delay = ans
+                if "x-dispatchq-job-id" in rec["headers"]:
+                    apispec.check_delivery(rec["headers"], body)
+                status, hdrs, text, delay = ans() if callable(ans) else ans
                 try:
                     if delay:
                         time.sleep(delay)
@@ -403,7 +459,8 @@ class Target:
         return "http://127.0.0.1:%d%s" % (self.port, path)
 
     def on(self, path, *answers):
-        """answers: (status, headers, body, delay) tuples, or just status ints."""
+        """answers: (status, headers, body, delay) tuples, functions that
+        return one, or just status ints."""
         norm = []
         for a in answers:
             if isinstance(a, int):
@@ -484,6 +541,7 @@ class Stack:
         os.chmod(self.dir, 0o755)
         at_exit(self.destroy)
         self.port = free_port()
+        apispec.dq_ports.add(self.port)
         self.data = os.path.join(self.dir, "data")
         self.sock = os.path.join(self.dir, "fcgi.sock")
         self.conf_path = os.path.join(self.dir, "dq.conf")
@@ -499,6 +557,7 @@ class Stack:
             "sync": "write",
             "allow_private_targets": "yes",
             "rate_limit_per_second": "0",
+            "rate_limit_unauthenticated": "0",
             "retry_base": "200ms",
             "retry_cap": "2s",
             "log_level": "info",
@@ -563,34 +622,25 @@ class Stack:
         self.procs["dq-dispatcher"] = p
         return p
 
+    def snippet(self, name, wwwdir):
+        """conf/NAME.in as make fills it in, with this stack's socket and
+        wwwdir for the console; written into the stack's dir."""
+        text = fill(os.path.join(SRC, "conf", name + ".in"), wwwdir=wwwdir)
+        return write(os.path.join(self.dir, name),
+                     text.replace(SNIPPET_SOCKET, "unix:" + self.sock))
+
     def nginx_conf(self):
-        with open(os.path.join(SRC, "conf", "nginx-dq.conf")) as f:
-            site = f.read()
-        site = site.replace("unix:/run/dq/fcgi.sock", "unix:" + self.sock)
-        site = site.replace("include fastcgi_params;", "include /etc/nginx/fastcgi_params;")
-        site = site.replace("/usr/local/share/dq/www/", os.path.join(SRC, "www") + "/")
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        return """%sworker_processes 1;
-daemon off;
-pid %s/nginx.pid;
-error_log %s/nginx.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path %s/nginx-body;
-    fastcgi_temp_path %s/nginx-fastcgi;
-    server {
-        listen 127.0.0.1:%d;
-        %s
-        %s
-    }
-}
-""" % (user, self.dir, self.dir, self.dir, self.dir, self.port, self.nginx_extra, site)
+        """As quickstart.sh's: the tree's console, served where it is."""
+        return fill(os.path.join(SRC, "conf", "nginx-standalone.conf.in"),
+                    user="user root;" if os.geteuid() == 0 else "", dir=self.dir,
+                    port=str(self.port), connections="4096", extra=self.nginx_extra,
+                    snippet=self.snippet("nginx-dq.conf", os.path.join(SRC, "www")))
 
     def start_nginx(self):
-        path = os.path.join(self.dir, "nginx.conf")
-        with open(path, "w") as f:
-            f.write(self.nginx_conf())
+        link = os.path.join(self.dir, "fastcgi_params")
+        if not os.path.lexists(link):
+            os.symlink("/etc/nginx/fastcgi_params", link)
+        path = write(os.path.join(self.dir, "nginx.conf"), self.nginx_conf())
         p = Proc("nginx", [NGINX, "-p", self.dir, "-c", path, "-e", self.log("nginx")],
                  self.log("nginx-out")).start()
         self.procs["nginx"] = p
@@ -598,39 +648,25 @@ http {
         check(p.alive(), "nginx exited: " + self.logs()[-2000:])
 
     def apache_conf(self):
-        """A minimal server of our own that Includes the shipped snippet."""
-        with open(os.path.join(SRC, "conf", "apache-dq.conf")) as f:
-            site = f.read().replace("unix:/run/dq/fcgi.sock", "unix:" + self.sock)
-        site_path = os.path.join(self.dir, "apache-dq.conf")
-        with open(site_path, "w") as f:
-            f.write(site)
-        run = os.path.join(self.dir, "apache-run")
-        os.makedirs(run, exist_ok=True)
-        loads = "".join("LoadModule %s_module %s/mod_%s.so\n" % (m, APACHE_MODULES, m)
-                        for m in APACHE_LOAD)
-        # Apache refuses to serve as root: its children become nobody, who
-        # can reach the socket (socket_mode 0666 here) and nothing else.
-        user = "User nobody\nGroup nogroup\n" if os.geteuid() == 0 else ""
-        return """ServerRoot %s
-%sServerName 127.0.0.1
-Listen 127.0.0.1:%d
-PidFile %s/apache.pid
-DefaultRuntimeDir %s
-ErrorLog %s
-LogLevel warn
-%sStartServers 1
-ServerLimit 2
-ThreadsPerChild 64
-MaxRequestWorkers 128
-KeepAlive On
-Include %s
-""" % (self.dir, loads, self.port, run, run, self.log("apache"), user, site_path)
+        """A server of our own that Includes the shipped snippet.  Apache
+        refuses to serve as root: its children become nobody, who can reach
+        the socket (socket_mode 0666 here) and a copy of the console in the
+        stack's dir, but maybe not the tree (a checkout in /root)."""
+        www = os.path.join(self.dir, "www")
+        if not os.path.isdir(www):
+            shutil.copytree(os.path.join(SRC, "www"), www)
+        os.makedirs(os.path.join(self.dir, "htdocs"), exist_ok=True)
+        if os.geteuid() == 0:
+            user, group = "nobody", "nogroup"
+        else:
+            user, group = pwd.getpwuid(os.geteuid())[0], grp.getgrgid(os.getegid())[0]
+        return fill(os.path.join(SRC, "conf", "apache-standalone.conf.in"),
+                    dir=self.dir, port=str(self.port), user=user, group=group,
+                    snippet=self.snippet("apache-dq.conf", www))
 
     def start_apache(self):
         check(os.access(APACHE, os.X_OK), "no %s: apt-get install apache2-bin" % APACHE)
-        path = os.path.join(self.dir, "apache.conf")
-        with open(path, "w") as f:
-            f.write(self.apache_conf())
+        path = write(os.path.join(self.dir, "apache.conf"), self.apache_conf())
         p = Proc("apache", [APACHE, "-d", self.dir, "-f", path, "-DFOREGROUND"],
                  self.log("apache-out")).start()
         self.procs["apache"] = p
@@ -644,6 +680,25 @@ Include %s
             self.start_apache()
         elif self.frontend != "none":
             raise AssertionError("unknown front end %r" % self.frontend)
+
+    def schedule_clock(self):
+        """Let the test move the dispatcher's schedule clock (the stack is
+        made with test_clock_file /dev/null): returns set_clock(when), which
+        makes the schedule clock read `when` (epoch seconds) from then on."""
+        clock = os.path.join(self.dir, "clock")
+        with open(self.conf_path) as f:
+            conf = f.read().replace("test_clock_file /dev/null", "test_clock_file " + clock)
+        with open(self.conf_path, "w") as f:
+            f.write(conf)
+
+        def set_clock(when):
+            with open(clock + ".tmp", "w") as f:
+                f.write("%d\n" % int((when - time.time()) * 1000))
+            os.rename(clock + ".tmp", clock)
+        set_clock(time.time())
+        self.stop("dq-dispatcher")
+        self.start_dispatcher()
+        return set_clock
 
     def wait_healthy(self, timeout=15):
         """Until /healthz says ok: the dispatcher has written its first heartbeat
@@ -663,13 +718,14 @@ Include %s
             self.procs[name].stop()
 
     def fcgi_workers(self):
-        """Pids of the dq-fcgi master's worker processes."""
-        pid = self.procs["dq-fcgi"].pid
-        try:
-            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-                return [int(x) for x in f.read().split()]
-        except OSError:
-            return []
+        """Pids of the dq-fcgi master's worker processes (not its janitor)."""
+        return [p for p in children(self.procs["dq-fcgi"].pid)
+                if proc_name(p) != "dq-janitor"]
+
+    def fcgi_janitor(self):
+        """The pid of the dq-fcgi master's janitor, or None."""
+        kids = children(self.procs["dq-fcgi"].pid, "dq-janitor")
+        return kids[0] if len(kids) == 1 else None
 
     def restart(self):
         """Stop every process and start them again on the same data dir."""

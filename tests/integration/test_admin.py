@@ -1,8 +1,10 @@
 """
 Operating dq: dqctl stats, jobs, verify, backup (hot) and restore, recover;
-/metrics; SIGHUP reloading dq-fcgi without dropping a request.
+/metrics (who may read it: test_metrics.py); SIGHUP reloading dq-fcgi
+without dropping a request.
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -50,6 +52,70 @@ def stats_and_jobs_commands():
 
 
 @test
+def jobs_show_prints_each_attempt_once_with_its_answer():
+    T.on("/shown", (503, {}, '{"why": "maintenance"}', 0), (200, {}, "all good", 0))
+    j = S.create({"url": T.url("/shown"), "max_attempts": 2})
+    S.wait_status(j["id"], "completed")
+    attempts = ctl(S, "jobs", "show", j["id"]).split("attempts:\n", 1)[1]
+    eq(attempts.count("HTTP 503"), 1, "the failed attempt's status, once:\n" + attempts)
+    check('{"why": "maintenance"}' in attempts and "all good" in attempts,
+          "each answer's body:\n" + attempts)
+    eq([l.split()[:2] for l in attempts.splitlines() if l.startswith("  attempt")],
+       [["attempt", "1"], ["attempt", "2"]], attempts)
+
+
+@test
+def jobs_list_is_newest_first_across_accounts():
+    ids = []
+    for k in (S.key, S.key2, S.key):
+        time.sleep(0.01)        # each its own creation millisecond
+        ids.append(S.create({"url": T.url("/order"), "delay": "1h"}, key=k)["id"])
+    out = ctl(S, "jobs", "list", "--limit", "3")
+    listed = [l.split()[0] for l in out.splitlines()[1:4]]
+    eq(listed, ids[::-1], "the three newest, newest first, whatever the account:\n" + out)
+    check("the newest 3 of" in out, "says how many it left out:\n" + out)
+    out = ctl(S, "jobs", "list", "--account", "other")
+    check(ids[1] in out and ids[0] not in out, out)
+    r = subprocess.run([S.bin("dqctl"), "-c", S.conf_path, "jobs", "list", "--account",
+                        "nobody"], capture_output=True, text=True)
+    eq((r.returncode, r.stderr.strip()), (1, "dqctl: there is no account named nobody"))
+
+
+@test
+def dqctl_says_what_went_wrong_in_words():
+    def fails(*args):
+        r = subprocess.run([S.bin("dqctl"), "-c", S.conf_path] + list(args),
+                           capture_output=True, text=True)
+        return r.returncode, r.stderr.strip()
+
+    eq(fails("account", "add", "test"), (1, "dqctl: an account named test already exists"))
+    eq(fails("account", "rotate-key", "nobody"), (1, "dqctl: there is no account named nobody"))
+    eq(fails("jobs", "show", "job_doesNotExist1234"),
+       (1, "dqctl: there is no job job_doesNotExist1234"))
+    code, text = fails("no-such-command")
+    eq(code, 2, text)
+    commands = text.split("commands:\n", 1)[1].splitlines()
+    check(len(commands) >= 11, text)
+    for line in commands:      # a command's words and its help never run together
+        check(re.match(r"  (\S+( \S+)*( {2,}\S.*)?| {20,}\S.*)$", line), repr(line))
+
+
+@test
+def dqctl_n_checks_the_configuration_like_the_daemons():
+    r = subprocess.run([S.bin("dqctl"), "-n", "-c", S.conf_path], capture_output=True, text=True)
+    eq((r.returncode, r.stdout.strip()), (0, "configuration OK"), r.stderr)
+    bad = os.path.join(S.dir, "bad.conf")
+    with open(bad, "w") as f:
+        f.write("workers lots\n")
+    r = subprocess.run([S.bin("dqctl"), "-n", "-c", bad], capture_output=True, text=True)
+    eq(r.returncode, 1, r.stdout)
+    check(r.stderr.startswith("dqctl: %s:1:" % bad), r.stderr)
+    r = subprocess.run([S.bin("dqctl"), "-n", "-c", S.conf_path, "init"],
+                       capture_output=True, text=True)
+    eq(r.returncode, 2, "-n with a command is a usage error: " + r.stderr)
+
+
+@test
 def metrics_from_loopback_or_with_the_token():
     j = S.create({"url": T.url("/metered")})
     S.wait_status(j["id"], "completed")
@@ -67,27 +133,6 @@ def metrics_from_loopback_or_with_the_token():
     served = [l for l in body.splitlines()
               if l.startswith('dq_http_requests_total{route="POST /v1/jobs",status="201"}')]
     check(int(served[0].split()[-1]) >= 1, served)
-
-
-@test
-def metrics_token_for_other_clients():
-    # nginx takes the client address from X-Forwarded-For here, so dq sees a
-    # client that is not on loopback.
-    s = Stack(conf={"metrics_token": "s3cret-token"}, dispatcher=False,
-              nginx_extra="set_real_ip_from 127.0.0.1; real_ip_header X-Forwarded-For;")
-    remote = {"X-Forwarded-For": "203.0.113.9"}
-    r = s.req("GET", "/metrics", auth=False, headers=remote)
-    eq((r.status, r.error.get("code"), r.header("WWW-Authenticate")),
-       (401, "unauthorized", "Bearer"))
-    r = s.req("GET", "/metrics", auth=False,
-              headers=dict(remote, Authorization="Bearer wrong-token!"))
-    eq(r.status, 401)
-    r = s.req("GET", "/metrics", auth=False,
-              headers=dict(remote, Authorization="Bearer s3cret-token"))
-    eq(r.status, 200)
-    check("dq_http_requests_total" in r.body, r.body[:200])
-    eq(s.req("GET", "/metrics", auth=False).status, 200, "loopback needs no token")
-    s.destroy()
 
 
 @test
@@ -126,6 +171,34 @@ def verify_backup_restore_recover():
 
 
 @test
+def recover_refuses_while_dq_runs():
+    # Recovery rebuilds the environment under whoever uses it: a live store
+    # would be corrupted and every process killed.  dqctl refuses instead.
+    s = Stack(workers=2)
+    j = s.create({"url": T.url("/rec"), "delay": "1h"})
+    pids = [p.pid for p in s.procs.values()] + s.fcgi_workers()
+
+    def refused(*flags):
+        r = subprocess.run([s.bin("dqctl"), "-c", s.conf_path, "recover"] + list(flags),
+                           capture_output=True, text=True, env=s.env, timeout=120)
+        eq(r.returncode, 1, "recover %s while dq runs: %s" % (flags, r.stdout))
+        check("stop dq" in r.stderr and "--force" in r.stderr, r.stderr)
+    refused()
+    refused("--catastrophic")
+    eq([p for p in pids if not os.path.exists("/proc/%d" % p)], [], "nothing was killed")
+    eq(s.job(j["id"])["status"], "pending", "the store is as it was")
+    eq(s.create({"url": T.url("/rec"), "delay": "1h"})["status"], "pending")
+    for name in ("nginx", "dq-fcgi"):
+        s.stop(name)
+    refused()                           # the dispatcher alone is enough
+    s.stop("dq-dispatcher")
+    check("recovered" in ctl(s, "recover"), "stopped, it runs")
+    out = ctl(s, "verify")
+    check("consistent" in out, out)
+    s.destroy()
+
+
+@test
 def sighup_reloads_without_dropping_a_request():
     s = Stack(workers=2, dispatcher=False)
     results, stop = [], threading.Event()
@@ -146,14 +219,17 @@ def sighup_reloads_without_dropping_a_request():
     threads = [threading.Thread(target=client) for _ in range(4)]
     for t in threads:
         t.start()
-    time.sleep(0.5)
-    s.procs["dq-fcgi"].signal(signal.SIGHUP)
-    wait_for(lambda: len(s.fcgi_workers()) == 3 and not set(s.fcgi_workers()) & set(before),
-             timeout=10, what="three new workers")
-    time.sleep(0.5)
-    stop.set()
-    for t in threads:
-        t.join()
+    try:
+        time.sleep(0.5)
+        s.procs["dq-fcgi"].signal(signal.SIGHUP)
+        wait_for(lambda: len(s.fcgi_workers()) == 3 and
+                 not set(s.fcgi_workers()) & set(before),
+                 timeout=10, what="three new workers")
+        time.sleep(0.5)
+    finally:                # the clients stop even when the wait fails
+        stop.set()
+        for t in threads:
+            t.join()
     bad = [x for x in results if x != 201]
     print("# %d requests during the reload, %d not 201" % (len(results), len(bad)))
     eq(bad, [], "every request during the reload succeeded")

@@ -1,15 +1,17 @@
 """
 The API through Apache 2.4 and mod_proxy_fcgi, started from the shipped
-conf/apache-dq.conf: what a front end can get wrong (the Authorization
+conf/apache-dq.conf.in: what a front end can get wrong (the Authorization
 header, the request URI and query, methods, bodies and their limits,
 headers both ways) checked on a representative set of calls, and one
-delivery.  The full suites run through Apache too with DQ_FRONTEND=apache.
+delivery; and the web console it serves at /ui/.  The full suites run
+through Apache too with DQ_FRONTEND=apache.
 """
 import http.client
 import json
 import os
 
-from dqtest import APACHE, Response, Stack, Target, check, eq, run, test
+import consolecheck
+from dqtest import APACHE, Response, Stack, Target, check, check_answer, eq, run, test
 
 S = T = None
 
@@ -109,6 +111,7 @@ def post_chunked(data):
     r = conn.getresponse()
     out = Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
     conn.close()
+    check_answer(S.port, "POST", "/v1/jobs", out.status, out.headers, out.body)
     return out
 
 
@@ -145,6 +148,11 @@ def a_job_created_through_apache_is_delivered():
     S.wait_status(j["id"], "completed")
     h = T.wait_hits("/deliver", 1)[0]
     eq((h["body"], h["headers"]["x-dispatchq-job-id"]), (b'{"via":"apache"}', j["id"]))
+
+
+@test
+def console_is_served_with_its_headers():
+    consolecheck.check("http://127.0.0.1:%d" % S.port, S.key)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 """
 API.md 1-3 and 8 (healthz) through nginx: X-Request-Id, JSON everywhere,
 the error envelope, authentication before routing, 404/405/413/415/400
-answers, body-less POSTs, and /healthz.
+answers, body-less POSTs, and /healthz; and the web console beside the API.
 """
 import http.client
 import json
@@ -12,7 +12,9 @@ import string
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dqtest import Stack, Target, Response, test, run, check, eq, wait_for  # noqa: E402
+from dqtest import (Stack, Target, Response, check_answer, test, run, check, eq,  # noqa: E402
+                    wait_for)
+import consolecheck  # noqa: E402
 from apicommon import (check_conventions, check_error, check_job,  # noqa: E402
                        JSON_TYPE, ms)
 
@@ -322,6 +324,7 @@ def post_chunked(path, data):
     r = conn.getresponse()
     out = Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
     conn.close()
+    check_answer(S.port, "POST", path, out.status, out.headers, out.body)
     return check_conventions(out)
 
 
@@ -438,6 +441,12 @@ def bodyless_posts_need_no_content_type():
 
 
 # --- /healthz -----------------------------------------------------------------------
+
+@test
+def console_is_served_beside_the_api():
+    # nginx set up as quickstart.sh sets it up: the shipped snippet, filled in.
+    consolecheck.check("http://127.0.0.1:%d" % S.port, S.key)
+
 
 @test
 def healthz_shape_without_auth():

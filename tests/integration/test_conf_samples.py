@@ -2,8 +2,9 @@
 The shipped samples say what the programs do: conf/dq.conf shows every key
 of conf.c's table with its real default (and nothing test-only), the
 programs accept it as shipped and with every line switched on, dq.conf(5)
-documents every key, every line of conf/DB_CONFIG is one Berkeley DB
-accepts, and the manual pages have no mandoc warnings.
+documents every key with its real default, every line of conf/DB_CONFIG is
+one Berkeley DB accepts, the manual pages have no mandoc warnings, and each
+program's page documents every option and command its usage text lists.
 """
 import os
 import re
@@ -130,6 +131,72 @@ def manual_pages_have_no_warnings():
     r = subprocess.run([mandoc, "-T", "lint", "-W", "warning"] + pages,
                        capture_output=True, text=True)
     eq((r.returncode, r.stdout + r.stderr), (0, ""), "mandoc -T lint")
+
+
+def rendered(page):
+    """A built manual page as plain text, or None without mandoc."""
+    mandoc = shutil.which("mandoc")
+    if not mandoc:
+        print("# mandoc not installed: %s not rendered" % page)
+        return None
+    r = subprocess.run([mandoc, "-T", "ascii", os.path.join(BUILD, "man", page)],
+                       capture_output=True, text=True)
+    eq(r.returncode, 0, "mandoc " + page)
+    return re.sub(r".\x08", "", r.stdout)      # no overstriking
+
+
+@test
+def manual_shows_each_key_with_its_default():
+    text = rendered("dq.conf.5")
+    if text is None:
+        return
+    for key, default in table().items():
+        if key in TEST_ONLY:
+            continue
+        if key == "wakeup_socket":     # "none" in the table means DATA_DIR/wakeup.sock
+            default = "data_dir/wakeup.sock"
+        m = re.search(r"^ {5}(?:.*, )?%s \w+ \(([^()]*)\)" % key, text, re.M)
+        check(m, "dq.conf(5) has an entry '%s <type> (<default>)'" % key)
+        eq(m.group(1), default, "default of %s in dq.conf(5)" % key)
+
+
+def usage(prog):
+    r = subprocess.run([bin(prog), "-h"], capture_output=True, text=True)
+    eq(r.returncode, 0, prog + " -h")
+    return r.stdout
+
+
+@test
+def manuals_document_every_option_of_the_usage():
+    for prog in ("dq-fcgi", "dq-dispatcher", "dqctl"):
+        with open(os.path.join(BUILD, "man", prog + ".8")) as f:
+            page = f.read()
+        opts = re.findall(r"^  -(\w)\b", usage(prog), re.M)
+        check(len(opts) >= 3, "options in the usage of %s: %r" % (prog, opts))
+        for o in opts:
+            check(re.search(r"^\.It Fl %s\b" % o, page, re.M),
+                  "%s(8) documents -%s" % (prog, o))
+
+
+@test
+def dqctl_manual_documents_every_command():
+    text = usage("dqctl").split("commands:\n", 1)
+    check(len(text) == 2, "dqctl -h lists its commands")
+    commands = re.findall(r"^  ([a-z][^\n]*?)(?: {2,}.*)?$", text[1], re.M)
+    check(len(commands) >= 10, "commands found: %r" % commands)
+    page = rendered("dqctl.8")
+    with open(os.path.join(BUILD, "man", "dqctl.8")) as f:
+        source = f.read()
+    for synopsis in commands:
+        words = re.match(r"[a-z][a-z-]*(?: [a-z][a-z-]*)?", synopsis).group(0)
+        check(re.search(r"^\.It Cm %s\b" % words, source, re.M),
+              "dqctl(8) has an entry for %s" % words)
+        if page is not None:    # each entry on its own tag line, as it renders
+            check(re.search(r"^ {5}%s\b" % words, page, re.M),
+                  "dqctl(8) renders an entry starting %r" % words)
+        for opt in re.findall(r"--([a-z-]+)", synopsis):
+            check(re.search(r"Fl \\-%s\b" % opt, source),
+                  "dqctl(8) documents %s --%s" % (words, opt))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def post_carries_exact_headers_and_signatures():
     eq(hd["x-dispatchq-job-id"], j["id"])
     eq(hd["x-dispatchq-attempt"], "1")
     eq(hd["x-dispatchq-signature"], dispatchq_signature(S.secret, h["body"]))
-    eq(hd["webhook-id"], j["id"] + "_1")
+    eq(hd["webhook-id"], j["id"], "webhook-id: the job id (Standard Webhooks)")
     ts = int(hd["webhook-timestamp"])
     check(abs(ts - time.time()) < 30, "webhook-timestamp is now")
     eq(hd["webhook-signature"],
@@ -65,6 +65,18 @@ def get_and_delete_have_no_body_put_has_one():
     eq((h["method"], h["body"]), ("PUT", b'{"k":"v"}'))
     h = hit_one("/nullpost")
     eq((h["method"], h["body"]), ("POST", b""))
+    eq(h["headers"].get("content-type"), None,
+       "a POST without a body carries no Content-Type (not libcurl's form type)")
+    for m in ("PUT", "PATCH"):
+        e = S.create({"url": T.url("/empty" + m), "method": m})
+        S.wait_status(e["id"], "completed")
+        h = hit_one("/empty" + m)
+        eq((h["method"], h["body"], h["headers"].get("content-type")), (m, b"", None),
+           "a body-less " + m)
+    # A job that sets its own Content-Type keeps it, body or not.
+    e = S.create({"url": T.url("/owntype"), "headers": {"Content-Type": "text/plain"}})
+    S.wait_status(e["id"], "completed")
+    eq(hit_one("/owntype")["headers"].get("content-type"), "text/plain")
 
 
 @test
@@ -89,6 +101,12 @@ def flaky_target_completes_after_retries_with_history():
     eq(done["last_error"], None)
     hits = T.hits("/flaky")
     eq([h["headers"]["x-dispatchq-attempt"] for h in hits], ["1", "2", "3"])
+    eq([h["headers"]["webhook-id"] for h in hits], [j["id"]] * 3,
+       "webhook-id is the same on every attempt, so a receiver can deduplicate")
+    for h in hits:
+        eq(h["headers"]["webhook-signature"],
+           webhook_signature(S.secret, j["id"], h["headers"]["webhook-timestamp"],
+                             h["body"]))
     # backoff: 2^1 x 200ms, then 2^2 x 200ms capped at 1s
     gap1 = hits[1]["time"] - hits[0]["time"]
     gap2 = hits[2]["time"] - hits[1]["time"]
@@ -120,7 +138,7 @@ def always_failing_fails_and_calls_back():
     eq((body["id"], body["status"], body["attempts"]), (j["id"], "failed", 2))
     hd = cb["headers"]
     eq(hd["x-dispatchq-job-id"], j["id"])
-    eq(hd["webhook-id"], j["id"] + "_cb1")
+    eq(hd["webhook-id"], j["id"] + "_cb")
     eq(hd["x-dispatchq-signature"], dispatchq_signature(S.secret, cb["body"]))
     eq(hd["webhook-signature"],
        webhook_signature(S.secret, hd["webhook-id"], hd["webhook-timestamp"], cb["body"]))
@@ -134,7 +152,10 @@ def completed_job_calls_back_and_failing_callback_keeps_status():
     j = S.create({"url": T.url("/ok1"), "callback_url": T.url("/cb-down")})
     S.wait_status(j["id"], "completed")
     eq(S.job(j["id"])["callback_status"] in ("pending", "failed"), True)
-    T.wait_hits("/cb-down", 5, timeout=30)
+    cbs = T.wait_hits("/cb-down", 5, timeout=30)
+    eq([h["headers"]["webhook-id"] for h in cbs], [j["id"] + "_cb"] * 5,
+       "every callback attempt has the same webhook-id")
+    eq([h["headers"]["x-dispatchq-attempt"] for h in cbs], ["1", "2", "3", "4", "5"])
     wait_for(lambda: S.job(j["id"])["callback_status"] == "failed", timeout=10,
              what="callback failed")
     time.sleep(1.5)

@@ -6,7 +6,7 @@ limited by max_body.
 """
 import json
 
-from dqtest import Stack, check, eq, fcgi_request, run, test
+from dqtest import Stack, check, eq, fcgi_params, fcgi_request, run, test
 
 S = None
 
@@ -17,12 +17,7 @@ def setup():
 
 
 def params(**extra):
-    p = {"REQUEST_METHOD": "POST", "REQUEST_URI": "/v1/jobs", "SCRIPT_NAME": "/v1/jobs",
-         "QUERY_STRING": "", "CONTENT_TYPE": "application/json",
-         "HTTP_AUTHORIZATION": "Bearer " + S.key, "REMOTE_ADDR": "127.0.0.1",
-         "SERVER_PROTOCOL": "HTTP/1.1"}
-    p.update(extra)
-    return p
+    return fcgi_params(S.key, **extra)
 
 
 @test

@@ -17,7 +17,7 @@ from apicommon import (check_conventions, check_error, check_job, ms, fmt, now_m
 
 S = None
 T = None
-ATTEMPT_KEYS = {"attempt", "started_at", "finished_at", "duration_ms", "response_code",
+ATTEMPT_KEYS = {"attempt", "interrupted", "started_at", "finished_at", "duration_ms", "response_code",
                 "response_body", "error"}
 CONFLICT = {"approve": "not_approvable", "cancel": "not_cancellable", "retry": "not_retryable"}
 # Jobs in each status, made once by setup() and shared by the tests.
@@ -294,14 +294,16 @@ def actions_always_match_status():
 def attempts_of_a_new_job_is_empty():
     j = create({"url": T.url("/ok"), "delay": "1h"})
     r = api("GET", "/v1/jobs/%s/attempts" % j["id"])
-    eq((r.status, r.json), (200, {"data": []}), "no attempts yet")
+    eq((r.status, r.json), (200, {"data": [], "total": 0, "omitted": 0}),
+       "no attempts yet")
 
 
 @test
 def attempts_history_shape_and_order():
     r = api("GET", "/v1/jobs/%s/attempts" % J["completed"])
     eq(r.status, 200, repr(r))
-    eq(list(r.json), ["data"], "keys")
+    eq(list(r.json), ["data", "total", "omitted"], "keys")
+    eq((r.json["total"], r.json["omitted"]), (1, 0), "one made, none omitted")
     eq(len(r.json["data"]), 1, "one attempt")
     a = r.json["data"][0]
     eq(set(a), ATTEMPT_KEYS, "attempt keys")

@@ -13,7 +13,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dqtest import Stack, Response, test, run, check, eq, wait_for  # noqa: E402
+from dqtest import Stack, Response, check_answer, test, run, check, eq, wait_for  # noqa: E402
 from apicommon import check_conventions, check_error  # noqa: E402
 
 S = None
@@ -83,6 +83,8 @@ def burst(n, threads, key):
             conn.request("GET", "/v1/jobs?limit=1", headers={"Authorization": "Bearer " + key})
             resp = conn.getresponse()
             body = resp.read()
+            check_answer(S.port, "GET", "/v1/jobs?limit=1", resp.status, resp.getheaders(),
+                         body, fail=False)
             out.append((resp.status, resp.getheaders(), body, time.time()))
         conn.close()
         with lock:
@@ -174,19 +176,7 @@ def unauthenticated_requests_do_not_use_the_bucket():
 
 
 def fcgi_workers():
-    master = S.procs["dq-fcgi"].pid
-    kids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-            kids.append(int(d))
-    return kids
+    return S.fcgi_workers()
 
 
 @test

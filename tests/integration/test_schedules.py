@@ -4,35 +4,24 @@ dispatcher.  Firing is tested in seconds, not minutes: the stack's
 test_clock_file moves the dispatcher's schedule clock forward on demand.
 """
 import datetime
-import os
 import time
 
 from dqtest import Stack, Target, check, eq, run, test, ts, wait_for
 
 S = T = None
-CLOCK = None
+SET_CLOCK = None
 
 
 def setup():
-    global S, T, CLOCK
+    global S, T, SET_CLOCK
     T = Target()
     S = Stack(conf={"test_clock_file": "/dev/null"})
-    CLOCK = os.path.join(S.dir, "clock")
-    # the file is named now that the stack's directory exists
-    with open(S.conf_path) as f:
-        conf = f.read().replace("test_clock_file /dev/null", "test_clock_file " + CLOCK)
-    with open(S.conf_path, "w") as f:
-        f.write(conf)
-    set_clock_to(time.time())
-    S.stop("dq-dispatcher")
-    S.start_dispatcher()
+    SET_CLOCK = S.schedule_clock()
 
 
 def set_clock_to(when):
     """Make the schedule clock read `when` (epoch seconds) from now on."""
-    with open(CLOCK + ".tmp", "w") as f:
-        f.write("%d\n" % int((when - time.time()) * 1000))
-    os.rename(CLOCK + ".tmp", CLOCK)
+    SET_CLOCK(when)
 
 
 def sched(body, expect=201, key=None):

@@ -1,7 +1,7 @@
 # Shared by the package tests (sourced): TAP points, package installs, a
 # copy of the checkout, and the end-to-end check every install recipe ends
 # with: a target on 127.0.0.1, a job created through the web server, its
-# delivery.  Callers set W (their temp dir) and TOP (the checkout) and add
+# delivery, and the web console served beside the API.  Callers set W (their temp dir) and TOP (the checkout) and add
 # every pid they start to PIDS, which their cleanup kills.
 
 N=0
@@ -73,31 +73,37 @@ EOF
 	PIDS="$PIDS $!"
 }
 
+# fill TEMPLATE NAME=VALUE...: TEMPLATE with each @NAME@ replaced by VALUE.
+fill() {
+	tpl=$1; shift
+	expr=""
+	for kv in "$@"; do expr="$expr;s|@${kv%%=*}@|${kv#*=}|g"; done
+	sed -e "${expr#;}" "$tpl"
+}
+
 # start_nginx SNIPPET: a throwaway nginx on a free loopback port whose
 # server block is the installed snippet, unchanged, as README shows it.
 start_nginx() {
 	NGINX_PORT=$(free_port)
 	ln -sf /etc/nginx/fastcgi_params "$W/fastcgi_params"
-	cat >"$W/nginx.conf" <<EOF
-user www-data;
-worker_processes 1;
-daemon off;
-pid $W/nginx.pid;
-error_log $W/nginx.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $W/nginx-body;
-    fastcgi_temp_path $W/nginx-fastcgi;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        include $1;
-    }
-}
-EOF
+	fill "$TOP/conf/nginx-standalone.conf.in" "user=user www-data;" "dir=$W" \
+		"port=$NGINX_PORT" connections=64 extra= "snippet=$1" >"$W/nginx.conf"
 	nginx -c "$W/nginx.conf" -e "$W/nginx.log" </dev/null >"$W/nginx-out.log" 2>&1 &
 	PIDS="$PIDS $!"
 	URL=http://127.0.0.1:$NGINX_PORT
+}
+
+# start_apache SNIPPET: the same with Apache (mod_proxy_fcgi), its children
+# as www-data; nothing is served but what the snippet grants.
+start_apache() {
+	APACHE_PORT=$(free_port)
+	mkdir -p "$W/htdocs"
+	fill "$TOP/conf/apache-standalone.conf.in" "dir=$W" "port=$APACHE_PORT" \
+		user=www-data group=www-data "snippet=$1" >"$W/apache.conf"
+	/usr/sbin/apache2 -d "$W" -f "$W/apache.conf" -DFOREGROUND \
+		</dev/null >"$W/apache-out.log" 2>&1 &
+	PIDS="$PIDS $!"
+	URL=http://127.0.0.1:$APACHE_PORT
 }
 
 # The three checks every recipe ends with, against $URL with key $KEY.
@@ -130,6 +136,23 @@ delivered() {
 		sleep 0.1
 	done
 	grep -x "POST /hook $JOB" "$W/hits"
+}
+
+# The web console through the web server at $URL: /ui/ and a module script
+# (this checkout's files, their types, the security headers) and /v1/.
+console_served() {
+	python3 "$TOP/tests/integration/consolecheck.py" "$URL" "$KEY"
+}
+
+# After the checks through nginx: the console through it, then through an
+# Apache with the installed apache-dq.conf (TAP points).
+console_behind_nginx_and_apache() {
+	t "/ui/ and a module through nginx: types, CSP, nosniff, no referrer; /v1/ beside" \
+		console_served
+	start_apache /etc/dq/apache-dq.conf
+	t "GET /healthz through Apache with the installed snippet" healthy
+	t "/ui/ and a module through Apache: types, CSP, nosniff, no referrer; /v1/ beside" \
+		console_served
 }
 
 # start_units UNITDIR CONF: run the ExecStart lines of the installed units

@@ -6,7 +6,8 @@
 # the dq group, dq-fcgi and dq-dispatcher from the installed files (by
 # hand, as dq: no systemd in a container), nginx with the installed
 # snippet; one job created through nginx is delivered to a target on
-# 127.0.0.1.  Then purge and clean up.  Prints TAP.  Not part of make
+# 127.0.0.1, and the web console is served beside the API, by nginx and
+# by Apache with theirs.  Then purge and clean up.  Prints TAP.  Not part of make
 # check (minutes, and it installs packages): .ci/run calls it.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,8 +44,8 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 # --- build -------------------------------------------------------------------
-must "tools: debhelper, lintian, nginx, curl, python3" \
-	apt_install debhelper devscripts lintian dpkg-dev fakeroot nginx-light curl python3
+must "tools: debhelper, lintian, nginx, Apache, curl, python3" \
+	apt_install debhelper devscripts lintian dpkg-dev fakeroot nginx-light apache2-bin curl python3
 build_deb() (
 	cd "$W/src/dq" &&
 	apt-get build-dep -y -q -P nocheck ./ &&
@@ -59,11 +60,24 @@ fi
 case $DEB in /*) ;; *) DEB=$(pwd)/$DEB ;; esac
 echo "# package: $DEB"
 
-lintian --tag-display-limit 0 "$DEB" >"$W/lintian" 2>&1
+lintian --display-info --tag-display-limit 0 "$DEB" >"$W/lintian" 2>&1
 grep -v '^running with root' "$W/lintian" | diag
 LE=$(grep -c '^E:' "$W/lintian")
 LW=$(grep -c '^W:' "$W/lintian")
 if [ "$LE" -eq 0 ]; then ok "lintian: no errors ($LW warnings)"; else not_ok "lintian: $LE errors"; fi
+# configure's hardening (and dpkg-buildflags' hardening=+all) reach every program
+if grep -E 'hardening-no-(relro|fortify-functions|bindnow|pie)' "$W/lintian"; then
+	not_ok "lintian: a program is built without the hardening flags"
+else
+	ok "lintian: no hardening-no-* tags (relro, fortify, bindnow, pie)"
+fi
+hardened() {
+	mkdir -p "$W/x" && dpkg-deb -x "$DEB" "$W/x" &&
+	# control-flow protection (-fcf-protection) is not among them on Debian 12
+	hardening-check --nocfprotection "$W/x/usr/sbin/dq-fcgi" "$W/x/usr/sbin/dq-dispatcher" \
+	    "$W/x/usr/sbin/dqctl"
+}
+t "hardening-check: PIE, stack protector, fortify, relro, bind now" hardened
 
 contents() {
 	dpkg-deb -c "$DEB" >"$W/contents" &&
@@ -72,7 +86,9 @@ contents() {
 	    ./lib/systemd/system/dq-fcgi.service ./lib/systemd/system/dq-dispatcher.service \
 	    ./usr/lib/tmpfiles.d/dq.conf ./usr/lib/sysusers.d/dq.conf \
 	    ./usr/share/man/man8/dq-fcgi.8.gz ./usr/share/man/man5/dq.conf.5.gz \
-	    ./usr/share/doc/dq/examples/DB_CONFIG; do
+	    ./usr/share/doc/dq/examples/DB_CONFIG ./usr/share/doc/dq/API.md.gz \
+	    ./usr/share/dq/www/index.html \
+	    ./usr/share/dq/www/js/main.js ./usr/share/dq/www/js/views/jobs.js; do
 		grep -q " $f\$" "$W/contents" || { echo "missing $f"; return 1; }
 	done &&
 	dpkg-deb --ctrl-tarfile "$DEB" | tar -xOf - ./conffiles >"$W/conffiles" &&
@@ -80,7 +96,7 @@ contents() {
 		grep -qx "$f" "$W/conffiles" || { echo "not a conffile: $f"; return 1; }
 	done
 }
-t "the package holds the programs, samples (conffiles), units, man pages" contents
+t "the package holds the programs, samples (conffiles), units, man pages, API reference, console" contents
 
 # --- install -----------------------------------------------------------------
 must "apt-get install ./dq_*.deb" apt-get install -y -q --no-install-recommends "$DEB"
@@ -128,6 +144,7 @@ start_nginx /etc/dq/nginx-dq.conf
 t "GET /healthz through nginx: store ok, dispatcher alive" healthy
 t "POST /v1/jobs through nginx: 201" create_job
 t "the job is delivered to the target and completed" delivered
+console_behind_nginx_and_apache
 
 t "SIGTERM stops dq-fcgi and dq-dispatcher with status 0" stop_units
 

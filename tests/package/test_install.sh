@@ -4,7 +4,8 @@
 # --sysconfdir=/etc, make install, create the user and directories from the
 # installed sysusers.d and tmpfiles.d entries, dqctl init and an account,
 # the installed units' ExecStart lines, nginx with the installed snippet,
-# one job delivered; then make uninstall and clean up.  Prints TAP.  Not
+# one job delivered, the web console served by nginx and by Apache with
+# the installed snippets; then make uninstall and clean up.  Prints TAP.  Not
 # part of make check: .ci/run calls it.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,15 +35,16 @@ cleanup() {
 	rm -rf /var/lib/dq /run/dq
 	rmdir /etc/dq $LIB/sysusers.d $LIB/tmpfiles.d $LIB/systemd/system $LIB/systemd \
 		/usr/local/share/doc/dq/examples/shared-hosting /usr/local/share/doc/dq/examples \
-		/usr/local/share/doc/dq 2>/dev/null
+		/usr/local/share/doc/dq /usr/local/share/dq/www/js/views /usr/local/share/dq/www/js \
+		/usr/local/share/dq/www /usr/local/share/dq 2>/dev/null
 	[ -n "${DQ_KEEP_TMP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-must "tools: compiler, libraries, nginx, curl, python3" apt_install \
+must "tools: compiler, libraries, nginx, Apache, curl, python3" apt_install \
 	build-essential autoconf automake pkg-config libdb5.3-dev libfcgi-dev \
-	libjansson-dev libcurl4-openssl-dev libssl-dev nginx-light curl python3
+	libjansson-dev libcurl4-openssl-dev libssl-dev nginx-light apache2-bin curl python3 python3-yaml
 must "copy the checkout" copy_source "$B"
 build() (cd "$B" && ./autogen.sh && ./configure --sysconfdir=/etc && make -j2)
 must "./configure --sysconfdir=/etc && make" build
@@ -54,13 +56,14 @@ installed() {
 	    /etc/dq/dq.conf /etc/dq/nginx-dq.conf /etc/dq/apache-dq.conf \
 	    $LIB/systemd/system/dq-fcgi.service $LIB/systemd/system/dq-dispatcher.service \
 	    $LIB/sysusers.d/dq.conf $LIB/tmpfiles.d/dq.conf \
-	    /usr/local/share/man/man8/dq-fcgi.8 /usr/local/share/man/man5/dq.conf.5; do
+	    /usr/local/share/man/man8/dq-fcgi.8 /usr/local/share/man/man5/dq.conf.5 \
+	    /usr/local/share/dq/www/index.html /usr/local/share/dq/www/js/main.js; do
 		[ -e "$f" ] || { echo "missing $f"; return 1; }
 	done
 	grep -qx 'ExecStart=/usr/local/sbin/dq-fcgi -c /etc/dq/dq.conf' \
 		$LIB/systemd/system/dq-fcgi.service
 }
-t "make install: programs, samples in /etc/dq, units and entries in /usr/local/lib, man pages" installed
+t "make install: programs, samples in /etc/dq, units and entries in /usr/local/lib, man pages, console" installed
 
 user_and_dirs() {
 	systemd-sysusers $LIB/sysusers.d/dq.conf &&
@@ -94,12 +97,13 @@ start_nginx /etc/dq/nginx-dq.conf
 t "GET /healthz through nginx: store ok, dispatcher alive" healthy
 t "POST /v1/jobs through nginx: 201" create_job
 t "the job is delivered to the target and completed" delivered
+console_behind_nginx_and_apache
 t "SIGTERM stops dq-fcgi and dq-dispatcher with status 0" stop_units
 
 uninstalled() {
 	(cd "$B" && make uninstall) &&
 	[ ! -e /usr/local/sbin/dq-fcgi ] && [ ! -e /etc/dq/dq.conf ] &&
-	[ ! -e $LIB/systemd/system/dq-fcgi.service ]
+	[ ! -e $LIB/systemd/system/dq-fcgi.service ] && [ ! -e /usr/local/share/dq/www/index.html ]
 }
 t "make uninstall removes what make install put there" uninstalled
 INSTALLED=no

@@ -5,10 +5,12 @@
 # on a free loopback port with mod_fcgid, serving the shipped .htaccess and
 # dq.fcgi from the user's web root; the shipped crontab lines start the
 # dispatcher (twice: one runs); one job created through Apache is delivered
-# to a target on 127.0.0.1; the shipped logrotate.conf rotates the
-# dispatcher's log, which it then writes anew.  Everything is removed
-# afterwards: processes by pid, then the user.  Prints TAP.  Root only
-# (it creates the user); not part of make check: .ci/run calls it.
+# to a target on 127.0.0.1; the web console, copied into the web root with
+# the shipped ui.htaccess, is served with its headers; the shipped
+# logrotate.conf rotates the dispatcher's log, which it then writes anew.
+# Everything is removed afterwards: processes by pid, then the user.  Prints
+# TAP.  Root only (it creates the user); not part of make check: .ci/run
+# calls it.
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,7 +47,7 @@ trap 'exit 1' INT TERM HUP
 must "tools: compiler, libraries, apache2, mod_fcgid" apt_install \
 	build-essential autoconf automake pkg-config libdb5.3-dev libfcgi-dev \
 	libjansson-dev libcurl4-openssl-dev libssl-dev apache2-bin libapache2-mod-fcgid \
-	python3 curl tzdata logrotate
+	python3 python3-yaml curl tzdata logrotate
 
 must "a throwaway user" useradd --create-home --shell /bin/sh "$U"
 
@@ -58,15 +60,26 @@ must "./configure --prefix=\$HOME/dq && make && make install, as the user" \
 
 installed() {
 	for f in sbin/dq-fcgi sbin/dq-dispatcher sbin/dqctl etc/dq/dq.conf \
-	    share/man/man8/dq-fcgi.8 share/doc/dq/examples/shared-hosting/htaccess \
+	    share/man/man8/dq-fcgi.8 share/doc/dq/API.md share/doc/dq/README.md \
+	    share/doc/dq/examples/shared-hosting/htaccess \
 	    share/doc/dq/examples/shared-hosting/dq.fcgi \
 	    share/doc/dq/examples/shared-hosting/crontab \
-	    share/doc/dq/examples/shared-hosting/logrotate.conf; do
+	    share/doc/dq/examples/shared-hosting/logrotate.conf \
+	    share/doc/dq/examples/shared-hosting/ui.htaccess share/dq/www/index.html; do
 		[ -e "$H/dq/$f" ] || { echo "missing $f"; return 1; }
 	done
 	[ -z "$(find "$H/dq" ! -user "$U")" ]
 }
 t "everything is installed under \$HOME/dq, owned by the user" installed
+
+# Any --prefix: the installed web server snippets name this one's console.
+snippets_follow_prefix() {
+	grep -x "    alias $H/dq/share/dq/www/;" "$H/dq/etc/dq/nginx-dq.conf" &&
+	grep -x "Alias \"/ui/\" \"$H/dq/share/dq/www/\"" "$H/dq/etc/dq/apache-dq.conf" &&
+	grep -x "<Directory \"$H/dq/share/dq/www\">" "$H/dq/etc/dq/apache-dq.conf"
+}
+t "the installed nginx and Apache snippets serve the console from \$HOME/dq/share/dq/www" \
+	snippets_follow_prefix
 
 # --- the recipe -----------------------------------------------------------------
 EX=$H/dq/share/doc/dq/examples/shared-hosting
@@ -75,13 +88,15 @@ set_up() {
 		echo "data_dir $HOME/dq/var/lib/dq" >>~/dq/etc/dq/dq.conf &&
 		cp ~/dq/share/doc/dq/examples/shared-hosting/htaccess ~/public_html/.htaccess &&
 		cp ~/dq/share/doc/dq/examples/shared-hosting/dq.fcgi ~/public_html/dq.fcgi &&
+		mkdir -p ~/public_html/ui && cp -R ~/dq/share/dq/www/. ~/public_html/ui/ &&
+		cp ~/dq/share/doc/dq/examples/shared-hosting/ui.htaccess ~/public_html/ui/.htaccess &&
 		~/dq/sbin/dqctl init' &&
 	# Test only: the target below lives on 127.0.0.1.
 	echo "allow_private_targets yes" >>"$H/dq/etc/dq/dq.conf" &&
 	as_user "$H/dq/sbin/dqctl" account add site >"$W/account" &&
 	grep -q '^api_key: dq_' "$W/account"
 }
-must "data_dir, web root files, dqctl init and an account, as the user" set_up
+must "data_dir, web root files and the console, dqctl init and an account, as the user" set_up
 KEY=$(sed -n 's/^api_key: //p' "$W/account")
 
 # The crontab lines, as cron would run them: sh -c, in the user's home.
@@ -128,6 +143,8 @@ LogLevel warn
 LoadModule mpm_event_module $M/mod_mpm_event.so
 LoadModule authz_core_module $M/mod_authz_core.so
 LoadModule mime_module $M/mod_mime.so
+LoadModule dir_module $M/mod_dir.so
+LoadModule headers_module $M/mod_headers.so
 LoadModule rewrite_module $M/mod_rewrite.so
 LoadModule fcgid_module $M/mod_fcgid.so
 TypesConfig /dev/null
@@ -163,8 +180,19 @@ unauthorized() {
 }
 t "the key reaches dq (CGIPassAuth): 401 without it, 200 with it" unauthorized
 
+metrics_here_only() {
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/metrics")
+	far=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 "$URL/metrics" \
+		-H "Authorization: Bearer $KEY")
+	echo "from 127.0.0.1: $code, from 127.0.0.2: $far"
+	[ "$code" = 200 ] && [ "$far" = 403 ]
+}
+t "/metrics answers this machine only (the .htaccess refuses 127.0.0.2)" metrics_here_only
+
 t "POST /v1/jobs through Apache and mod_fcgid: 201" create_job
 t "the job is delivered by the cron-started dispatcher" delivered
+t "/ui/ and a module through Apache and .htaccess: types, CSP, nosniff, no referrer" \
+	console_served
 
 big_body() {
 	python3 -c 'import json,sys; print(json.dumps({"url": sys.argv[1], "delay": "1h",

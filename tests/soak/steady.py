@@ -295,14 +295,6 @@ class Load:
 
 # --- what the soak watches -----------------------------------------------------------------
 
-def comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return "?"
-
-
 def proc_stats(pid):
     """(RssAnon kB, open fds) of a process, or None once it is gone."""
     try:
@@ -313,17 +305,32 @@ def proc_stats(pid):
         return None
 
 
+def queue_counts(s):
+    """Jobs by status over the account's queues (all on one page), or None
+    if the API did not answer."""
+    r = s.req("GET", "/v1/queues?limit=100")
+    if r.status != 200:
+        return None
+    check(r.json["total"] <= len(r.json["data"]), "the queues fit on one page")
+    counts = collections.Counter()
+    for q in r.json["data"]:
+        counts.update(q["counts"])
+    return counts
+
+
 def dq_processes(s):
-    """{role: pid}: dq-fcgi's master and workers, the dispatcher and its children."""
-    out = {}
-    master = s.procs["dq-fcgi"].pid
-    out["fcgi master"] = master
-    for i, pid in enumerate(sorted(dqtest.children(master))):
+    """{role: pid}: dq-fcgi's master, its workers and janitor, the dispatcher
+    and its children."""
+    out = {"fcgi master": s.procs["dq-fcgi"].pid}
+    for i, pid in enumerate(sorted(s.fcgi_workers())):
         out["fcgi worker %d" % (i + 1)] = pid
+    janitor = s.fcgi_janitor()
+    if janitor is not None:
+        out["fcgi janitor"] = janitor
     disp = s.procs["dq-dispatcher"].pid
     out["dispatcher"] = disp
     for pid in sorted(dqtest.children(disp)):
-        out[comm(pid).replace("dq-", "")] = pid
+        out[dqtest.proc_name(pid).replace("dq-", "") or "?"] = pid
     return out
 
 
@@ -360,11 +367,7 @@ class Watch(threading.Thread):
         self.rng = random.Random(2)
 
     def sample(self):
-        r = self.s.req("GET", "/v1/queues")
-        counts = collections.Counter()
-        if r.status == 200:
-            for q in r.json["data"]:
-                counts.update(q["counts"])
+        counts = queue_counts(self.s) or collections.Counter()
         kept = counts["completed"] + counts["failed"] + counts["cancelled"]
         procs = {role: proc_stats(pid) for role, pid in dq_processes(self.s).items()}
         logs = file_size(self.s.log("dq-fcgi")) + file_size(self.s.log("dq-dispatcher"))
@@ -623,13 +626,12 @@ def steady():
     print("# load average at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
 
     # Everything settles: delays (30 s), retries (10 s), approvals (20 s).
-    left = {}
+    left = collections.Counter()
 
     def settled():
-        r = s.req("GET", "/v1/queues")
-        c = collections.Counter()
-        for q in r.json["data"]:
-            c.update(q["counts"])
+        c = queue_counts(s)
+        if c is None:
+            return False
         left.update(c)
         return c["pending"] + c["active"] + c["awaiting_approval"] == 0
     try:

@@ -5,8 +5,10 @@ UNIT_TESTS = \
 	tests/unit/test_conf \
 	tests/unit/test_cron \
 	tests/unit/test_crypto \
+	tests/unit/test_deliver \
 	tests/unit/test_ids \
 	tests/unit/test_job \
+	tests/unit/test_keyfile \
 	tests/unit/test_jobreq \
 	tests/unit/test_num \
 	tests/unit/test_recover \
@@ -18,8 +20,10 @@ TESTS += $(UNIT_TESTS)
 tests_unit_test_conf_LDADD = $(UNIT_LIBS)
 tests_unit_test_cron_LDADD = $(UNIT_LIBS)
 tests_unit_test_crypto_LDADD = $(UNIT_LIBS)
+tests_unit_test_deliver_LDADD = $(UNIT_LIBS)
 tests_unit_test_ids_LDADD = $(UNIT_LIBS)
 tests_unit_test_job_LDADD = $(UNIT_LIBS)
+tests_unit_test_keyfile_LDADD = $(UNIT_LIBS)
 tests_unit_test_jobreq_LDADD = $(UNIT_LIBS)
 tests_unit_test_num_LDADD = $(UNIT_LIBS)
 tests_unit_test_store_LDADD = $(UNIT_LIBS)

@@ -108,6 +108,7 @@ test_defaults(void)
 	CHECK_INT(c.retention_ms, 30LL * 86400000);
 	CHECK_STR(c.wakeup_socket, "/var/lib/dq/wakeup.sock");
 	CHECK(c.metrics_token == NULL);
+	CHECK_INT(c.metrics_per_account, 1);
 	CHECK_INT(c.log_level, LOG_LVL_INFO);
 	conf_free(&c);
 	CHECK(c.data_dir == NULL && c.wakeup_socket == NULL);
@@ -154,6 +155,7 @@ test_every_key(void)
 	    "retention 7d\n"
 	    "wakeup_socket /run/dq/wake.sock\n"
 	    "metrics_token s3cret\n"
+	    "metrics_per_account no\n"
 	    "log_level debug\n"), 0);
 	CHECK_STR(conf_err, "");
 	CHECK_STR(c.data_dir, "/srv/dq");
@@ -175,6 +177,7 @@ test_every_key(void)
 	CHECK_INT(c.retention_ms, 7LL * 86400000);
 	CHECK_STR(c.wakeup_socket, "/run/dq/wake.sock");
 	CHECK_STR(c.metrics_token, "s3cret");
+	CHECK_INT(c.metrics_per_account, 0);
 	CHECK_INT(c.log_level, LOG_LVL_DEBUG);
 	conf_free(&c);
 }

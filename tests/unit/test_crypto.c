@@ -307,6 +307,53 @@ test_hex(void)
 	CHECK_STR(out, "");
 }
 
+/* base64url (RFC 4648 5) without padding, as list cursors use it. */
+static void
+test_base64url(void)
+{
+	unsigned char in[64], back[64];
+	char enc[100];
+	size_t len, i;
+	int n, m;
+
+	CHECK_INT(crypto_base64url("\xfb\xff\xbf", 3, enc, sizeof(enc)), 4);
+	CHECK_STR(enc, "-_-_");
+	CHECK_INT(crypto_base64url("f", 1, enc, sizeof(enc)), 2);
+	CHECK_STR(enc, "Zg");
+	CHECK_INT(crypto_base64url("fo", 2, enc, sizeof(enc)), 3);
+	CHECK_STR(enc, "Zm8");
+	CHECK_INT(crypto_base64url("foo", 3, enc, 4), -1);
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 37 + 250);
+	for (len = 0; len <= sizeof(in); len++) {
+		n = crypto_base64url(in, len, enc, sizeof(enc));
+		m = n < 0 ? -1 : crypto_base64url_decode(enc, (size_t)n, back, len);
+		if (n != (int)((4 * len + 2) / 3) || strpbrk(enc, "+/=") != NULL ||
+		    m != (int)len || memcmp(in, back, len) != 0)
+			tap_fail(__FILE__, __LINE__, "length %zu: %d %d %s", len, n, m, enc);
+		/* exactly room for the bytes is enough; one less is not */
+		if (len > 0 && crypto_base64url_decode(enc, (size_t)n, back, len - 1) != -1)
+			tap_fail(__FILE__, __LINE__, "length %zu decoded into less", len);
+	}
+	/* not the alphabet, padding, or a length no encoding has */
+	CHECK_INT(crypto_base64url_decode("Zm+v", 4, back, sizeof(back)), -1);
+	CHECK_INT(crypto_base64url_decode("Zm/v", 4, back, sizeof(back)), -1);
+	CHECK_INT(crypto_base64url_decode("Zm8=", 4, back, sizeof(back)), -1);
+	CHECK_INT(crypto_base64url_decode("Zm8 ", 4, back, sizeof(back)), -1);
+	CHECK_INT(crypto_base64url_decode("Zm9vY", 5, back, sizeof(back)), -1);
+	CHECK_INT(crypto_base64url_decode("Zm\0v", 4, back, sizeof(back)), -1);
+	CHECK_INT(crypto_base64url_decode("", 0, back, sizeof(back)), 0);
+}
+
+static void
+test_equal(void)
+{
+	CHECK_INT(crypto_equal("abcdef", "abcdef", 6), 1);
+	CHECK_INT(crypto_equal("abcdef", "abcdeg", 6), 0);
+	CHECK_INT(crypto_equal("xbcdef", "abcdef", 6), 0);
+	CHECK_INT(crypto_equal("a", "b", 0), 1);
+}
+
 int
 main(void)
 {
@@ -319,5 +366,7 @@ main(void)
 	TAP_RUN(test_base64_roundtrip);
 	TAP_RUN(test_base64_limits);
 	TAP_RUN(test_hex);
+	TAP_RUN(test_base64url);
+	TAP_RUN(test_equal);
 	return tap_done();
 }

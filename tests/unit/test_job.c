@@ -30,6 +30,7 @@ job_full(struct job *j)
 	j->attempts = 2;
 	j->max_attempts = 7;
 	j->attempt_seq = 11;
+	j->interrupts = 4;
 	j->created_at = T0;
 	j->updated_at = T0 + 1;
 	j->delay_until = T0 + 2;
@@ -108,7 +109,7 @@ job_same(const struct job *a, const struct job *b, int line)
 	    a->response_code != b->response_code ||
 	    a->response_is_json != b->response_is_json ||
 	    a->cb_status != b->cb_status || a->cb_attempts != b->cb_attempts ||
-	    a->cb_due_at != b->cb_due_at)
+	    a->cb_due_at != b->cb_due_at || a->interrupts != b->interrupts)
 		tap_fail(__FILE__, line, "a numeric field differs after the round trip");
 	for (i = 0; i < sizeof(sa) / sizeof(sa[0]); i++) {
 		if (!str_eq(sa[i], sb[i]))
@@ -225,6 +226,32 @@ decode_refused(const void *buf, size_t len, const char *what, int line)
 #define OFF_CB_STATUS	145
 #define OFF_ATTEMPTS	28	/* then max_attempts and attempt_seq, 4 bytes each */
 
+/* A version 1 record (before interrupts) still reads, with interrupts 0. */
+static void
+test_version1(void)
+{
+	unsigned char *buf;
+	struct job a, b;
+	size_t len;
+
+	job_full(&a);
+	if ((buf = job_encode(&a, &len)) == NULL) {
+		CHECK(!"encode failed");
+		return;
+	}
+	CHECK_INT(buf[0], 2);
+	buf[0] = 1;
+	CHECK_INT(job_decode(buf, len - 4, &b), 0);
+	CHECK_INT(b.interrupts, 0);
+	CHECK_INT(b.attempts, 2);
+	CHECK_STR(b.response_body, a.response_body);
+	job_free(&b);
+	decode_refused(buf, len, "version 1 with version 2's field", __LINE__);
+	buf[0] = 3;
+	decode_refused(buf, len, "an unknown version", __LINE__);
+	free(buf);
+}
+
 static void
 test_truncated_and_padded(void)
 {
@@ -266,15 +293,15 @@ test_garbled(void)
 		return;
 	}
 	/* the offsets used below are where this test thinks they are */
-	CHECK_INT(buf[0], 1);
+	CHECK_INT(buf[0], 2);
 	CHECK_INT(buf[OFF_STATUS], JOB_ACTIVE);
 	CHECK_INT(buf[OFF_METHOD], JOB_PATCH);
 	CHECK_INT(buf[OFF_CB_STATUS], JOB_CB_DELIVERED);
 	CHECK_INT(buf[OFF_ATTEMPTS + 3], 2);
 	CHECK_INT(buf[OFF_ATTEMPTS + 7], 7);
 	save = buf[0];
-	buf[0] = 2;
-	decode_refused(buf, len, "version 2", __LINE__);
+	buf[0] = 3;
+	decode_refused(buf, len, "version 3", __LINE__);
 	buf[0] = 0;
 	decode_refused(buf, len, "version 0", __LINE__);
 	buf[0] = save;
@@ -322,7 +349,7 @@ test_garbled(void)
 			x = x * 1103515245u + 12345u;
 			junk[i] = (unsigned char)(x >> 16);
 		}
-		junk[0] = 1;
+		junk[0] = 1 + n % 2;
 		decode_refused(junk, 1 + n * 3, "noise", __LINE__);
 	}
 	decode_refused(junk, 0, "empty", __LINE__);
@@ -347,6 +374,43 @@ test_required_strings(void)
 	if ((buf = job_encode(&a, &len)) != NULL) {
 		decode_refused(buf, len, "no queue", __LINE__);
 		free(buf);
+	}
+}
+
+/* Strings that fixed-size buffers and keys are made from never come out
+ * of a record longer than any valid one: a 65-byte queue, a schedule id
+ * not of its length (the store's key builders, the dispatcher's queue table
+ * and the wake-up messages rely on it). */
+static void
+test_oversized_strings(void)
+{
+	char big[700];
+	const char *sched[] = { "sch_", "sch_AAAAAAAAAAAAAAAAA", big };
+	struct job a;
+	void *buf;
+	size_t len, i;
+
+	memset(big, 'q', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	job_bare(&a);
+	a.queue = big;
+	if ((buf = job_encode(&a, &len)) != NULL) {
+		decode_refused(buf, len, "a 699-byte queue", __LINE__);
+		free(buf);
+	}
+	big[JOB_QUEUE_MAX + 1] = '\0';
+	if ((buf = job_encode(&a, &len)) != NULL) {
+		decode_refused(buf, len, "a 65-byte queue", __LINE__);
+		free(buf);
+	}
+	big[JOB_QUEUE_MAX + 1] = 'q';
+	for (i = 0; i < sizeof(sched) / sizeof(sched[0]); i++) {
+		job_bare(&a);
+		a.schedule_id = sched[i];
+		if ((buf = job_encode(&a, &len)) != NULL) {
+			decode_refused(buf, len, "a bad schedule id", __LINE__);
+			free(buf);
+		}
 	}
 }
 
@@ -748,8 +812,10 @@ int
 main(void)
 {
 	TAP_RUN(test_roundtrip_full);
+	TAP_RUN(test_oversized_strings);
 	TAP_RUN(test_roundtrip_nulls);
 	TAP_RUN(test_roundtrip_enums);
+	TAP_RUN(test_version1);
 	TAP_RUN(test_truncated_and_padded);
 	TAP_RUN(test_garbled);
 	TAP_RUN(test_required_strings);

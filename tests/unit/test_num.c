@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "dqtime.h"
@@ -22,6 +23,40 @@ test_parse_ll(void)
 	CHECK(num_parse_ll(" 1", 0, 100, &v) == -1);
 	CHECK(num_parse_ll("1x", 0, 100, &v) == -1);
 	CHECK(num_parse_ll("99999999999999999999", 0, 100, &v) == -1);
+}
+
+/* Counts as HTTP writes them: digits only; more than max says so. */
+static void
+test_parse_count(void)
+{
+	static const char *const bad[] = {
+		"", " 1", "1 ", "+1", "-1", "0x10", "1e3", "1.5", "12abc", "\t7", "١",
+	};
+	long long v;
+	size_t i;
+
+	CHECK_INT(num_parse_count("0", 100, &v), 0);
+	CHECK_INT(v, 0);
+	CHECK_INT(num_parse_count("0042", 100, &v), 0);
+	CHECK_INT(v, 42);
+	CHECK_INT(num_parse_count("100", 100, &v), 0);
+	CHECK_INT(v, 100);
+	CHECK_INT(num_parse_count("101", 100, &v), 1);
+	CHECK_INT(v, 100);
+	CHECK_INT(num_parse_count("7", 5, &v), 1);
+	CHECK_INT(v, 5);
+	CHECK_INT(num_parse_count("9223372036854775807", LLONG_MAX, &v), 0);
+	CHECK_INT(v, LLONG_MAX);
+	CHECK_INT(num_parse_count("9223372036854775808", LLONG_MAX, &v), 1);
+	CHECK_INT(v, LLONG_MAX);
+	CHECK_INT(num_parse_count("99999999999999999999999999999999", LLONG_MAX, &v), 1);
+	CHECK_INT(v, LLONG_MAX);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 77;
+		if (num_parse_count(bad[i], LLONG_MAX, &v) != -1 || v != 77)
+			tap_fail(__FILE__, __LINE__, "\"%s\" accepted", bad[i]);
+	}
+	CHECK_INT(num_parse_count(NULL, 10, &v), -1);
 }
 
 static void
@@ -86,6 +121,7 @@ int
 main(void)
 {
 	TAP_RUN(test_parse_ll);
+	TAP_RUN(test_parse_count);
 	TAP_RUN(test_duration_and_size);
 	TAP_RUN(test_delay);
 	TAP_RUN(test_time_roundtrip);

@@ -11,15 +11,16 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "crypto.h"
 #include "store_int.h"	/* to write an entry as dq 0.1.0 did */
 #include "tap.h"
-
-#define acct	test_acct	/* not <unistd.h>'s, which <db.h> brings in */
 
 #define T0	1938038400000LL		/* 2031-06-01T00:00:00.000Z */
 #define HOUR	3600000LL
@@ -63,7 +64,7 @@ store_down(void)
 
 /* A new account; its id, or 0 on failure. */
 static uint32_t
-acct(const char *name)
+new_account(const char *name)
 {
 	char key[ID_KEY_LEN + 1], secret[ID_SECRET_LEN + 1];
 	struct account a;
@@ -337,6 +338,7 @@ test_disable(void)
 	char k1[ID_KEY_LEN + 1], s1[ID_SECRET_LEN + 1];
 	char k2[ID_KEY_LEN + 1], s2[ID_SECRET_LEN + 1];
 	struct account a, c;
+	int keyless = -1;
 
 	if (store_up(CONF_SYNC_NONE) == -1)
 		return;
@@ -350,7 +352,14 @@ test_disable(void)
 	CHECK_INT(c.disabled, 0);
 	CHECK_INT(store_account_disable(st, "nobody"), DQ_ERR_NOTFOUND);
 	/* the name stays taken */
-	CHECK_INT(store_account_add(st, "acme", 0, k1, s1, &a), DQ_ERR_EXISTS);
+	CHECK_INT(store_account_add(st, "acme", 0, k2, s2, &a), DQ_ERR_EXISTS);
+	/* enabled again, the same key works */
+	CHECK_INT(store_account_enable(st, "acme", &keyless), DQ_OK);
+	CHECK_INT(keyless, 0);
+	CHECK_INT(store_account_by_key(st, k1, strlen(k1), &c), DQ_OK);
+	CHECK_INT(c.disabled, 0);
+	CHECK_STR(c.name, "acme");
+	CHECK_INT(store_account_enable(st, "nobody", &keyless), DQ_ERR_NOTFOUND);
 	store_down();
 }
 
@@ -385,9 +394,9 @@ test_account_list(void)
 	memset(&s, 0, sizeof(s));
 	CHECK_INT(store_account_list(st, list_cb, &s), DQ_OK);
 	CHECK_INT(s.n, 0);
-	acct("zeta");
-	acct("alpha");
-	acct("mid");
+	new_account("zeta");
+	new_account("alpha");
+	new_account("mid");
 	CHECK_INT(store_account_disable(st, "alpha"), DQ_OK);
 	memset(&s, 0, sizeof(s));
 	CHECK_INT(store_account_list(st, list_cb, &s), DQ_OK);
@@ -498,7 +507,7 @@ test_job_create_get(void)
 	struct job j, g;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
 		goto done;
 	mkjob(&j, "emails", T0);
 	j.method = JOB_PUT;
@@ -551,8 +560,8 @@ test_idempotency(void)
 	struct job j;
 	uint32_t a, b;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0 ||
-	    (b = acct("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
+	    (b = new_account("other")) == 0)
 		goto done;
 	crypto_sha256("body one", 8, h1);
 	crypto_sha256("body two", 8, h2);
@@ -619,8 +628,8 @@ test_dedupe_key(void)
 	uint32_t a, b;
 	size_t i;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0 ||
-	    (b = acct("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
+	    (b = new_account("other")) == 0)
 		goto done;
 	mkjob(&j, "default", T0);
 	j.dedupe_key = "order-1";
@@ -691,7 +700,7 @@ test_idempotency_first(void)
 	struct job j;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
 		goto done;
 	crypto_sha256("1", 1, h1);
 	crypto_sha256("2", 1, h2);
@@ -733,7 +742,7 @@ test_batch(void)
 	uint32_t a;
 	int i;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
 		goto done;
 	for (i = 0; i < 6; i++) {
 		mkjob(&j[i], i % 2 ? "odd" : "even", T0 + i);
@@ -781,8 +790,8 @@ test_isolation(void)
 	int64_t total;
 	uint32_t a, b;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0 ||
-	    (b = acct("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
+	    (b = new_account("other")) == 0)
 		goto done;
 	newjob(a, "secret-queue", T0, id);
 	CHECK_INT(store_job_get(st, b, id, &g), DQ_ERR_NOTFOUND);
@@ -825,7 +834,7 @@ test_edit(void)
 	int64_t now = T0 + 777;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
 		goto done;
 	newjob(a, "default", T0, id);
 	/* a refusing edit writes nothing */
@@ -895,7 +904,7 @@ test_list_order(void)
 	int i, n, more, off, got = 0;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
 		goto done;
 	/* created out of order; 12 distinct times */
 	for (i = 0; i < 12; i++)
@@ -964,8 +973,8 @@ test_paging(void)
 	int i, n, more, pages = 0, nseen = 0, inq = 0, dups = 0;
 	uint32_t a, b;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0 ||
-	    (b = acct("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
+	    (b = new_account("other")) == 0)
 		goto done;
 	for (i = 0; i < NPAGE; i++) {
 		newjob(a, i % 3 ? "q1" : "q2", T0 + (i / 7) * 1000, made[i]);
@@ -1058,7 +1067,7 @@ test_filters_and_counts(void)
 	size_t i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
 		goto done;
 	memset(want, 0, sizeof(want));
 	for (i = 0; i < np; i++) {
@@ -1134,7 +1143,7 @@ test_schedule_filter(void)
 	int n, more, i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
 		goto done;
 	for (i = 0; i < 5; i++) {
 		mkjob(&j, "default", T0 + i);
@@ -1191,8 +1200,8 @@ test_queues(void)
 	int i;
 	uint32_t a, b;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0 ||
-	    (b = acct("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
+	    (b = new_account("other")) == 0)
 		goto done;
 	/* any valid name has a queue, with the defaults */
 	memset(&qi, 0x5a, sizeof(qi));
@@ -1289,8 +1298,8 @@ test_purge(void)
 	size_t i;
 	uint32_t a, b;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0 ||
-	    (b = acct("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
+	    (b = new_account("other")) == 0)
 		goto done;
 	for (i = 0; i < sizeof(plan) / sizeof(plan[0]); i++) {
 		newjob(a, "p", T0 + (int64_t)i, ids[i]);
@@ -1340,7 +1349,7 @@ test_purge_many(void)
 	int i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
 		goto done;
 	for (i = 0; i < 600; i++) {
 		newjob(a, "big", T0 + i, id);
@@ -1388,7 +1397,7 @@ test_retain(void)
 	int more = -1, i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
 		goto done;
 	for (i = 0; i < 3; i++)
 		newjob(a, "q", T0 + i, ids[i]);
@@ -1420,7 +1429,7 @@ test_retain_bounded(void)
 	int more = -1, i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
 		goto done;
 	for (i = 0; i < 10; i++) {
 		newjob(a, "q", T0 + i, id);
@@ -1462,8 +1471,8 @@ index_old_style(struct store *s, DB_TXN *txn, void *arg)
 	const struct job *j = arg;
 	unsigned char k[8 + ID_JOB_LEN];
 
-	return store_put(s, txn, DBI_FINISHED, k, key_time_id(k, j->finished_at,
-	    j->id, ID_JOB_LEN), "", 0);
+	return store_put(s, txn, DBI_FINISHED, k, key_time_id(k, sizeof(k),
+	    j->finished_at, j->id, ID_JOB_LEN), "", 0);
 }
 
 /* A job stays while its callback is to be made, whatever wrote its entry;
@@ -1476,7 +1485,7 @@ test_retain_callback(void)
 	int i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = acct("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
 		goto done;
 	for (i = 0; i < 2; i++) {
 		mkjob(&j, "q", T0 + i);
@@ -1529,6 +1538,141 @@ test_meta(void)
 	store_down();
 }
 
+/* As dq-fcgi's worker: the store says whether to end the process. */
+static void
+watchdog_on_alarm(int sig)
+{
+	if (!store_watchdog_fired())
+		_exit(3);
+}
+
+/*
+ * A transaction that runs past the watchdog (here a listing that walks
+ * 20,000 index entries, with a 1 ms watchdog) is abandoned cleanly: the
+ * caller gets DQ_ERR_BUSY and the process goes on.  Before, the watchdog
+ * ended the process inside Berkeley DB, where it could hold a mutex that
+ * only a recovery of the whole environment (stopping every dq process)
+ * would release.
+ */
+static void
+test_watchdog_ends_a_long_transaction(void)
+{
+	struct store_create it[100];
+	struct job jobs[100], one[1];
+	struct store_list_query q;
+	struct sigaction sa;
+	int64_t total;
+	int i, b, n, more, status = -1;
+	uint32_t a;
+	pid_t pid;
+
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+		return;
+	for (b = 0; b < 200; b++) {
+		memset(it, 0, sizeof(it));
+		for (i = 0; i < 100; i++) {
+			mkjob(&jobs[i], "q", T0 + b * 100 + i);
+			it[i].job = &jobs[i];
+		}
+		CHECK_INT(store_jobs_create(st, a, it, 100), DQ_OK);
+	}
+	memset(&q, 0, sizeof(q));
+	q.account = a;
+	q.status = -1;
+	q.limit = 1;
+	q.offset = 19999;
+	if ((pid = fork()) == 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = watchdog_on_alarm;
+		sigaction(SIGALRM, &sa, NULL);
+		store_set_watchdog_ms(1);
+		if (store_jobs_list(st, &q, one, &n, &more, &total) != DQ_ERR_BUSY)
+			_exit(1);
+		store_set_watchdog_ms(0);	/* the same walk, given the time */
+		if (store_jobs_list(st, &q, one, &n, &more, &total) != DQ_OK || n != 1)
+			_exit(2);
+		job_free(&one[0]);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	while (pid > 0 && waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	CHECK(WIFEXITED(status));
+	CHECK_INT(WEXITSTATUS(status), 0);	/* 3: ended by the watchdog */
+	CHECK_INT(store_jobs_list(st, &q, one, &n, &more, &total), DQ_OK);
+	CHECK_INT(total, 20000);
+	if (n == 1)
+		job_free(&one[0]);
+	store_down();
+}
+
+/*
+ * Names and ids too long for a key, or too short for their fixed width, as
+ * a forged list cursor once brought them: every entry point refuses them
+ * (DQ_ERR_INVALID) and nothing is written past a key buffer (the sanitizer
+ * build would report it; before the builders took their buffer's size, a
+ * 700-byte queue overflowed a 512-byte stack buffer here).
+ */
+static void
+test_oversized_keys(void)
+{
+	char big[2048], id[ID_JOB_LEN + 1];
+	struct store_list_query q;
+	struct queue_change ch;
+	struct queue_info qi;
+	struct job jobs[STORE_LIST_MAX], j;
+	int64_t total, counts[JOB_NSTATUS], next, cancelled;
+	int n, more;
+	uint32_t a;
+	size_t lens[] = { 65, 500, 509, 512, 700, sizeof(big) - 1 };
+	size_t i;
+
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+		goto done;
+	newjob(a, "ok", T0, id);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(big, 'A', lens[i]);
+		big[lens[i]] = '\0';
+		memset(&q, 0, sizeof(q));
+		q.account = a;
+		q.status = -1;
+		q.queue = big;
+		q.limit = 20;
+		CHECK_INT(store_jobs_list(st, &q, jobs, &n, &more, &total), DQ_ERR_INVALID);
+		q.has_after = 1;
+		memcpy(q.after_id, id, sizeof(q.after_id));
+		CHECK_INT(store_jobs_list(st, &q, jobs, &n, &more, &total), DQ_ERR_INVALID);
+		q.queue = NULL;
+		q.schedule_id = big;	/* not 20 characters */
+		CHECK_INT(store_jobs_list(st, &q, jobs, &n, &more, &total), DQ_ERR_INVALID);
+		CHECK_INT(store_jobs_count(st, a, big, counts), DQ_ERR_INVALID);
+		CHECK_INT(store_queue_get(st, a, big, &qi), DQ_ERR_INVALID);
+		memset(&ch, 0, sizeof(ch));
+		ch.set_paused = 1;
+		CHECK_INT(store_queue_set(st, a, big, &ch, T0, &qi), DQ_ERR_INVALID);
+		CHECK_INT(store_queue_purge(st, a, big, T0, &cancelled), DQ_ERR_INVALID);
+		CHECK_INT(store_queue_next_due(st, a, big, &next), DQ_ERR_INVALID);
+		mkjob(&j, big, T0);
+		CHECK(store_jobs_create(st, a, &(struct store_create){ .job = &j }, 1) !=
+		    DQ_OK);
+	}
+	/* a short schedule id is refused, not read past its end */
+	memset(&q, 0, sizeof(q));
+	q.account = a;
+	q.status = -1;
+	q.schedule_id = "sch_";
+	q.limit = 20;
+	CHECK_INT(store_jobs_list(st, &q, jobs, &n, &more, &total), DQ_ERR_INVALID);
+	/* and the store still works */
+	q.schedule_id = NULL;
+	CHECK_INT(store_jobs_list(st, &q, jobs, &n, &more, &total), DQ_OK);
+	CHECK_INT(n, 1);
+	for (i = 0; i < (size_t)n; i++)
+		job_free(&jobs[i]);
+done:
+	store_down();
+}
+
 int
 main(void)
 {
@@ -1556,5 +1700,7 @@ main(void)
 	TAP_RUN(test_retain_bounded);
 	TAP_RUN(test_retain_callback);
 	TAP_RUN(test_meta);
+	TAP_RUN(test_watchdog_ends_a_long_transaction);
+	TAP_RUN(test_oversized_keys);
 	return tap_done();
 }

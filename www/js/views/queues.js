@@ -20,7 +20,7 @@ export default function queues(root, ctx) {
   const cards = new Map();
   const load = async () => {
     try {
-      const res = await api('GET', '/queues', undefined, { signal: ctx.signal });
+      const res = await api('GET', '/queues?limit=100', undefined, { signal: ctx.signal });
       const names = res.data.map((q) => q.name).join('\n');
       if (names !== [...cards.keys()].join('\n')) redraw(list, cards, res.data, load);
       else res.data.forEach((q) => cards.get(q.name).update(q));
