@@ -3,9 +3,10 @@
  * tidy and its pages written, so that the dispatcher's loop never does.
  *
  * Five times a second it flushes the log.  The dispatcher and its children
- * commit without writing the log (STORE_LAZY): a fraction of a second of
- * their bookkeeping can be lost in a power cut, which only means some work
- * is delivered again.  Frequent flushes also leave little for the fsync
+ * commit without writing the log (STORE_LAZY; the dispatcher's claims
+ * excepted, store.c): a fraction of a second of their bookkeeping can be
+ * lost in a power cut or a recovery, which only means some work is
+ * delivered again.  Frequent flushes also leave little for the fsync
  * that Berkeley DB makes when it switches log files, during which every
  * commit waits.  Every second it writes dirty cache pages out until a fifth
  * of the cache is clean (so that requests rarely have to write one to make

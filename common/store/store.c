@@ -512,6 +512,26 @@ store_watchdog_disarm(const struct itimerval *outer)
 		(void)setitimer(ITIMER_REAL, outer, NULL);
 }
 
+/*
+ * How a commit reaches the log.  As the environment says (store_env_config)
+ * unless the process is STORE_LAZY (the dispatcher and its children): their
+ * commits stay in the log buffer, shared by every process, until the next
+ * commit that writes it or the housekeeper's flush, so that the
+ * dispatcher's loop does not write the log under its locks.  A process
+ * that dies leaves them there for the others to write, but a recovery (a
+ * process died inside the store's mutexes) starts a new buffer: what was
+ * still in the old one is lost, as in a power cut, which only means some
+ * work is done again.  Not so for a claim (STORE_TXN_WRITTEN): a delivery
+ * leaves the machine after it, and its attempt must be found after any
+ * crash but the machine's (an attempt cut short comes back interrupted, in
+ * the job's history), so it is written at once.
+ */
+static u_int32_t
+store_commit_flags(const struct store *st, int flags)
+{
+	return st->lazy && !(flags & STORE_TXN_WRITTEN) ? DB_TXN_NOSYNC : 0;
+}
+
 enum dq_err
 store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 {
@@ -532,9 +552,7 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 			if (ret == 0 && (ret = fn(st, txn, arg)) == 0)
 				ret = store_count_flush(st, txn);
 			if (ret == 0) {
-				/* lazy: the log buffer is written by the next
-				 * commit or flush, not under this one's locks */
-				ret = txn->commit(txn, st->lazy ? DB_TXN_NOSYNC : 0);
+				ret = txn->commit(txn, store_commit_flags(st, flags));
 				txn = NULL;
 			}
 		}

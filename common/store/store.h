@@ -26,7 +26,8 @@
 #include "schedule.h"
 
 #define STORE_CREATE	0x1	/* dqctl init: create the environment */
-#define STORE_LAZY	0x2	/* commits are not written: call store_sync() */
+#define STORE_LAZY	0x2	/* commits stay in the log buffer (claims
+				   excepted): call store_sync() */
 
 #define ACCOUNT_NAME_MAX	64
 

@@ -171,7 +171,7 @@ store_claim(struct store *st, uint32_t account, const char *queue, int64_t now,
 	enum dq_err e;
 
 	*n = 0;
-	if ((e = store_txn(st, 0, claim_txn, &a)) != DQ_OK) {
+	if ((e = store_txn(st, STORE_TXN_WRITTEN, claim_txn, &a)) != DQ_OK) {
 		while (*n > 0)
 			job_free(&out[--*n]);
 	}
@@ -368,7 +368,7 @@ store_callbacks_claim(struct store *st, int64_t now, int max, int64_t hold_until
 	enum dq_err e;
 
 	*n = 0;
-	if ((e = store_txn(st, 0, cb_txn, &a)) != DQ_OK) {
+	if ((e = store_txn(st, STORE_TXN_WRITTEN, cb_txn, &a)) != DQ_OK) {
 		while (*n > 0)
 			job_free(&out[--*n]);
 	}

@@ -85,8 +85,14 @@ struct store {
 extern volatile sig_atomic_t	store_overdue;
 int	store_cursor_get(DBC *, DBT *key, DBT *data, u_int32_t flags);
 
-/* Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads. */
-#define STORE_TXN_READ	0x1
+/*
+ * Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads.
+ * STORE_TXN_WRITTEN: in a STORE_LAZY process, write the commit to the log
+ * file at once (not flushed), as other processes' commits are, instead of
+ * leaving it in the shared log buffer (store.c, store_commit_flags).
+ */
+#define STORE_TXN_READ		0x1
+#define STORE_TXN_WRITTEN	0x2
 typedef int (*store_txn_fn)(struct store *, DB_TXN *, void *arg);
 enum dq_err store_txn(struct store *, int flags, store_txn_fn, void *arg);
 
