@@ -30,6 +30,17 @@
 #define STORE_THREADS		1024
 #define STORE_PAGESIZE		8192	/* measured: 4-16k within 3%; 8k best */
 #define STORE_OPEN_TIMEOUT_S	15
+/*
+ * Berkeley DB fsyncs a log file when it moves on to the next, in whichever
+ * process writes the record that crosses the end, and every commit of
+ * every process waits meanwhile.  At 300 jobs a second dq writes about
+ * 3 MB of log a second: with 10 MB files (the default) that was a stall of
+ * tens of milliseconds every few seconds, longer while the disk was busy.
+ * Bigger files make it rare; the housekeeper's frequent flushes keep what
+ * that fsync has left to write small.  Files no longer needed are removed
+ * at each checkpoint (half a minute apart), so data_dir holds a few of them.
+ */
+#define STORE_LOG_FILE_SIZE	(64 << 20)
 /* Left by an open that hung; the next open recovers without trying failchk. */
 #define STORE_WEDGED_FILE	"wedged"
 
@@ -222,6 +233,7 @@ store_env_config(struct store *st, const struct dq_conf *c)
 	    (ret = env->set_cachesize(env, (u_int32_t)(c->cache_size >> 30),
 	    (u_int32_t)(c->cache_size & ((1 << 30) - 1)), 1)) != 0 ||
 	    (ret = env->set_lg_bsize(env, 4 << 20)) != 0 ||
+	    (ret = env->set_lg_max(env, STORE_LOG_FILE_SIZE)) != 0 ||
 	    (ret = env->set_lk_max_locks(env, 200000)) != 0 ||
 	    (ret = env->set_lk_max_objects(env, 200000)) != 0 ||
 	    (ret = env->set_lk_max_lockers(env, 20000)) != 0 ||
@@ -577,16 +589,36 @@ store_watchdog_disarm(const struct itimerval *outer)
 }
 
 /*
- * How a write commits.  Alone, with sync full, it is flushed after the
- * commit (store_txn), so that concurrent commits share an fsync.  In a
- * group, the commit itself is synchronous: the record then travels with
- * Berkeley DB's "flush" mark, and each member that acknowledges it has it on
- * disk first, so a 201 means the change is on the disks of a majority.
+ * How a commit reaches the log.  As the environment says (store_env_config)
+ * unless the process is STORE_LAZY (the dispatcher and its children): their
+ * commits stay in the log buffer, shared by every process, until the next
+ * commit that writes it or the housekeeper's flush, so that the
+ * dispatcher's loop does not write the log under its locks.  A process
+ * that dies leaves them there for the others to write, but a recovery (a
+ * process died inside the store's mutexes) starts a new buffer: what was
+ * still in the old one is lost, as in a power cut, which only means some
+ * work is done again.  Not so for a claim (STORE_TXN_WRITTEN): a delivery
+ * leaves the machine after it, and its attempt must be found after any
+ * crash but the machine's (an attempt cut short comes back interrupted, in
+ * the job's history), so it is written at once.
+ *
+ * In a group, the master sends each commit to the others as it makes it,
+ * whatever reaches its own log file, and waits for their acknowledgement
+ * (replication_ack_policy) all the same: a lazy commit is in the memory of
+ * a majority when it returns, and the housekeeper's flush matters only to
+ * this member's own disk.  A request's write with sync full commits
+ * synchronously there: the record then travels with Berkeley DB's "flush"
+ * mark, and each member that acknowledges it has it on disk first, so a
+ * 201 means the change is on the disks of a majority.  (Alone, a request's
+ * write with sync full is flushed after the commit instead, store_txn, so
+ * that concurrent commits share an fsync.)
  */
 static u_int32_t
 store_commit_flags(const struct store *st, int flags)
 {
-	return st->repl && st->sync == CONF_SYNC_FULL && !st->lazy &&
+	if (st->lazy)
+		return flags & STORE_TXN_WRITTEN ? 0 : DB_TXN_NOSYNC;
+	return st->repl && st->sync == CONF_SYNC_FULL &&
 	    !(flags & STORE_TXN_READ) ? DB_TXN_SYNC : 0;
 }
 

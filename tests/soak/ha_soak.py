@@ -1,5 +1,5 @@
 """
-The replication soak (make soak): a group of three (tests/integration/
+The replication soak (make stress): a group of three (tests/integration/
 hatest.py) behind its front end, under creates of jobs that are delivered
 at once, for HA_SOAK_SECONDS (default 300), while every HA_SOAK_EVERY
 seconds (default 20) one member is killed with SIGKILL, the master two
