@@ -12,7 +12,8 @@
  * of the cache is clean (so that requests rarely have to write one to make
  * room) and removes finished jobs past `retention`.  Every ten seconds it
  * removes expired dedupe and Idempotency-Key rows.  Every thirty seconds it
- * checkpoints (old log files are then removed, DB_LOG_AUTO_REMOVE).  A
+ * checkpoints (old log files are then removed, DB_LOG_AUTO_REMOVE; in a
+ * group keep_logs removes them, and keeps those a member away needs).  A
  * checkpoint stalls writers twice over: while it writes a page that
  * everyone updates (a counter, the last leaf of jobs.db) it first flushes
  * the log, and its fsyncs keep the disk busy; half a minute's pages at a
@@ -41,6 +42,7 @@
 #include "child.h"
 #include "dqtime.h"
 #include "log.h"
+#include "repl.h"
 #include "sig.h"
 #include "disp.h"
 
@@ -101,6 +103,30 @@ keep_sweep(struct keeper *k, keep_sweep_fn fn, int64_t before, const char *what)
 }
 
 /*
+ * In a group, old log files go here, not in Berkeley DB (store.c): all but
+ * those a member that is away may still ask for, within replication_log_keep.
+ * Every second (a few stat calls): they go as soon as the checkpoint that
+ * ends their use is here (a replica receives it from the master), and a
+ * member's are kept from the moment it stops reporting.
+ */
+static void
+keep_logs(struct keeper *k)
+{
+	int removed, cut;
+
+	if (!store_replicated(k->st) || store_repl_logs_trim(k->st,
+	    repl_log_needed(dqtime_now_ms()), k->conf->repl_log_keep, &removed,
+	    &cut) != DQ_OK)
+		return;
+	if (cut > 0)
+		log_warnx("removed %d old log files past replication_log_keep that "
+		    "a member away may still need: it is then sent a full copy of "
+		    "the data when it comes back", cut);
+	else if (removed > 0)
+		log_debug("removed %d old log files", removed);
+}
+
+/*
  * Write cache pages out, unless the disk just refused: when it is full,
  * every dirty page would fail in turn, for as long as that takes.  Only a
  * writer checkpoints (a replica applies the master's checkpoints).
@@ -149,6 +175,7 @@ keep_round(struct keeper *k)
 		return 0;
 	if (mono >= k->next_tick) {
 		keep_pages(k, mono, writer);
+		keep_logs(k);
 		k->next_tick = mono + HK_TICK_MS;
 	}
 	k->retain_more = writer && keep_sweep(k, store_retain,

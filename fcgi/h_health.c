@@ -179,6 +179,9 @@ metrics_repl(FILE *fp, struct req *q)
 	metrics_repl_counter(fp, "dq_repl_not_acknowledged_total", "Of those, the ones "
 	    "no later commit confirmed (answered 504 not_acknowledged).",
 	    REPL_C_NOT_ACKED);
+	metrics_repl_counter(fp, "dq_repl_full_copies_total", "Copies of the whole "
+	    "data this member received from the master (joining, or back after "
+	    "the log it lacked was removed).", REPL_C_FULL_COPIES);
 }
 
 void

@@ -75,6 +75,8 @@ static uint64_t		group_master_lsn;	/* the latest position it reported */
 static uint64_t		group_log_max;
 static uint64_t		group_elections;	/* rep_stat's count, last seen */
 static int		group_elections_known;
+static uint64_t		group_copies;		/* full copies received, last seen */
+static int		group_copies_known;
 
 int
 group_init(const struct dq_conf *c)
@@ -214,6 +216,7 @@ group_members(struct store *st, int64_t now)
 				continue;
 			snprintf(out->url, sizeof(out->url), "%s", group_reports[j].url);
 			out->heard_ms = group_reports[j].heard_ms;
+			out->last_lsn = group_reports[j].lsn;
 			if (now - out->heard_ms > GROUP_HEARD_MS)
 				break;
 			out->role = group_reports[j].role;
@@ -281,10 +284,24 @@ group_role_change(const struct store_repl_status *s, int64_t now)
 	group_state.gen = s->gen;
 }
 
+/* A full copy (internal init) is worth a line: it is slow on a big store. */
+static void
+group_copies_seen(void)
+{
+	uint64_t n = repl_counter(REPL_C_FULL_COPIES);
+
+	if (group_copies_known && n > group_copies)
+		log_info("this member received a full copy of the data from the "
+		    "master (it was new, or the log it lacked was gone)");
+	group_copies = n;
+	group_copies_known = 1;
+}
+
 void
 group_update(struct store *st, const struct store_repl_status *s, int64_t now,
     int stopping)
 {
+	group_copies_seen();
 	if (s != NULL) {
 		group_log_max = s->log_file_max;
 		group_role_change(s, now);

@@ -82,6 +82,7 @@ static const struct conf_key conf_keys[] = {
 	    300000, "2s" },
 	{ "replication_connect_retry", CT_DURATION, F(repl_connect_retry_ms), 100, 300000,
 	    "1s" },
+	{ "replication_log_keep", CT_SIZE, F(repl_log_keep), 0, (int64_t)1 << 42, "1g" },
 };
 #undef F
 #define CONF_NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))

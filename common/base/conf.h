@@ -70,6 +70,7 @@ struct dq_conf {
 	int64_t	 repl_heartbeat_timeout_ms;
 	int64_t	 repl_election_timeout_ms;
 	int64_t	 repl_connect_retry_ms;
+	int64_t	 repl_log_keep;		/* bytes of log kept for a member away */
 };
 
 #define CONF_ADDR_MAX	262	/* HOST:PORT, host at most 255 bytes */

@@ -20,7 +20,7 @@
 #include "repl.h"
 #include "shm.h"
 
-#define REPL_VERSION	0x64720001u
+#define REPL_VERSION	0x64720002u
 #define REPL_OP_LEN	16
 #define REPL_ANSWER_LEN	512
 #define REPL_READ_TRIES	1000
@@ -139,6 +139,24 @@ repl_master_since(uint32_t *gen)
 		return 0;
 	*gen = atomic_load(&repl->gen);
 	return atomic_load(&repl->master_since_ms);
+}
+
+uint32_t
+repl_log_needed(int64_t now_ms)
+{
+	struct repl_state s;
+	uint32_t oldest = UINT32_MAX;
+	int i;
+
+	if (!repl_alive(now_ms) || repl_read(&s) == -1)
+		return 0;
+	for (i = 0; i < s.nmembers && i < REPL_MEMBERS; i++) {
+		if (s.members[i].last_lsn == 0)
+			return 0;
+		if ((uint32_t)(s.members[i].last_lsn >> 32) < oldest)
+			oldest = (uint32_t)(s.members[i].last_lsn >> 32);
+	}
+	return oldest;
 }
 
 void

@@ -30,6 +30,8 @@ struct repl_member {
 	int	 connected;		/* this member's connection to it */
 	int	 syncing;
 	uint64_t lsn;			/* end of its log, file << 32 | offset */
+	uint64_t last_lsn;		/* the last it reported, kept once it is
+					   silent; 0: none since dq-repd started */
 	int64_t	 lag_ms;		/* how old its data is; -1 unknown */
 	int64_t	 lag_bytes;
 	int64_t	 heard_ms;		/* when it last reported, 0 never */
@@ -61,6 +63,7 @@ enum repl_counter {
 	REPL_C_DUPMASTER,	/* two masters met (after a partition) */
 	REPL_C_PERM_FAILED,	/* commits the others did not acknowledge in time */
 	REPL_C_NOT_ACKED,	/* ... and that a probe could not confirm */
+	REPL_C_FULL_COPIES,	/* copies of the whole data received (internal init) */
 	REPL_NCOUNTERS
 };
 
@@ -88,6 +91,14 @@ int	repl_master(int64_t now_ms);
 int	repl_syncing(void);
 /* When this member last became master (0: it is not, or not known). */
 int64_t	repl_master_since(uint32_t *gen);
+/*
+ * The oldest log file another member may still ask this one for: the
+ * lowest position any of them last reported (one that went away needs what
+ * it had not got yet); UINT32_MAX when there is no other member, 0 when it
+ * is not known (dq-repd is not running, or a member has not reported since
+ * it started).
+ */
+uint32_t repl_log_needed(int64_t now_ms);
 /* The master's URL, else its address, else "" (for the DQ-Master header). */
 void	repl_master_name(char *buf, size_t n);
 void	repl_count(enum repl_counter);

@@ -38,7 +38,9 @@
  * tens of milliseconds every few seconds, longer while the disk was busy.
  * Bigger files make it rare; the housekeeper's frequent flushes keep what
  * that fsync has left to write small.  Files no longer needed are removed
- * at each checkpoint (half a minute apart), so data_dir holds a few of them.
+ * at each checkpoint (half a minute apart), so data_dir holds a few of
+ * them; in a group the housekeeper removes them, and keeps those a member
+ * that is away still needs (store_repl_logs_trim).
  */
 #define STORE_LOG_FILE_SIZE	(64 << 20)
 /* Left by an open that hung; the next open recovers without trying failchk. */
@@ -238,7 +240,7 @@ store_env_config(struct store *st, const struct dq_conf *c)
 	    (ret = env->set_lk_max_objects(env, 200000)) != 0 ||
 	    (ret = env->set_lk_max_lockers(env, 20000)) != 0 ||
 	    (ret = env->set_tx_max(env, 2000)) != 0 ||
-	    (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0)
+	    (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, !st->repl)) != 0)
 		return ret;
 	/*
 	 * Commits never fsync by themselves: with sync full, store_txn()

@@ -447,6 +447,16 @@ struct store_member {
 };
 /* The other members as the replication manager knows them; n or -1. */
 int	store_repl_members(struct store *, struct store_member *, int max);
+/*
+ * Remove old log files, in a group (where Berkeley DB removes none by
+ * itself, store.c).  Of the files this member's recovery no longer needs,
+ * those from number keep_from on (repl_log_needed: a member away may still
+ * ask for them) stay, at most keep_bytes of them, the newest; *cut counts
+ * the files removed although a member needed them (it will be sent a full
+ * copy of the data instead).  The housekeeper calls it after a checkpoint.
+ */
+enum dq_err store_repl_logs_trim(struct store *, uint32_t keep_from,
+	    int64_t keep_bytes, int *removed, int *cut);
 /* Remove a member from the group (it may be down). */
 enum dq_err store_repl_remove(struct store *, const char *addr, char *err, size_t errsz);
 /* Replication events this process saw since the last call (counted in

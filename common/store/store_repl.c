@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dqtime.h"
 #include "log.h"
@@ -254,10 +256,12 @@ store_repl_event(DB_ENV *env, u_int32_t event, void *info)
 	case DB_EVENT_REP_DUPMASTER:
 		repl_count(REPL_C_DUPMASTER);
 		break;
+	case DB_EVENT_REP_INIT_DONE:
+		repl_count(REPL_C_FULL_COPIES);
+		break;
 	case DB_EVENT_REP_MASTER:
 	case DB_EVENT_REP_CLIENT:
 	case DB_EVENT_REP_STARTUPDONE:
-	case DB_EVENT_REP_INIT_DONE:
 	case DB_EVENT_REP_ELECTION_FAILED:
 	case DB_EVENT_REP_MASTER_FAILURE:
 	case DB_EVENT_REP_LOCAL_SITE_REMOVED:
@@ -480,6 +484,61 @@ store_repl_members(struct store *st, struct store_member *out, int max)
 	}
 	free(list);
 	return n;
+}
+
+/* A log file's number, from its name (log.0000000042). */
+static uint32_t
+repl_log_number(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	long long n;
+
+	if (dot == NULL || num_parse_ll(dot + 1, 1, UINT32_MAX, &n) == -1)
+		return 0;
+	return (uint32_t)n;
+}
+
+/*
+ * Why dq and not DB_LOG_AUTO_REMOVE: Berkeley DB keeps back only the files
+ * the members connected to the master have not acknowledged, and removes
+ * the others as soon as this member's recovery is done with them, so a
+ * member restarted for a minute under load would come back to a master
+ * without the records it lacks, and be sent the whole data again.
+ */
+enum dq_err
+store_repl_logs_trim(struct store *st, uint32_t keep_from, int64_t keep_bytes,
+    int *removed, int *cut)
+{
+	char **list = NULL;
+	struct stat sb;
+	int64_t kept = 0;
+	int i, n, ret;
+
+	*removed = *cut = 0;
+	if ((ret = st->env->log_archive(st->env, &list, DB_ARCH_ABS)) != 0) {
+		log_warnx("store: listing old log files: %s", db_strerror(ret));
+		return DQ_ERR_INTERNAL;
+	}
+	if (list == NULL)
+		return DQ_OK;
+	for (n = 0; list[n] != NULL; n++)
+		;
+	for (i = n - 1; i >= 0; i--) {	/* sorted: the newest last */
+		if (repl_log_number(list[i]) >= keep_from &&
+		    stat(list[i], &sb) == 0 && kept + sb.st_size <= keep_bytes) {
+			kept += sb.st_size;
+			continue;
+		}
+		if (unlink(list[i]) == -1) {
+			log_warnx("store: removing %s: %s", list[i], strerror(errno));
+			continue;
+		}
+		(*removed)++;
+		if (repl_log_number(list[i]) >= keep_from)
+			(*cut)++;
+	}
+	free(list);
+	return DQ_OK;
 }
 
 enum dq_err

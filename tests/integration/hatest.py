@@ -292,6 +292,12 @@ class Member:
             data = None
         return status, hdrs, data
 
+    def metrics(self):
+        """Its /metrics, as a loopback client reads them."""
+        params = dqtest.fcgi_params("none", REQUEST_METHOD="GET", REQUEST_URI="/metrics",
+                                    SCRIPT_NAME="/metrics", CONTENT_LENGTH="0")
+        return dqtest.fcgi_request(self.sock, params)[2].decode()
+
     def health(self):
         try:
             status, _, body = self.fcgi("GET", "/healthz")
@@ -365,11 +371,13 @@ class Group:
         first.ctl("init")
         first.start("dq-repd")
         self.wait_role(first, "master")
-        self.key = self.add_account("test")
         for m in self.members[1:]:
             m.start("dq-repd")
         for m in self.members[1:]:
             self.wait_role(m, "replica", 30)
+        # once they are in: with replication_ack_policy one, the founder
+        # alone has nobody to acknowledge it
+        self.key = self.add_account("test")
         for m in self.members:
             m.start("dq-fcgi", "dq-dispatcher")
         if frontend:

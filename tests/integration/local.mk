@@ -17,6 +17,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_fairness.py \
 	tests/integration/test_fastcgi.py \
 	tests/integration/test_ha.py \
+	tests/integration/test_ha_logs.py \
 	tests/integration/test_ha_partition.py \
 	tests/integration/test_ha_readme.py \
 	tests/integration/test_ha_shards.py \

@@ -126,14 +126,6 @@ def health_metrics_and_dqctl_show_the_group():
         eq(row.group(1), "master" if m is master else "replica", m.name)
 
 
-def metrics_of(m):
-    import dqtest
-    params = dqtest.fcgi_params("none", REQUEST_METHOD="GET", REQUEST_URI="/metrics",
-                                SCRIPT_NAME="/metrics", CONTENT_LENGTH="0")
-    _, _, payload = dqtest.fcgi_request(m.sock, params)
-    return payload.decode()
-
-
 @test
 def metrics_have_role_lag_and_elections():
     import os
@@ -144,7 +136,7 @@ def metrics_have_role_lag_and_elections():
     with open(os.path.join(SRC, "conf", "prometheus", "dq-alerts.yml")) as f:
         alerts = f.read()
     for m in G.members:
-        text = metrics_of(m)
+        text = m.metrics()
         # what the replication alerts read is there, and promtool likes it
         for name in set(re.findall(r"\bdq_repl_[a-z_]+", alerts)):
             check("# TYPE %s " % name in text, "%s: %s (an alert reads it)" % (m.name, name))
