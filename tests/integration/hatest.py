@@ -267,8 +267,13 @@ class Member:
 
     # -- speaking to it
     def ctl(self, *args, ok=True):
-        r = subprocess.run([self.bin("dqctl"), "-c", self.conf] + list(args),
-                           capture_output=True, text=True, env=self.g.env, timeout=60)
+        """dqctl on this member (in its namespace: a write there goes to
+        the others from dqctl itself)."""
+        argv = [self.bin("dqctl"), "-c", self.conf] + list(args)
+        if self.g.net:
+            argv = self.g.net.wrap(self.i, argv)
+        r = subprocess.run(argv, capture_output=True, text=True, env=self.g.env,
+                           timeout=60)
         dqtest.san_scan(r.stderr, "dqctl " + " ".join(args))
         if ok and r.returncode != 0:
             raise AssertionError("%s: dqctl %s: %s %s" % (self.name, " ".join(args),
