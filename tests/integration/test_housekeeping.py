@@ -54,7 +54,9 @@ def retention_removes_finished_jobs_as_they_finish():
     # be gone within seconds of finishing, not at a few hundred a pass.
     T.on("/done", 200)
     T.on("/cb-flaky", 500, 500, 200)
-    s = Stack(conf={"retention": "1s", "retry_base": "1s", "retry_cap": "2s"})
+    # callbacks retried 3 s, then 4 s later: the job is still waiting for
+    # its callback when looked at below, however slow the machine
+    s = Stack(conf={"retention": "1s", "retry_base": "3s", "retry_cap": "4s"})
     cb = s.create({"url": T.url("/done"), "callback_url": T.url("/cb-flaky")})
     ids = batch(s, [{"url": T.url("/done")} for _ in range(3000)])
     wait_for(lambda: len(T.hits("/done")) >= 3001, 60, 0.2, "every delivery")
@@ -107,7 +109,7 @@ def a_status_filtered_list_holds_only_jobs_of_that_status():
     t0 = time.time() + 3
     batch(s, [{"url": T.url("/moving"), "run_at": iso(t0 + i * 8.0 / 4000)}
               for i in range(4000)])
-    wrong, calls = [], [0]
+    wrong, calls, busy = [], [0], [0]
 
     def lister():
         while time.time() < t0 + 9:
@@ -115,6 +117,7 @@ def a_status_filtered_list_holds_only_jobs_of_that_status():
                 r = s.req("GET", "/v1/jobs?status=%s&limit=100" % status)
                 eq(r.status, 200)
                 calls[0] += 1
+                busy[0] += status == "active" and len(r.json["data"]) > 0
                 wrong.extend((status, j["id"], j["status"]) for j in r.json["data"]
                              if j["status"] != status)
     threads = [threading.Thread(target=lister) for _ in range(3)]
@@ -122,8 +125,11 @@ def a_status_filtered_list_holds_only_jobs_of_that_status():
         t.start()
     for t in threads:
         t.join()
-    print("# %d lists while the jobs ran" % calls[0])
-    check(calls[0] > 100, "lists made: %d" % calls[0])
+    print("# %d lists while the jobs ran, %d of them finding jobs active" %
+          (calls[0], busy[0]))
+    # as many as the machine makes (a slow one, sanitizers, makes 50), but
+    # some while deliveries were in flight
+    check(busy[0] >= 5, "lists that found jobs active: %d of %d" % (busy[0], calls[0]))
     eq(wrong[:5], [], "jobs of another status")
     s.destroy()
 
