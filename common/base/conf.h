@@ -49,8 +49,6 @@ struct dq_conf {
 
 #define CONF_DEFAULT_PATH	SYSCONFDIR "/dq/dq.conf"
 
-/* The file to read: -c, else $DQ_CONF, else the default if it exists, else NULL. */
-const char *conf_pick(const char *given);
 /* Defaults, then the file (if path is not NULL), then the environment. */
 int	conf_load(struct dq_conf *, const char *path, char *err, size_t errsz);
 void	conf_free(struct dq_conf *);

@@ -218,7 +218,7 @@ jw_json(struct jw *w, const char *text)
 }
 
 void
-jw_value(struct jw *w, const json_t *v)
+jw_value(struct jw *w, json_t *v)
 {
 	char buf[40];
 	const char *k;
@@ -229,7 +229,7 @@ jw_value(struct jw *w, const json_t *v)
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		jw_open(w, '{');
-		json_object_foreach((json_t *)v, k, x) {
+		json_object_foreach(v, k, x) {
 			jw_sep(w);
 			jw_quoted(w, k, strlen(k));	/* any text: escaped */
 			jw_raw(w, ":", 1);
