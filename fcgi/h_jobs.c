@@ -13,6 +13,7 @@
 #include "jobreq.h"
 #include "jsonw.h"
 #include "listing.h"
+#include "metrics.h"
 #include "query.h"
 #include "utf8.h"
 #include "wakeup.h"
@@ -32,10 +33,12 @@ jobs_body_hash(json_t *body, unsigned char out[CRYPTO_SHA256_LEN])
 	return 0;
 }
 
-/* Tell the dispatcher about new pending work once it is committed. */
+/* A job was created: count it, and tell the dispatcher about new pending
+ * work once it is committed. */
 static void
-jobs_wake(const struct job *j)
+jobs_created(const struct job *j)
 {
+	metrics_jobs_created(1);
 	if (j->status == JOB_PENDING)
 		wakeup_send(WAKEUP_JOB, j->account, j->queue, j->due_at);
 }
@@ -112,7 +115,7 @@ h_job_create(struct req *q, struct resp *r)
 		jobs_write(q, &it, &w);
 		resp_jw(r, q, jobs_status(&it), &w);
 		if (it.result == STORE_CREATED)
-			jobs_wake(&jr.job);
+			jobs_created(&jr.job);
 	}
 	job_free(&it.existing);
 	jobreq_free(&jr);
@@ -228,7 +231,7 @@ h_job_batch(struct req *q, struct resp *r)
 		jobs_write(q, &creates[c], &w);
 		jw_close(&w, '}');
 		if (creates[c].result == STORE_CREATED)
-			jobs_wake(creates[c].job);
+			jobs_created(creates[c].job);
 		c++;
 	}
 	jw_close(&w, ']');

@@ -14,7 +14,7 @@
  *   due        qkey | due_at | id -> ""       pending jobs, per queue
  *   leases     lease_until | id -> owner      active jobs
  *   cbdue      cb_due_at | id -> ""           callbacks to make
- *   finished   finished_at | id -> ""         terminal jobs, for retention
+ *   finished   finished_at | id -> ""         jobs retention may remove
  *   dedupe     u32 account | key -> id | created
  *   idem       u32 account | key -> id | created | body hash
  *   expiry     expires | kind | u32 account | key -> ""
@@ -65,7 +65,7 @@ struct store {
 	DB_ENV		*env;
 	DB		*db[DBI_COUNT];
 	int		 sync;		/* enum conf_sync */
-	int		 lazy;		/* STORE_LAZY: no flush at commit */
+	int		 lazy;		/* STORE_LAZY: commits left in the log buffer */
 	int		 unflushed;	/* a commit stands whose flush failed */
 	int		 txn_wrote_queue;	/* this transaction created a queue record */
 	int64_t		 max_queues;	/* per account (dq.conf) */
@@ -85,8 +85,14 @@ struct store {
 extern volatile sig_atomic_t	store_overdue;
 int	store_cursor_get(DBC *, DBT *key, DBT *data, u_int32_t flags);
 
-/* Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads. */
-#define STORE_TXN_READ	0x1
+/*
+ * Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads.
+ * STORE_TXN_WRITTEN: in a STORE_LAZY process, write the commit to the log
+ * file at once (not flushed), as other processes' commits are, instead of
+ * leaving it in the shared log buffer (store.c, store_commit_flags).
+ */
+#define STORE_TXN_READ		0x1
+#define STORE_TXN_WRITTEN	0x2
 typedef int (*store_txn_fn)(struct store *, DB_TXN *, void *arg);
 enum dq_err store_txn(struct store *, int flags, store_txn_fn, void *arg);
 
@@ -137,11 +143,20 @@ size_t	key_qkey_time_id(unsigned char *, size_t cap, uint32_t account,
 /* One page of ids from a listing index (store_job.c). */
 int	store_idx_page(struct store *, DB_TXN *, const unsigned char *dim,
 	    size_t dl, const struct store_list_query *, char (*ids)[ID_JOB_LEN + 1],
-	    int *n, int *more);
+	    int64_t *created, int *n, int *more);
 /* Up to max (t, id) keys with t <= now under prefix; *next: the first after. */
 int	store_scan_due(struct store *, DB_TXN *, int dbi, const unsigned char *prefix,
 	    size_t pl, int64_t now, int max, char (*ids)[ID_JOB_LEN + 1], int *n,
 	    int64_t *next);
+
+/*
+ * Whether retention may remove a job: it is finished (completed, failed or
+ * cancelled) and has no callback still to make.  The finished index holds
+ * exactly these.  dq 0.1.0 indexed every finished job, so a store it wrote
+ * may also hold entries of jobs whose callback is pending: retention drops
+ * such an entry when it meets it, and the callback's end writes it again.
+ */
+int	store_job_removable(const struct job *);
 
 /*
  * Make sure a queue record exists (a job names the queue).  A new one is
