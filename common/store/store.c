@@ -321,6 +321,7 @@ store_close(struct store *st)
 			st->db[i]->close(st->db[i], 0);
 	if (st->env != NULL)
 		st->env->close(st->env, 0);
+	free(st->qseen);
 	free(st);
 }
 

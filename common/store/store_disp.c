@@ -14,9 +14,6 @@
 
 #define CLAIM_MAX	256
 
-int	store_attempt_put(struct store *, DB_TXN *, const char *job_id, int seq,
-	    const struct attempt *);
-
 /*
  * Collect up to max (t, id) keys with t <= now from a time-ordered range
  * starting at prefix; *next is the time of the first key after them.
