@@ -13,12 +13,12 @@
 
 #include <jansson.h>
 
+#include "buf.h"
+
 #define JW_MAX	(64u << 20)	/* no document dq writes is larger */
 
 struct jw {
-	char	*buf;
-	size_t	 len, cap;
-	int	 err;
+	struct buf	b;
 };
 
 void	jw_init(struct jw *);
