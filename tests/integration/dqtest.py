@@ -599,12 +599,14 @@ class Stack:
         return os.path.join(BUILD, {"dq-fcgi": "fcgi", "dq-dispatcher": "dispatcher",
                                     "dqctl": "dqctl"}[name], name)
 
-    def ctl(self, *args):
+    def ctl(self, *args, expect=0):
+        """dqctl's output; it must exit with expect."""
         r = subprocess.run([self.bin("dqctl"), "-c", self.conf_path] + list(args),
-                           capture_output=True, text=True, env=self.env, timeout=60)
+                           capture_output=True, text=True, env=self.env, timeout=120)
         san_scan(r.stderr, "dqctl " + " ".join(args))
-        if r.returncode != 0:
-            raise AssertionError("dqctl %s: %s %s" % (" ".join(args), r.stdout, r.stderr))
+        if r.returncode != expect:
+            raise AssertionError("dqctl %s: exit %d, want %d: %s %s" % (
+                " ".join(args), r.returncode, expect, r.stdout, r.stderr))
         return r.stdout
 
     def add_account(self, name, *flags):
