@@ -7,6 +7,7 @@
 #ifndef DQ_TAP_H
 #define DQ_TAP_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 extern int tap_failed_now;
@@ -18,6 +19,14 @@ void		 tap_fail(const char *file, int line, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 tap_skip_all(const char *why);		/* exits 77-style in TAP */
 void		 tap_skip(const char *why);		/* this point only */
+
+/*
+ * Random numbers for property tests.  Every test point starts again from
+ * the same seed, 1 unless DQ_TEST_SEED gives another; the first draw
+ * prints it, so that a failure can be repeated.
+ */
+uint64_t	 tap_rand(void);
+uint64_t	 tap_rand_below(uint64_t n);		/* in [0, n), n > 0 */
 
 #define CHECK(cond) do {						\
 	if (!(cond))							\
