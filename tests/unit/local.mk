@@ -14,6 +14,7 @@ UNIT_TESTS = \
 	tests/unit/test_num \
 	tests/unit/test_rec \
 	tests/unit/test_recover \
+	tests/unit/test_schedule \
 	tests/unit/test_store \
 	tests/unit/test_store_concurrency \
 	tests/unit/test_utf8
@@ -34,6 +35,7 @@ tests_unit_test_store_concurrency_LDADD = $(UNIT_LIBS)
 tests_unit_test_addr_LDADD = $(UNIT_LIBS)
 tests_unit_test_rec_LDADD = $(UNIT_LIBS)
 tests_unit_test_recover_LDADD = $(UNIT_LIBS)
+tests_unit_test_schedule_LDADD = $(UNIT_LIBS)
 tests_unit_test_utf8_LDADD = $(UNIT_LIBS)
 
 # The layout rule of the store (Berkeley DB only in common/store/), checked
