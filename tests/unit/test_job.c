@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +177,39 @@ test_roundtrip_nulls(void)
 	CHECK(b.payload != NULL && b.payload[0] == '\0');
 	CHECK(b.last_error != NULL && b.last_error[0] == '\0');
 	job_free(&b);
+}
+
+/* Numbers at the edges of their fields survive; so does the least of each. */
+static void
+test_roundtrip_edges(void)
+{
+	struct job a, b;
+	void *buf;
+	size_t len;
+	int hi;
+
+	for (hi = 0; hi < 2; hi++) {
+		job_full(&a);
+		a.account = hi ? UINT32_MAX : 0;
+		a.attempts = a.max_attempts = a.attempt_seq = a.interrupts =
+		    a.cb_attempts = hi ? INT32_MAX : 0;
+		a.created_at = a.updated_at = a.delay_until = a.due_at =
+		    a.started_at = a.finished_at = a.next_retry_at = a.approved_at =
+		    a.lease_until = a.cb_due_at = hi ? INT64_MAX : INT64_MIN;
+		a.lease_owner = hi ? INT64_MAX : INT64_MIN;
+		a.lease_pid = hi ? UINT32_MAX : 0;
+		a.timeout_ms = hi ? INT64_MAX : 0;
+		a.duration_ms = hi ? INT64_MAX : -1;
+		a.response_code = hi ? 999 : 0;
+		if ((buf = job_encode(&a, &len)) == NULL) {
+			CHECK(!"encode failed");
+			continue;
+		}
+		CHECK_INT(job_decode(buf, len, &b), 0);
+		job_same(&a, &b, __LINE__);
+		job_free(&b);
+		free(buf);
+	}
 }
 
 /* Every status, method and callback status survives. */
@@ -814,6 +848,7 @@ main(void)
 	TAP_RUN(test_roundtrip_full);
 	TAP_RUN(test_oversized_strings);
 	TAP_RUN(test_roundtrip_nulls);
+	TAP_RUN(test_roundtrip_edges);
 	TAP_RUN(test_roundtrip_enums);
 	TAP_RUN(test_version1);
 	TAP_RUN(test_truncated_and_padded);
