@@ -91,6 +91,49 @@ tap_skip_all(const char *why)
 	exit(0);
 }
 
+void
+tap_strings_copied(const char *const *want, const char *const *got, size_t n,
+    int line)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((want[i] == NULL) != (got[i] == NULL) ||
+		    (want[i] != NULL && strcmp(want[i], got[i]) != 0))
+			tap_fail(__FILE__, line, "string %zu: \"%s\" became \"%s\"", i,
+			    want[i] ? want[i] : "(null)", got[i] ? got[i] : "(null)");
+		if (got[i] != NULL && got[i] == want[i])
+			tap_fail(__FILE__, line, "string %zu is not a copy", i);
+	}
+}
+
+void
+tap_record_damaged(const void *rec, size_t len,
+    void (*refused)(const void *, size_t, const char *, int), int line)
+{
+	unsigned char *b;
+	char what[64];
+	size_t n, size;
+
+	for (n = 0; n <= len; n++) {
+		size = n < len ? n : len + 1;
+		if ((b = malloc(size)) == NULL && size > 0) {
+			printf("Bail out! out of memory\n");
+			exit(99);
+		}
+		if (n > 0)
+			memcpy(b, rec, n);
+		if (n < len)
+			snprintf(what, sizeof(what), "truncated to %zu of %zu", n, len);
+		else {
+			b[len] = 0;
+			snprintf(what, sizeof(what), "a byte too many");
+		}
+		refused(b, size, what, line);
+		free(b);
+	}
+}
+
 /* The seed, read and printed once. */
 static uint64_t
 tap_seed(void)

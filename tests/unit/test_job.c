@@ -77,13 +77,6 @@ job_bare(struct job *j)
 	j->queue = "default";
 }
 
-static int
-str_eq(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /* Every field of b equals a's; strings of b live in b->mem. */
 static void
 job_same(const struct job *a, const struct job *b, int line)
@@ -94,7 +87,6 @@ job_same(const struct job *a, const struct job *b, int line)
 	const char *const sb[] = { b->url, b->queue, b->payload, b->headers,
 	    b->dedupe_key, b->idempotency_key, b->callback_url, b->schedule_id,
 	    b->approved_by, b->last_error, b->response_body };
-	size_t i;
 
 	if (strcmp(a->id, b->id) != 0 || a->account != b->account ||
 	    a->status != b->status || a->method != b->method ||
@@ -112,13 +104,7 @@ job_same(const struct job *a, const struct job *b, int line)
 	    a->cb_status != b->cb_status || a->cb_attempts != b->cb_attempts ||
 	    a->cb_due_at != b->cb_due_at || a->interrupts != b->interrupts)
 		tap_fail(__FILE__, line, "a numeric field differs after the round trip");
-	for (i = 0; i < sizeof(sa) / sizeof(sa[0]); i++) {
-		if (!str_eq(sa[i], sb[i]))
-			tap_fail(__FILE__, line, "string %zu: \"%s\" became \"%s\"", i,
-			    sa[i] ? sa[i] : "(null)", sb[i] ? sb[i] : "(null)");
-		if (sb[i] != NULL && sb[i] == sa[i])
-			tap_fail(__FILE__, line, "string %zu is not a copy", i);
-	}
+	tap_strings_copied(sa, sb, sizeof(sa) / sizeof(sa[0]), line);
 }
 
 static void
@@ -289,26 +275,16 @@ test_version1(void)
 static void
 test_truncated_and_padded(void)
 {
-	unsigned char *buf, *big;
+	unsigned char *buf;
 	struct job a;
-	size_t len, n;
-	char what[64];
+	size_t len;
 
 	job_full(&a);
 	if ((buf = job_encode(&a, &len)) == NULL) {
 		CHECK(!"encode failed");
 		return;
 	}
-	for (n = 0; n < len; n++) {
-		snprintf(what, sizeof(what), "truncated to %zu of %zu", n, len);
-		decode_refused(buf, n, what, __LINE__);
-	}
-	if ((big = malloc(len + 1)) != NULL) {
-		memcpy(big, buf, len);
-		big[len] = 0;
-		decode_refused(big, len + 1, "one byte too many", __LINE__);
-		free(big);
-	}
+	tap_record_damaged(buf, len, decode_refused, __LINE__);
 	free(buf);
 }
 

@@ -357,8 +357,9 @@ write_calls(struct jw *w, json_t *v)
 
 /* --- tests --------------------------------------------------------------- */
 
+/* Random values written by write(), read back. */
 static void
-test_roundtrip_value(void)
+roundtrip(void (*write)(struct jw *, json_t *), const char *how)
 {
 	struct jw w;
 	json_t *v;
@@ -369,30 +370,23 @@ test_roundtrip_value(void)
 	for (i = 0; i < ROUNDS && !tap_failed_now; i++) {
 		v = i % 4 == 0 ? rand_value(0) : rand_container(0);
 		jw_init(&w);
-		jw_value(&w, v);
+		write(&w, v);
 		text = jw_finish(&w, &len);
-		same_value(v, text, len, "jw_value", __LINE__);
+		same_value(v, text, len, how, __LINE__);
 		json_decref(v);
 	}
 }
 
 static void
+test_roundtrip_value(void)
+{
+	roundtrip(jw_value, "jw_value");
+}
+
+static void
 test_roundtrip_calls(void)
 {
-	struct jw w;
-	json_t *v;
-	size_t len;
-	char *text;
-	int i;
-
-	for (i = 0; i < ROUNDS && !tap_failed_now; i++) {
-		v = i % 4 == 0 ? rand_value(0) : rand_container(0);
-		jw_init(&w);
-		write_calls(&w, v);
-		text = jw_finish(&w, &len);
-		same_value(v, text, len, "jw_* calls", __LINE__);
-		json_decref(v);
-	}
+	roundtrip(write_calls, "jw_* calls");
 }
 
 /* A fixed document, to show what the calls produce. */
