@@ -161,6 +161,7 @@ sched_decode(const void *buf, size_t len, struct schedule *s)
 	t->queue = rec_get_str(&r);
 	if (rec_r_done(&r) == -1 || s->cron == NULL || s->timezone == NULL ||
 	    t->url == NULL || t->queue == NULL || t->method >= JOB_NMETHOD ||
+	    t->max_attempts < 0 ||
 	    strnlen(t->queue, JOB_QUEUE_MAX + 1) > JOB_QUEUE_MAX)
 		goto bad;
 	s->mem = mem;
