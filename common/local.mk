@@ -2,6 +2,7 @@
 # grouped by concern; each group's headers are on the include path.
 noinst_LIBRARIES += common/libdqcommon.a
 common_libdqcommon_a_SOURCES = \
+	common/base/buf.c common/base/buf.h \
 	common/base/child.c common/base/child.h \
 	common/base/conf.c common/base/conf.h \
 	common/base/crypto.c common/base/crypto.h \

@@ -37,15 +37,13 @@ sched_note(struct disp *d, int64_t due)
 		d->sched_next_due = due;
 }
 
-/* Re-read the earliest schedule (a firing of none is a peek). */
+/* Re-read the earliest schedule. */
 void
 sched_resync(struct disp *d)
 {
-	struct store_fired none[1];
-	int64_t next = 0;
-	int n = 0;
+	int64_t next;
 
-	if (store_schedules_fire(d->st, 0, 0, 0, none, &n, &next) == DQ_OK)
+	if (store_schedules_next_due(d->st, &next) == DQ_OK)
 		d->sched_next_due = next;
 }
 

@@ -112,14 +112,11 @@ tick_callbacks(struct disp *d, int64_t now)
 static void
 tick_resync(struct disp *d, int64_t now)
 {
-	struct job none[1];
-	int n = 0, passed;
-	int64_t next = 0;
+	int64_t next;
 
 	queues_resync(d, now);
 	sched_resync(d);
-	if (store_callbacks_claim(d->st, now, 0, 0, NULL, NULL, none, &n, &next,
-	    &passed) == DQ_OK)
+	if (store_callbacks_next_due(d->st, &next) == DQ_OK)
 		d->cb_next_due = next;
 }
 

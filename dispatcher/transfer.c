@@ -34,12 +34,12 @@ xfer_free(struct xfer *x)
 		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
 	free(x->body);
-	free(x->resp);
+	buf_free(&x->resp);
 	free(x);
 }
 
 /*
- * Keep the answer up to resp_max, then stop reading: a target that trickles
+ * Keep the answer up to resp.max, then stop reading: a target that trickles
  * an endless body must not hold a delivery slot until the timeout.  The
  * transfer then ends with CURLE_WRITE_ERROR and x->capped, and the attempt
  * is judged on the status it had (xfer_result).
@@ -49,26 +49,16 @@ xfer_on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct xfer *x = arg;
 	size_t n = size * nmemb, room, take;
-	char *nb;
 
-	room = x->resp_max > x->resp_len ? x->resp_max - x->resp_len : 0;
+	room = x->resp.max - x->resp.len;
 	take = n < room ? n : room;
 	if (take < n)
 		x->truncated = x->capped = 1;
 	if (take == 0)
 		return 0;
-	if (x->resp_len + take + 1 > x->resp_cap) {
-		size_t ncap = x->resp_cap ? x->resp_cap * 2 : 4096;
-
-		while (ncap < x->resp_len + take + 1)
-			ncap *= 2;
-		if ((nb = realloc(x->resp, ncap)) == NULL)
-			return 0;	/* aborts the transfer: out of memory */
-		x->resp = nb;
-		x->resp_cap = ncap;
-	}
-	memcpy(x->resp + x->resp_len, p, take);
-	x->resp_len += take;
+	buf_add(&x->resp, p, take);
+	if (x->resp.err)
+		return 0;	/* aborts the transfer: out of memory */
 	return x->capped ? 0 : n;
 }
 
@@ -282,7 +272,7 @@ xfer_new(struct disp *d, enum xfer_kind kind, const struct job *j)
 	memcpy(x->id, j->id, sizeof(x->id));
 	x->account = j->account;
 	x->retry_after_ms = -1;
-	x->resp_max = (size_t)d->conf->max_response_body;
+	buf_init(&x->resp, 4096, (size_t)d->conf->max_response_body);
 	return x;
 }
 
@@ -385,7 +375,7 @@ xfer_result(struct xfer *x, CURLcode code, struct delivery *dv, char **text)
 		dv->response_code = (int)status;
 		if ((status == 429 || status == 503) && x->retry_after_ms > 0)
 			dv->retry_after_ms = x->retry_after_ms;
-		if (x->resp_len > 0 && (*text = utf8_text(x->resp, x->resp_len)) != NULL) {
+		if (x->resp.len > 0 && (*text = utf8_text(x->resp.data, x->resp.len)) != NULL) {
 			dv->body = *text;
 			dv->body_is_json = !x->truncated &&
 			    strstr(x->content_type, "json") != NULL &&

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "disp.h"
 
 enum xfer_kind {
@@ -26,10 +27,9 @@ struct xfer {
 	struct curl_slist	*headers;
 	char			*body;
 	size_t			 body_len;
-	char			*resp;		/* captured answer, up to resp_max */
-	size_t			 resp_len, resp_cap, resp_max;
+	struct buf		 resp;		/* captured answer, up to max_response_body */
 	int			 truncated;
-	int			 capped;	/* stopped reading at resp_max */
+	int			 capped;	/* stopped reading at resp.max */
 	char			 content_type[128];
 	int64_t			 retry_after_ms;
 	int64_t			 started_at;

@@ -274,13 +274,13 @@ static const char *const list_params[] = {
 
 /* The list's filters, from the query string or a cursor alike. */
 static void
-list_check(const json_t *f, struct verr *e)
+list_check(json_t *f, struct verr *e)
 {
 	enum job_status st;
 	const char *k, *v;
 	json_t *jv;
 
-	json_object_foreach((json_t *)f, k, jv) {
+	json_object_foreach(f, k, jv) {
 		v = json_string_value(jv);
 		if (strcmp(k, "status") == 0 && (v == NULL || job_status_parse(v, &st) == -1))
 			verr_add(e, VERR_INVALID_QUERY, "status", "must be one of pending, "

@@ -58,12 +58,12 @@ static const char *const list_params[] = { "limit", "offset", "cursor", NULL };
 #define QUEUE_CURSOR_ID	"job_0000000000000000"
 
 static void
-queue_list_check(const json_t *filters, struct verr *e)
+queue_list_check(json_t *filters, struct verr *e)
 {
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)filters, k, v)
+	json_object_foreach(filters, k, v)
 		if (strcmp(k, "after") != 0 || !json_is_string(v) ||
 		    !jobreq_queue_valid(json_string_value(v)))
 			verr_add(e, VERR_INVALID_QUERY, "cursor", "is not a valid cursor");

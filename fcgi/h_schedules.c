@@ -92,12 +92,12 @@ static const char *const list_params[] = { "limit", "offset", "cursor", NULL };
 
 /* Schedules are listed unfiltered: a cursor's filters must be none. */
 static void
-list_check(const json_t *f, struct verr *e)
+list_check(json_t *f, struct verr *e)
 {
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)f, k, v)
+	json_object_foreach(f, k, v)
 		verr_add(e, VERR_INVALID_QUERY, k, "is not a known filter");
 }
 

@@ -41,7 +41,7 @@ struct page_kind {
 	 * strings), adding invalid_query errors named after each filter.  The
 	 * same check runs on the filters a cursor brings back.
 	 */
-	void		(*check)(const json_t *filters, struct verr *e);
+	void		(*check)(json_t *filters, struct verr *e);
 };
 
 struct page {

@@ -14,6 +14,7 @@
 
 #include <fcgiapp.h>
 
+#include "buf.h"
 #include "cursor.h"
 #include "dqtime.h"
 #include "log.h"
@@ -153,32 +154,28 @@ worker_params(struct req *q, FCGX_ParamArray env, char *pathbuf, size_t pn)
 static int
 worker_body(struct req *q, FCGX_Stream *in, int64_t max_body)
 {
-	size_t want, got = 0, cap;
-	char *nb;
+	size_t want, chunk;
+	struct buf b;
+	char *to;
 	int n;
 
 	if (q->content_length == 0)
 		return 0;
 	want = q->content_length > 0 ? (size_t)q->content_length : (size_t)max_body + 1;
-	cap = q->content_length > 0 ? want : 8192;
-	if ((q->body = malloc(cap + 1)) == NULL)
-		return -1;
-	while (got < want) {
-		if (got == cap) {
-			cap = cap * 2 < want ? cap * 2 : want;
-			if ((nb = realloc(q->body, cap + 1)) == NULL)
-				return -1;
-			q->body = nb;
+	buf_init(&b, q->content_length > 0 ? want + 1 : 8192, want);
+	while (b.len < want) {
+		chunk = want - b.len > 65536 ? 65536 : want - b.len;
+		if ((to = buf_room(&b, chunk)) == NULL) {
+			buf_free(&b);
+			return -1;
 		}
-		n = FCGX_GetStr(q->body + got, (int)(cap - got > 65536 ? 65536 :
-		    cap - got), in);
-		if (n <= 0)
+		if ((n = FCGX_GetStr(to, (int)chunk, in)) <= 0)
 			break;
-		got += (size_t)n;
+		b.len += (size_t)n;
 	}
-	q->body[got] = '\0';
-	q->body_len = got;
-	return got > (size_t)max_body ? 1 : 0;
+	if ((q->body = buf_take(&b, &q->body_len)) == NULL)
+		return -1;
+	return q->body_len > (size_t)max_body ? 1 : 0;
 }
 
 static void

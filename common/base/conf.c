@@ -490,7 +490,8 @@ conf_free(struct dq_conf *c)
 	c->path = NULL;
 }
 
-const char *
+/* The file to read: -c, else $DQ_CONF, else the default if it exists, else NULL. */
+static const char *
 conf_pick(const char *given)
 {
 	const char *env = getenv("DQ_CONF");

@@ -83,8 +83,6 @@ int	conf_addr_split(const char *addr, char *host, size_t hostsz, unsigned *port)
 
 #define CONF_DEFAULT_PATH	SYSCONFDIR "/dq/dq.conf"
 
-/* The file to read: -c, else $DQ_CONF, else the default if it exists, else NULL. */
-const char *conf_pick(const char *given);
 /* Defaults, then the file (if path is not NULL), then the environment. */
 int	conf_load(struct dq_conf *, const char *path, char *err, size_t errsz);
 void	conf_free(struct dq_conf *);

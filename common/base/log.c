@@ -205,17 +205,6 @@ fatal(const char *fmt, ...)
 	exit(1);
 }
 
-void
-fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vemit(LOG_LVL_ERROR, NULL, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
 const char *
 log_escape(const char *src, char *dst, size_t n)
 {

@@ -1,7 +1,7 @@
 /*
  * Logging for every dq program: stderr in the foreground, syslog when asked.
- * log_warn() appends strerror(errno), log_warnx() does not; fatal() and
- * fatalx() log and exit(1).  A request id set with log_set_request() is
+ * log_warn() appends strerror(errno), log_warnx() does not; fatal() logs
+ * with strerror(errno) and exits 1.  A request id set with log_set_request() is
  * prefixed to every line until cleared, so a request's lines can be found.
  * Never pass API keys, signing secrets or Authorization values here;
  * user-supplied strings go through log_escape() first.
@@ -40,7 +40,6 @@ void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
-void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* Copy src into dst (size n) with control and non-ASCII bytes escaped. */
 const char *log_escape(const char *src, char *dst, size_t n);

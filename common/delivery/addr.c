@@ -50,46 +50,82 @@ addr_v4(uint32_t a)
 	return NULL;
 }
 
+/* Where an IPv6 range carries an IPv4 address that decides instead. */
+enum v6_embed {
+	V6_REFUSE = 0,		/* refused as it is */
+	V6_LAST32,		/* the last 32 bits (IPv4-mapped, NAT64) */
+	V6_TEREDO,		/* the last 32 bits, inverted (Teredo) */
+	V6_6TO4			/* bits 16-47 (6to4) */
+};
+
+struct v6net {
+	unsigned char	 net[16];
+	int		 bits;
+	enum v6_embed	 embed;
+	const char	*why;
+};
+
+/* The first entry that matches decides, so narrower ranges come first. */
+static const struct v6net v6_refused[] = {
+	{ { 0 }, 128, V6_REFUSE, "an unspecified address" },
+	{ { [15] = 1 }, 128, V6_REFUSE, "a loopback address" },
+	{ { [10] = 0xff, [11] = 0xff }, 96, V6_LAST32, NULL },
+	{ { 0x00, 0x64, 0xff, 0x9b }, 96, V6_LAST32, NULL },
+	{ { 0 }, 96, V6_REFUSE, "an IPv4-compatible (deprecated) address" },
+	{ { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 }, 48, V6_REFUSE,
+	    "a local-use NAT64 (64:ff9b:1::/48) address" },
+	{ { 0x01 }, 64, V6_REFUSE, "a discard-only (100::/64) address" },
+	{ { 0x20, 0x01, 0x00, 0x00 }, 32, V6_TEREDO, NULL },
+	{ { 0xfc }, 7, V6_REFUSE, "a unique local (fc00::/7) address" },
+	{ { 0xfe, 0x80 }, 10, V6_REFUSE, "a link-local (fe80::/10) address" },
+	{ { 0xfe, 0xc0 }, 10, V6_REFUSE, "a site-local (fec0::/10) address" },
+	{ { 0xff }, 8, V6_REFUSE, "a multicast address" },
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32, V6_REFUSE, "a documentation address" },
+	{ { 0x20, 0x02 }, 16, V6_6TO4, NULL },
+};
+
+static int
+v6_in(const unsigned char *b, const struct v6net *n)
+{
+	int whole = n->bits / 8, rest = n->bits % 8;
+	unsigned char mask;
+
+	if (memcmp(b, n->net, (size_t)whole) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	mask = (unsigned char)(0xff << (8 - rest));
+	return (b[whole] & mask) == n->net[whole];
+}
+
+static uint32_t
+v6_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
 static const char *
 addr_v6(const unsigned char *b)
 {
-	static const unsigned char zero[16];
-	uint32_t v4;
+	const struct v6net *n;
+	size_t i;
 
-	if (memcmp(b, zero, 15) == 0 && (b[15] == 0 || b[15] == 1))
-		return b[15] ? "a loopback address" : "an unspecified address";
-	/* IPv4-mapped ::ffff:a.b.c.d and the NAT64 well-known prefix */
-	if ((memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff) ||
-	    (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
-	    memcmp(b + 4, zero, 8) == 0)) {
-		v4 = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
-		    (uint32_t)b[14] << 8 | b[15];
-		return addr_v4(v4);
+	for (i = 0; i < sizeof(v6_refused) / sizeof(v6_refused[0]); i++) {
+		n = &v6_refused[i];
+		if (!v6_in(b, n))
+			continue;
+		switch (n->embed) {
+		case V6_LAST32:
+			return addr_v4(v6_be32(b + 12));
+		case V6_TEREDO:
+			return addr_v4(~v6_be32(b + 12));
+		case V6_6TO4:
+			return addr_v4(v6_be32(b + 2));
+		case V6_REFUSE:
+			return n->why;
+		}
 	}
-	if (memcmp(b, zero, 12) == 0)
-		return "an IPv4-compatible (deprecated) address";
-	if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
-	    b[4] == 0x00 && b[5] == 0x01)
-		return "a local-use NAT64 (64:ff9b:1::/48) address";
-	if (b[0] == 0x01 && memcmp(b + 1, zero, 7) == 0)
-		return "a discard-only (100::/64) address";
-	/* Teredo: the client's IPv4 address, inverted, in the last 32 bits */
-	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)
-		return addr_v4(~((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
-		    (uint32_t)b[14] << 8 | b[15]));
-	if ((b[0] & 0xfe) == 0xfc)
-		return "a unique local (fc00::/7) address";
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-		return "a link-local (fe80::/10) address";
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
-		return "a site-local (fec0::/10) address";
-	if (b[0] == 0xff)
-		return "a multicast address";
-	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)
-		return "a documentation address";
-	if (b[0] == 0x20 && b[1] == 0x02)	/* 6to4 embeds an IPv4 address */
-		return addr_v4((uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 |
-		    (uint32_t)b[4] << 8 | b[5]);
 	return NULL;
 }
 

@@ -181,7 +181,7 @@ bad:
 
 /* Compact JSON text of a value (stored, and sent as the body as it is). */
 static char *
-jr_compact(const json_t *v)
+jr_compact(json_t *v)
 {
 	struct jw w;
 

@@ -13,68 +13,25 @@
 void
 jw_init(struct jw *w)
 {
-	memset(w, 0, sizeof(*w));
+	buf_init(&w->b, 1024, JW_MAX);
 }
 
 void
 jw_free(struct jw *w)
 {
-	free(w->buf);
-	jw_init(w);
-}
-
-static char *
-jw_room(struct jw *w, size_t n)
-{
-	size_t ncap;
-	char *nb;
-
-	if (w->err)
-		return NULL;
-	if (w->len + n + 1 > w->cap) {
-		if (w->len + n + 1 > JW_MAX) {
-			w->err = 1;
-			return NULL;
-		}
-		ncap = w->cap ? w->cap * 2 : 1024;
-		while (ncap < w->len + n + 1)
-			ncap *= 2;
-		if ((nb = realloc(w->buf, ncap)) == NULL) {
-			w->err = 1;
-			return NULL;
-		}
-		w->buf = nb;
-		w->cap = ncap;
-	}
-	return w->buf + w->len;
+	buf_free(&w->b);
 }
 
 void
 jw_raw(struct jw *w, const char *s, size_t n)
 {
-	char *p;
-
-	if ((p = jw_room(w, n)) == NULL)
-		return;
-	memcpy(p, s, n);
-	w->len += n;
+	buf_add(&w->b, s, n);
 }
 
 char *
 jw_finish(struct jw *w, size_t *lenp)
 {
-	char *out;
-
-	if (jw_room(w, 0) == NULL) {
-		jw_free(w);
-		return NULL;
-	}
-	w->buf[w->len] = '\0';
-	out = w->buf;
-	if (lenp != NULL)
-		*lenp = w->len;
-	jw_init(w);
-	return out;
+	return buf_take(&w->b, lenp);
 }
 
 /* A value follows: a comma unless it is the first in its object or array. */
@@ -83,9 +40,9 @@ jw_sep(struct jw *w)
 {
 	char last;
 
-	if (w->len == 0)
+	if (w->b.len == 0)
 		return;
-	last = w->buf[w->len - 1];
+	last = w->b.data[w->b.len - 1];
 	if (last != '{' && last != '[' && last != ':')
 		jw_raw(w, ",", 1);
 }
@@ -141,13 +98,13 @@ jw_key(struct jw *w, const char *key)
 	char *p;
 
 	jw_sep(w);
-	if ((p = jw_room(w, n + 3)) == NULL)
+	if ((p = buf_room(&w->b, n + 3)) == NULL)
 		return;
 	p[0] = '"';
 	memcpy(p + 1, key, n);
 	p[n + 1] = '"';
 	p[n + 2] = ':';
-	w->len += n + 3;
+	w->b.len += n + 3;
 }
 
 void
@@ -218,7 +175,7 @@ jw_json(struct jw *w, const char *text)
 }
 
 void
-jw_value(struct jw *w, const json_t *v)
+jw_value(struct jw *w, json_t *v)
 {
 	char buf[40];
 	const char *k;
@@ -229,7 +186,7 @@ jw_value(struct jw *w, const json_t *v)
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		jw_open(w, '{');
-		json_object_foreach((json_t *)v, k, x) {
+		json_object_foreach(v, k, x) {
 			jw_sep(w);
 			jw_quoted(w, k, strlen(k));	/* any text: escaped */
 			jw_raw(w, ":", 1);

@@ -13,12 +13,12 @@
 
 #include <jansson.h>
 
+#include "buf.h"
+
 #define JW_MAX	(64u << 20)	/* no document dq writes is larger */
 
 struct jw {
-	char	*buf;
-	size_t	 len, cap;
-	int	 err;
+	struct buf	b;
 };
 
 void	jw_init(struct jw *);
@@ -36,6 +36,6 @@ void	jw_bool(struct jw *, int);
 void	jw_null(struct jw *);
 void	jw_time(struct jw *, int64_t ms);	/* RFC 3339, 0 writes null */
 void	jw_json(struct jw *, const char *);	/* stored JSON text; NULL writes null */
-void	jw_value(struct jw *, const json_t *);	/* a jansson value, compact */
+void	jw_value(struct jw *, json_t *);	/* a jansson value, compact */
 
 #endif

@@ -15,34 +15,19 @@
 void
 rec_w_init(struct rec_w *w)
 {
-	memset(w, 0, sizeof(*w));
+	buf_init(&w->b, 512, REC_MAX);
 }
 
+/* n bytes at the end of the record, for the caller to fill. */
 static unsigned char *
 rec_room(struct rec_w *w, size_t n)
 {
-	unsigned char *nb;
-	size_t ncap;
+	char *p;
 
-	if (w->err)
+	if ((p = buf_room(&w->b, n)) == NULL)
 		return NULL;
-	if (n > REC_MAX || w->len + n > REC_MAX) {
-		w->err = 1;
-		return NULL;
-	}
-	if (w->len + n > w->cap) {
-		ncap = w->cap ? w->cap : 512;
-		while (ncap < w->len + n)
-			ncap *= 2;
-		if ((nb = realloc(w->buf, ncap)) == NULL) {
-			w->err = 1;
-			return NULL;
-		}
-		w->buf = nb;
-		w->cap = ncap;
-	}
-	w->len += n;
-	return w->buf + w->len - n;
+	w->b.len += n;
+	return (unsigned char *)p;
 }
 
 void
@@ -92,7 +77,7 @@ rec_str(struct rec_w *w, const char *s)
 	}
 	n = strlen(s);
 	if (n >= REC_MAX) {
-		w->err = 1;
+		w->b.err = 1;
 		return;
 	}
 	rec_u32(w, (uint32_t)n);
@@ -102,13 +87,7 @@ rec_str(struct rec_w *w, const char *s)
 void *
 rec_w_finish(struct rec_w *w, size_t *lenp)
 {
-	if (w->err) {
-		free(w->buf);
-		w->buf = NULL;
-		return NULL;
-	}
-	*lenp = w->len;
-	return w->buf;
+	return buf_take(&w->b, lenp);
 }
 
 void

@@ -10,12 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 #define REC_MAX		(32u << 20)	/* no record is larger than this */
 
 struct rec_w {
-	unsigned char	*buf;
-	size_t		 len, cap;
-	int		 err;		/* sticky: out of memory or too large */
+	struct buf	 b;		/* err: out of memory or too large */
 };
 
 struct rec_r {

@@ -23,30 +23,56 @@
 #include "tz.h"
 
 #define SCHED_REC_VERSION	1
-#define SCHED_TZ_CACHE		256
 
-static struct {
-	char		 name[TZ_NAME_MAX + 1];
+/*
+ * The zones this process has loaded, kept for its lifetime: only names
+ * tz_load() accepted get here, so the table is bounded by the zone files on
+ * the system (a few hundred) and grows as schedules name new ones.
+ */
+static struct zone_entry {
+	char		*name;
 	struct tz	*tz;
-} tz_cache[SCHED_TZ_CACHE];
+} *zones;
+static size_t nzones, zones_cap;
+
+static int
+zones_add(const char *name, struct tz *z)
+{
+	struct zone_entry *grown;
+	size_t cap;
+	char *copy;
+
+	if (nzones == zones_cap) {
+		cap = zones_cap ? zones_cap * 2 : 16;
+		if ((grown = realloc(zones, cap * sizeof(*zones))) == NULL)
+			return -1;
+		zones = grown;
+		zones_cap = cap;
+	}
+	if ((copy = strdup(name)) == NULL)
+		return -1;
+	zones[nzones].name = copy;
+	zones[nzones].tz = z;
+	nzones++;
+	return 0;
+}
 
 const struct tz *
 sched_zone(const char *name, char *err, size_t errsz)
 {
 	struct tz *z;
-	int i;
+	size_t i;
 
-	for (i = 0; i < SCHED_TZ_CACHE && tz_cache[i].tz != NULL; i++)
-		if (strcmp(tz_cache[i].name, name) == 0)
-			return tz_cache[i].tz;
-	if (i == SCHED_TZ_CACHE || strlen(name) > TZ_NAME_MAX) {
-		snprintf(err, errsz, "too many time zones in use");
-		return NULL;
-	}
+	for (i = 0; i < nzones; i++)
+		if (strcmp(zones[i].name, name) == 0)
+			return zones[i].tz;
 	if ((z = tz_load(name, err, errsz)) == NULL)
 		return NULL;
-	memcpy(tz_cache[i].name, name, strlen(name) + 1);
-	tz_cache[i].tz = z;
+	if (zones_add(name, z) == -1) {
+		tz_free(z);
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
 	return z;
 }
 
@@ -135,6 +161,7 @@ sched_decode(const void *buf, size_t len, struct schedule *s)
 	t->queue = rec_get_str(&r);
 	if (rec_r_done(&r) == -1 || s->cron == NULL || s->timezone == NULL ||
 	    t->url == NULL || t->queue == NULL || t->method >= JOB_NMETHOD ||
+	    t->max_attempts < 0 ||
 	    strnlen(t->queue, JOB_QUEUE_MAX + 1) > JOB_QUEUE_MAX)
 		goto bad;
 	s->mem = mem;

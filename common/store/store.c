@@ -31,6 +31,23 @@
 #define STORE_PAGESIZE		8192	/* measured: 4-16k within 3%; 8k best */
 #define STORE_OPEN_TIMEOUT_S	15
 /*
+ * The shared regions' sizes, fixed when the environment is created (an
+ * open that finds it exists uses its sizes).  Each is far above what dq
+ * uses, because running out is an error in the middle of a transaction:
+ * - the log buffer holds the records written between two flushes; 4 MB
+ *   is over a thousand creates, more than arrive between two;
+ * - a transaction locks every page it touches: a 1,000-job batch or bulk
+ *   action touches about 20,000, and every process may be in one at once;
+ * - a locker is a transaction, a cursor or a database handle, per process
+ *   (19 databases each) up to STORE_THREADS processes and threads;
+ * - transactions: one per process at a time, a few for dqctl.
+ */
+#define STORE_LOG_BUFFER	(4 << 20)
+#define STORE_MAX_LOCKS		200000
+#define STORE_MAX_LOCK_OBJECTS	200000
+#define STORE_MAX_LOCKERS	20000
+#define STORE_MAX_TXNS		2000
+/*
  * Berkeley DB fsyncs a log file when it moves on to the next, in whichever
  * process writes the record that crosses the end, and every commit of
  * every process waits meanwhile.  At 300 jobs a second dq writes about
@@ -234,12 +251,12 @@ store_env_config(struct store *st, const struct dq_conf *c)
 	    (ret = env->set_isalive(env, store_is_alive)) != 0 ||
 	    (ret = env->set_cachesize(env, (u_int32_t)(c->cache_size >> 30),
 	    (u_int32_t)(c->cache_size & ((1 << 30) - 1)), 1)) != 0 ||
-	    (ret = env->set_lg_bsize(env, 4 << 20)) != 0 ||
+	    (ret = env->set_lg_bsize(env, STORE_LOG_BUFFER)) != 0 ||
 	    (ret = env->set_lg_max(env, STORE_LOG_FILE_SIZE)) != 0 ||
-	    (ret = env->set_lk_max_locks(env, 200000)) != 0 ||
-	    (ret = env->set_lk_max_objects(env, 200000)) != 0 ||
-	    (ret = env->set_lk_max_lockers(env, 20000)) != 0 ||
-	    (ret = env->set_tx_max(env, 2000)) != 0 ||
+	    (ret = env->set_lk_max_locks(env, STORE_MAX_LOCKS)) != 0 ||
+	    (ret = env->set_lk_max_objects(env, STORE_MAX_LOCK_OBJECTS)) != 0 ||
+	    (ret = env->set_lk_max_lockers(env, STORE_MAX_LOCKERS)) != 0 ||
+	    (ret = env->set_tx_max(env, STORE_MAX_TXNS)) != 0 ||
 	    (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, !st->repl)) != 0)
 		return ret;
 	/*
@@ -277,6 +294,10 @@ store_open_dbs(struct store *st, int create)
 	return 0;
 }
 
+/*
+ * Also what the handle remembers of them: after a replication rollback (the
+ * handles are reopened then) a queue record it saw may be gone.
+ */
 void
 store_close_dbs(struct store *st)
 {
@@ -288,6 +309,8 @@ store_close_dbs(struct store *st)
 		st->db[i] = NULL;
 	}
 	st->dbs_open = 0;
+	free(st->qseen);
+	st->qseen = NULL;
 }
 
 /* The schema version lives in meta; create writes it, others check it. */

@@ -339,6 +339,9 @@ typedef int (*store_cb_may_fn)(uint32_t account, void *arg);
 enum dq_err store_callbacks_claim(struct store *, int64_t now, int max,
 	    int64_t hold_until, store_cb_may_fn may, void *may_arg,
 	    struct job *out, int *n, int64_t *next_due, int *passed);
+/* When the next callback is due, and the next schedule fires (0: none). */
+enum dq_err store_callbacks_next_due(struct store *, int64_t *next_due);
+enum dq_err store_schedules_next_due(struct store *, int64_t *next_due);
 
 /*
  * Housekeeping sweeps, each one short transaction: it removes at most max

@@ -14,9 +14,6 @@
 
 #define CLAIM_MAX	256
 
-int	store_attempt_put(struct store *, DB_TXN *, const char *job_id, int seq,
-	    const struct attempt *);
-
 /*
  * Collect up to max (t, id) keys with t <= now from a time-ordered range
  * starting at prefix; *next is the time of the first key after them.
@@ -178,33 +175,59 @@ store_claim(struct store *st, uint32_t account, const char *queue, int64_t now,
 	return e;
 }
 
+/* --- when the next one is due ------------------------------------------------ */
+
 struct peek_arg {
-	uint32_t	 account;
-	const char	*queue;
-	int64_t		*next;
+	int		 dbi;
+	unsigned char	 prefix[KEY_MAX];
+	size_t		 pl;
+	int64_t		*next_due;
 };
 
 static int
 peek_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct peek_arg *a = arg;
-	unsigned char qk[KEY_MAX];
 	char ids[1][ID_JOB_LEN + 1];
-	size_t ql;
 	int n;
 
-	if ((ql = key_qkey(qk, sizeof(qk), a->account, a->queue)) == 0)
-		return STORE_RET(DQ_ERR_INVALID);
-	return store_scan_due(st, txn, DBI_DUE, qk, ql, -1, 0, ids, &n, a->next);
+	return store_scan_due(st, txn, a->dbi, a->prefix, a->pl, -1, 0, ids, &n,
+	    a->next_due);
+}
+
+/* The first time in a due index under a's prefix (0: none), read-only. */
+static enum dq_err
+store_due_peek(struct store *st, struct peek_arg *a)
+{
+	*a->next_due = 0;
+	return store_txn(st, STORE_TXN_READ, peek_txn, a);
 }
 
 enum dq_err
 store_queue_next_due(struct store *st, uint32_t account, const char *queue,
     int64_t *next_due)
 {
-	struct peek_arg a = { account, queue, next_due };
+	struct peek_arg a = { .dbi = DBI_DUE, .next_due = next_due };
 
-	return store_txn(st, STORE_TXN_READ, peek_txn, &a);
+	if ((a.pl = key_qkey(a.prefix, sizeof(a.prefix), account, queue)) == 0)
+		return DQ_ERR_INVALID;
+	return store_due_peek(st, &a);
+}
+
+enum dq_err
+store_callbacks_next_due(struct store *st, int64_t *next_due)
+{
+	struct peek_arg a = { .dbi = DBI_CBDUE, .next_due = next_due };
+
+	return store_due_peek(st, &a);
+}
+
+enum dq_err
+store_schedules_next_due(struct store *st, int64_t *next_due)
+{
+	struct peek_arg a = { .dbi = DBI_SCHEDDUE, .next_due = next_due };
+
+	return store_due_peek(st, &a);
 }
 
 /* --- updating jobs ------------------------------------------------------------ */

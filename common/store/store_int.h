@@ -85,6 +85,7 @@ struct store {
 	int64_t		 max_schedules;	/* per account; 0: no limit */
 	struct store_delta deltas[STORE_DELTAS];	/* this transaction's counters */
 	int		 ndeltas;
+	struct store_qseen *qseen;	/* queues known to exist (store_queue.c) */
 };
 
 /* Replication inside the store (store_repl.c). */
@@ -220,5 +221,10 @@ int	store_job_rewrite(struct store *, DB_TXN *, const struct job *old,
 	    const struct job *j, struct job *copy);
 int	store_dim_total(struct store *, DB_TXN *, uint32_t account, int mask,
 	    const char *queue, const char *schedule_id, int status, int64_t *total);
+
+/* A job's attempt history (store_attempt.c). */
+int	store_attempt_put(struct store *, DB_TXN *, const char *job_id, int seq,
+	    const struct attempt *);
+int	store_attempts_delete(struct store *, DB_TXN *, const char *job_id);
 
 #endif

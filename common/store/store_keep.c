@@ -20,8 +20,6 @@
 
 #define SWEEP_MAX	256
 
-int	store_attempts_delete(struct store *, DB_TXN *, const char *job_id);
-
 static int64_t
 keep_us(void)
 {

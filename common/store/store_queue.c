@@ -148,35 +148,48 @@ queue_count_new(struct store *st, DB_TXN *txn, uint32_t account, int enforce)
 }
 
 /*
- * Queue records are never removed, so once one is seen to exist this
- * process need not look again.  Only records that existed before the
+ * Queue records are never removed (but by a replication rollback, after
+ * which store_close_dbs forgets them), so once one is seen to exist this
+ * handle need not look again.  Only records that existed before the
  * current transaction are remembered: one it wrote itself may yet abort.
+ * A table of QSEEN slots, hashed, a newer name replacing an older one;
+ * made on first use and freed with the handle.  Without it (out of
+ * memory) every create looks, which is only slower.
  */
-#define QCACHE	1024
-static struct {
+#define QSEEN	1024
+struct store_qseen {
 	uint32_t	account;
 	char		name[JOB_QUEUE_MAX + 1];
-} qcache[QCACHE];
+};
+
+static struct store_qseen *
+queue_seen_slot(struct store *st, uint32_t account, const char *queue)
+{
+	if (st->qseen == NULL && (st->qseen = calloc(QSEEN, sizeof(*st->qseen))) == NULL)
+		return NULL;
+	return &st->qseen[num_hash(account, queue) % QSEEN];
+}
 
 int
 store_queue_ensure(struct store *st, DB_TXN *txn, uint32_t account,
     const char *queue, int enforce)
 {
 	unsigned char k[KEY_MAX];
+	struct store_qseen *seen;
 	struct queue_info q;
-	size_t slot = num_hash(account, queue) % QCACHE;
 	DBT d;
 	int ret;
 
 	if (!queue_name_fits(queue))
 		return STORE_RET(DQ_ERR_INVALID);
-	if (qcache[slot].account == account && strcmp(qcache[slot].name, queue) == 0)
+	seen = queue_seen_slot(st, account, queue);
+	if (seen != NULL && seen->account == account && strcmp(seen->name, queue) == 0)
 		return 0;
 	ret = store_get(st, txn, DBI_QUEUES, k, key_qkey(k, sizeof(k), account,
 	    queue), &d, 0);
-	if (ret == 0 && !st->txn_wrote_queue) {
-		qcache[slot].account = account;
-		memcpy(qcache[slot].name, queue, strlen(queue) + 1);
+	if (ret == 0 && !st->txn_wrote_queue && seen != NULL) {
+		seen->account = account;
+		memcpy(seen->name, queue, strlen(queue) + 1);
 	}
 	if (ret != DB_NOTFOUND)
 		return ret;

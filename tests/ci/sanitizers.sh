@@ -46,7 +46,14 @@ make -j"$(nproc)" check >check.out 2>&1
 grep -E '^(FAIL|ERROR|XPASS|# )' check.out
 summary=$("$SRC/tests/check-summary" check.out)
 [ -n "$summary" ] || { tail -40 check.out; ci_abort "sanitizers: make check gave no totals"; }
-for f in $(grep -lE '^(FAIL|ERROR)' tests/unit/*.log tests/integration/*.log 2>/dev/null); do
+failed_logs=$(grep -lE '^(FAIL|ERROR)' tests/unit/*.log tests/integration/*.log 2>/dev/null)
+# The reports first, short (the error, the summary, the top frames): when
+# the output is read in part, its beginning is what is read.
+for f in $failed_logs; do
+	grep -E 'ERROR: \w*Sanitizer|runtime error:|SUMMARY: \w*Sanitizer|^# +#[0-5] ' "$f" |
+		head -30 | sed "s|^|$f: |"
+done
+for f in $failed_logs; do
 	ci_say "--- $B/$f"
 	grep -vE '^(ok|PASS)' "$f" | tail -80
 done

@@ -7,7 +7,7 @@ OUT ?= build-fuzz
 CC = clang
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer $(SAN) -fsanitize=fuzzer-no-link \
-	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual -Wpointer-arith -Wformat=2 \
 	-Wno-unused-parameter -Werror
 CPPFLAGS = -I$(OUT) $(patsubst %,-I%,$(wildcard $(SRC)/common/*/)) -I$(SRC)/fcgi -I$(SRC)/tests/fuzz \
 	$(shell pkg-config --cflags jansson) -MMD -MP

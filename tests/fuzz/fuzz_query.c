@@ -26,7 +26,7 @@ static const char *const allowed[] = {
 /* As the jobs list checks its filters, in miniature: strings only, of
  * known names, short. */
 static void
-check_filters(const json_t *f, struct verr *e)
+check_filters(json_t *f, struct verr *e)
 {
 	const char *k;
 	json_t *v;

@@ -1,7 +1,8 @@
 """
 Checks shared by the jobs API tests: the conventions every response must
 follow (API.md 1 and 3), the job object's shape (4.2), and small helpers
-for time stamps and parallel requests.
+for time stamps and parallel requests.  A script's setup() names its stack
+with use(); api() and total() then talk to it.
 """
 import calendar
 import re
@@ -47,6 +48,30 @@ def fmt(ms_):
 
 def now_ms():
     return int(time.time() * 1000)
+
+
+_stack = None
+
+
+def use(stack):
+    """The stack api() and total() talk to."""
+    global _stack
+    _stack = stack
+
+
+def api(method, path, body=None, sent_id=None, **kw):
+    """A request to the stack in use, its answer held to the conventions;
+    sent_id: an X-Request-Id to send (and to see echoed)."""
+    if sent_id is not None:
+        kw.setdefault("headers", {})["X-Request-Id"] = sent_id
+    return check_conventions(_stack.req(method, path, body, **kw), sent_id)
+
+
+def total(key=None, query=""):
+    """The account's job count (of a filtered list: query, "&status=...")."""
+    r = api("GET", "/v1/jobs?limit=1" + query, key=key)
+    eq(r.status, 200, "list: %r" % r)
+    return r.json["total"]
 
 
 def check_conventions(r, sent_id=None, envelope=True):

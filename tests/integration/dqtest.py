@@ -159,11 +159,28 @@ def san_scan(text, where):
         _san_found.append("%s:\n%s" % (where, "\n".join(lines[:20])))
 
 
+# A script that kills processes inside Berkeley DB on purpose (the crash
+# storms) sets this: a process that then reads the damaged shared region
+# before recovery has run may fault inside the library itself.  Such a
+# report (a SEGV whose top frame is in libdb) is the storm's doing, not a
+# memory error of dq's; it is counted and shown, and fails nothing.
+SAN_TOLERATE_LIBDB_FAULTS = False
+san_tolerated = []
+_LIBDB_FAULT_RE = re.compile(r"ERROR: AddressSanitizer: SEGV.*\n(?:.*\n){0,3}?\s*#0 .*libdb-")
+
+
 def _san_reports():
     for name in sorted(os.listdir(SAN_DIR)):
         with open(os.path.join(SAN_DIR, name), errors="replace") as f:
-            _san_found.append("%s:\n%s" % (name, "".join(f.readlines()[:60])))
+            text = "".join(f.readlines()[:60])
+        if SAN_TOLERATE_LIBDB_FAULTS and _LIBDB_FAULT_RE.search(text):
+            san_tolerated.append("%s:\n%s" % (name, text))
+        else:
+            _san_found.append("%s:\n%s" % (name, text))
     shutil.rmtree(SAN_DIR, ignore_errors=True)
+    for report in san_tolerated:
+        head = [l for l in report.splitlines() if SAN_RE.search(l) or " #0 " in l]
+        print("# inside Berkeley DB after a kill (tolerated): " + " | ".join(head[:3]))
     return _san_found
 
 
@@ -591,12 +608,14 @@ class Stack:
         return os.path.join(BUILD, {"dq-fcgi": "fcgi", "dq-dispatcher": "dispatcher",
                                     "dqctl": "dqctl"}[name], name)
 
-    def ctl(self, *args):
+    def ctl(self, *args, expect=0):
+        """dqctl's output; it must exit with expect."""
         r = subprocess.run([self.bin("dqctl"), "-c", self.conf_path] + list(args),
-                           capture_output=True, text=True, env=self.env, timeout=60)
+                           capture_output=True, text=True, env=self.env, timeout=120)
         san_scan(r.stderr, "dqctl " + " ".join(args))
-        if r.returncode != 0:
-            raise AssertionError("dqctl %s: %s %s" % (" ".join(args), r.stdout, r.stderr))
+        if r.returncode != expect:
+            raise AssertionError("dqctl %s: exit %d, want %d: %s %s" % (
+                " ".join(args), r.returncode, expect, r.stdout, r.stderr))
         return r.stdout
 
     def add_account(self, name, *flags):

@@ -358,10 +358,17 @@ def queue_counts(s):
 
 
 def drain(s, timeout=60):
-    """Wait until nothing is pending or active; the counts at the end."""
+    """Wait until nothing is pending or active; the counts at the end.
+    Right after a storm the service may still be recovering: a 503
+    unavailable, or a 502 from a worker that died opening the store, is
+    asked again, as a client would."""
     last = [None]
 
     def idle():
+        r = s.req("GET", "/v1/queues")
+        if r.status in (502, 503):
+            last[0] = {"answer": r.status}
+            return False
         last[0] = queue_counts(s)
         return last[0]["pending"] == 0 and last[0]["active"] == 0
 

@@ -22,13 +22,6 @@ def setup():
     S = Stack()
 
 
-def ctl(stack, *args, expect=0):
-    r = subprocess.run([stack.bin("dqctl"), "-c", stack.conf_path] + list(args),
-                       capture_output=True, text=True, env=stack.env, timeout=120)
-    eq(r.returncode, expect, "dqctl %s: %s %s" % (" ".join(args), r.stdout, r.stderr))
-    return r.stdout
-
-
 @test
 def stats_and_jobs_commands():
     T.on("/bad", 500)
@@ -37,18 +30,18 @@ def stats_and_jobs_commands():
     S.create({"url": T.url("/later"), "queue": "ops", "delay": "1h"})
     S.wait_status(ok["id"], "completed")
     S.wait_status(bad["id"], "failed")
-    out = ctl(S, "stats")
+    out = S.ctl("stats")
     line = [l for l in out.splitlines() if l.split()[:2] == ["test", "ops"]]
     eq(len(line), 1, "a row for account test, queue ops:\n" + out)
     # pending, awaiting_approval, active, completed, failed, cancelled
     eq(line[0].split()[2:8], ["1", "0", "0", "1", "1", "0"])
     check("dispatcher: last heartbeat" in out, out)
-    out = ctl(S, "jobs", "list", "--account", "test", "--queue", "ops", "--status", "failed")
+    out = S.ctl("jobs", "list", "--account", "test", "--queue", "ops", "--status", "failed")
     check(bad["id"] in out and ok["id"] not in out, out)
-    out = ctl(S, "jobs", "show", bad["id"])
+    out = S.ctl("jobs", "show", bad["id"])
     check('"status": "failed"' in out and "HTTP 500" in out, out)
-    ctl(S, "jobs", "show", "job_doesNotExist1234", expect=1)
-    ctl(S, "jobs", "list", "--status", "nope", expect=2)
+    S.ctl("jobs", "show", "job_doesNotExist1234", expect=1)
+    S.ctl("jobs", "list", "--status", "nope", expect=2)
 
 
 @test
@@ -56,7 +49,7 @@ def jobs_show_prints_each_attempt_once_with_its_answer():
     T.on("/shown", (503, {}, '{"why": "maintenance"}', 0), (200, {}, "all good", 0))
     j = S.create({"url": T.url("/shown"), "max_attempts": 2})
     S.wait_status(j["id"], "completed")
-    attempts = ctl(S, "jobs", "show", j["id"]).split("attempts:\n", 1)[1]
+    attempts = S.ctl("jobs", "show", j["id"]).split("attempts:\n", 1)[1]
     eq(attempts.count("HTTP 503"), 1, "the failed attempt's status, once:\n" + attempts)
     check('{"why": "maintenance"}' in attempts and "all good" in attempts,
           "each answer's body:\n" + attempts)
@@ -70,11 +63,11 @@ def jobs_list_is_newest_first_across_accounts():
     for k in (S.key, S.key2, S.key):
         time.sleep(0.01)        # each its own creation millisecond
         ids.append(S.create({"url": T.url("/order"), "delay": "1h"}, key=k)["id"])
-    out = ctl(S, "jobs", "list", "--limit", "3")
+    out = S.ctl("jobs", "list", "--limit", "3")
     listed = [l.split()[0] for l in out.splitlines()[1:4]]
     eq(listed, ids[::-1], "the three newest, newest first, whatever the account:\n" + out)
     check("the newest 3 of" in out, "says how many it left out:\n" + out)
-    out = ctl(S, "jobs", "list", "--account", "other")
+    out = S.ctl("jobs", "list", "--account", "other")
     check(ids[1] in out and ids[0] not in out, out)
     r = subprocess.run([S.bin("dqctl"), "-c", S.conf_path, "jobs", "list", "--account",
                         "nobody"], capture_output=True, text=True)
@@ -141,14 +134,14 @@ def verify_backup_restore_recover():
         S.create({"url": T.url("/v%d" % i), "delay": "1h" if i % 2 else "0s"})
     keep = S.create({"url": T.url("/kept"), "delay": "2h", "payload": {"n": 42}})
     backup = os.path.join(S.dir, "backup")
-    out = ctl(S, "backup", backup)           # hot: the stack is running
+    out = S.ctl("backup", backup)           # hot: the stack is running
     check("backed up" in out, out)
-    ctl(S, "verify", "--online")
+    S.ctl("verify", "--online")
     for name in ("dq-dispatcher", "nginx", "dq-fcgi"):
         S.stop(name)
-    out = ctl(S, "verify")
+    out = S.ctl("verify")
     check("consistent" in out, out)
-    out = ctl(S, "recover")
+    out = S.ctl("recover")
     check("recovered" in out, out)
     # restore: a new stack on a copy of the backup reads the jobs back
     r = Stack(dispatcher=False)
@@ -161,7 +154,7 @@ def verify_backup_restore_recover():
     got = r.req("GET", "/v1/jobs/" + keep["id"], key=S.key)
     eq((got.status, got.json and got.json["payload"]), (200, {"n": 42}),
        "the restored store answers with the original account's key")
-    out = ctl(r, "verify", "--online")
+    out = r.ctl("verify", "--online")
     check("consistent" in out, out)
     r.destroy()
     S.start_fcgi()
@@ -192,8 +185,8 @@ def recover_refuses_while_dq_runs():
         s.stop(name)
     refused()                           # the dispatcher alone is enough
     s.stop("dq-dispatcher")
-    check("recovered" in ctl(s, "recover"), "stopped, it runs")
-    out = ctl(s, "verify")
+    check("recovered" in s.ctl("recover"), "stopped, it runs")
+    out = s.ctl("verify")
     check("consistent" in out, out)
     s.destroy()
 

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dqtest import (Stack, Target, Response, check_answer, test, run, check, eq,  # noqa: E402
                     wait_for)
 import consolecheck  # noqa: E402
-from apicommon import (check_conventions, check_error, check_job,  # noqa: E402
+from apicommon import (api, total, use, check_conventions, check_error, check_job,  # noqa: E402
                        JSON_TYPE, ms)
 
 S = None
@@ -42,24 +42,13 @@ def setup():
     global S, T
     T = Target()
     S = Stack(conf={"max_body": "64k"})
-
-
-def api(method, path, body=None, sent_id=None, **kw):
-    if sent_id is not None:
-        kw.setdefault("headers", {})["X-Request-Id"] = sent_id
-    return check_conventions(S.req(method, path, body, **kw), sent_id)
+    use(S)
 
 
 def job_body(**extra):
     b = {"url": T.url("/hook")}
     b.update(extra)
     return b
-
-
-def total(key=None):
-    r = api("GET", "/v1/jobs?limit=1", key=key)
-    eq(r.status, 200, "list")
-    return r.json["total"]
 
 
 def fake_key():

@@ -15,7 +15,7 @@ import random
 import socket
 
 from dqtest import Response, Stack, Target, check, eq, run, test
-from apicommon import check_conventions
+from apicommon import check_conventions, total, use
 
 S = T = None
 PIDS = None
@@ -33,6 +33,7 @@ def setup():
     global S, T, PIDS
     T = Target()
     S = Stack(workers=2)
+    use(S)
     PIDS = sorted(S.fcgi_workers())
     print("# seed %d (DQ_BAD_INPUT_SEED to repeat)" % SEED)
 
@@ -112,12 +113,6 @@ def random_garbage(n):
         except (ValueError, UnicodeDecodeError):
             pass
         return b
-
-
-def total():
-    r = S.req("GET", "/v1/jobs?limit=1")
-    eq(r.status, 200, "list: %r" % r)
-    return r.json["total"]
 
 
 @test

@@ -12,7 +12,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dqtest import Stack, Target, test, run, check, eq, wait_for  # noqa: E402
-from apicommon import (check_conventions, check_error, check_job, ms, fmt, now_ms,  # noqa: E402
+from apicommon import (api, use, check_conventions, check_error, check_job, ms, fmt, now_ms,  # noqa: E402
                        parallel)
 
 S = None
@@ -22,10 +22,6 @@ ATTEMPT_KEYS = {"attempt", "interrupted", "started_at", "finished_at", "duration
 CONFLICT = {"approve": "not_approvable", "cancel": "not_cancellable", "retry": "not_retryable"}
 # Jobs in each status, made once by setup() and shared by the tests.
 J = {}
-
-
-def api(method, path, body=None, **kw):
-    return check_conventions(S.req(method, path, body, **kw))
 
 
 def create(body, key=None, status=201):
@@ -49,6 +45,7 @@ def setup():
     T.on("/fail", (500, {}, '{"reason":"boom"}', 0))
     T.on("/slow", (200, {}, '{"ok":true}', 8))
     S = Stack()
+    use(S)
     J["completed"] = create({"url": T.url("/ok")})["id"]
     J["failed"] = create({"url": T.url("/fail"), "max_attempts": 1,
                           "dedupe_key": "failing"})["id"]

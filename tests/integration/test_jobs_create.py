@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dqtest import Stack, test, run, check, eq  # noqa: E402
-from apicommon import (check_conventions, check_error, check_job, ms, fmt, now_ms,  # noqa: E402
+from apicommon import (api, total, use, check_conventions, check_error, check_job, ms, fmt, now_ms,  # noqa: E402
                        parallel, JOB_FIELDS)
 
 S = None
@@ -20,20 +20,11 @@ URL = "http://127.0.0.1:9/hook"
 def setup():
     global S
     S = Stack(workers=4, dispatcher=False)
-
-
-def api(method, path, body=None, **kw):
-    return check_conventions(S.req(method, path, body, **kw))
+    use(S)
 
 
 def create(body, key=None, headers=None):
     return api("POST", "/v1/jobs", body, key=key, headers=headers)
-
-
-def total(key=None, query=""):
-    r = api("GET", "/v1/jobs?limit=100" + query, key=key)
-    eq(r.status, 200, "list %r" % r)
-    return r.json["total"]
 
 
 # --- validation -------------------------------------------------------------------

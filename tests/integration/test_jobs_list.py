@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dqtest import Stack, test, run, check, eq  # noqa: E402
-from apicommon import check_conventions, check_error, check_job, ms  # noqa: E402
+from apicommon import api, use, check_conventions, check_error, check_job, ms  # noqa: E402
 
 S = None
 URL = "http://127.0.0.1:9/hook"
@@ -21,10 +21,6 @@ URL = "http://127.0.0.1:9/hook"
 MADE = []
 OTHER = []
 SCHED = "sch_AAAAAAAAAAAAAAAA"
-
-
-def api(method, path, body=None, **kw):
-    return check_conventions(S.req(method, path, body, **kw))
 
 
 def create(body, key=None):
@@ -46,6 +42,7 @@ def lst(key=None, **params):
 def setup():
     global S
     S = Stack(dispatcher=False)
+    use(S)
     # 12 jobs over two queues and three statuses, each in its own millisecond
     plan = [("qa", "pending"), ("qa", "awaiting_approval"), ("qb", "pending"),
             ("qa", "cancelled"), ("qb", "awaiting_approval"), ("qa", "pending"),

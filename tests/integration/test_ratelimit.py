@@ -188,10 +188,17 @@ def limit_holds_after_a_worker_dies():
     os.kill(before[0], signal.SIGKILL)
     wait_for(lambda: len(fcgi_workers()) == 4 and before[0] not in fcgi_workers(), 10, 0.05,
              "the master to replace the worker")
-    refill()
-    results, elapsed = burst(200, 8, S.key)
+    # One bucket for the account: at most LIMIT plus what refilled while
+    # the burst ran.  A bucket per worker would let up to 200 through, which
+    # that bound tells apart only while the burst is short: on a machine
+    # too busy for that the burst is tried again.
+    for _ in range(3):
+        refill()
+        results, elapsed = burst(200, 8, S.key)
+        if elapsed < 1.5:
+            break
     ok = sum(1 for r in results if r[0] == 200)
-    check(40 <= ok <= min(75, LIMIT + LIMIT * elapsed + 3),
+    check(40 <= ok <= LIMIT + LIMIT * elapsed + 3,
           "about %d of 200 succeed after a worker died, got %d in %.2fs" % (LIMIT, ok, elapsed))
 
 

@@ -7,6 +7,7 @@
 #ifndef DQ_TAP_H
 #define DQ_TAP_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 extern int tap_failed_now;
@@ -18,6 +19,31 @@ void		 tap_fail(const char *file, int line, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 tap_skip_all(const char *why);		/* exits 77-style in TAP */
 void		 tap_skip(const char *why);		/* this point only */
+
+/*
+ * The strings a decoder handed back: each got[i] is want[i] (both NULL or
+ * the same text) and, when not NULL, a copy rather than the same pointer.
+ */
+void		 tap_strings_copied(const char *const *want,
+		    const char *const *got, size_t n, int line);
+
+/*
+ * Every truncation of an encoded record (0 to len - 1 bytes), and the
+ * record with a zero byte too many, each in a heap block of exactly its
+ * size (so that a sanitizer build sees a read past it), given to
+ * refused(), which checks that its decoder refuses it.
+ */
+void		 tap_record_damaged(const void *rec, size_t len,
+		    void (*refused)(const void *, size_t, const char *what, int line),
+		    int line);
+
+/*
+ * Random numbers for property tests.  Every test point starts again from
+ * the same seed, 1 unless DQ_TEST_SEED gives another; the first draw
+ * prints it, so that a failure can be repeated.
+ */
+uint64_t	 tap_rand(void);
+uint64_t	 tap_rand_below(uint64_t n);		/* in [0, n), n > 0 */
 
 #define CHECK(cond) do {						\
 	if (!(cond))							\

@@ -14,6 +14,7 @@
 
 #include "cron.h"
 #include "dqtime.h"
+#include "schedule.h"
 #include "tap.h"
 #include "tz.h"
 
@@ -782,6 +783,36 @@ test_tzif_files(void)
 	tzdir_restore();
 }
 
+/*
+ * The schedules' zone table keeps every zone it loaded and grows with
+ * them: 300 distinct zones all load, and asking again gives the zone
+ * already loaded.
+ */
+static void
+test_zone_table_grows(void)
+{
+	static const int32_t cet[] = { 3600 };
+	const struct tz *first = NULL, *z;
+	char name[32], err[256];
+	int i;
+
+	tzdir_set(tap_dir());
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "Z%03d", i);
+		tzif_save_v2(name, 2, NULL, 0, cet, 1, 0, "CET-1");
+		snprintf(name, sizeof(name), "Test/Z%03d", i);
+		if ((z = sched_zone(name, err, sizeof(err))) == NULL) {
+			tap_fail(__FILE__, __LINE__, "zone %d: %s", i, err);
+			break;
+		}
+		if (i == 0)
+			first = z;
+	}
+	CHECK(sched_zone("Test/Z000", err, sizeof(err)) == first);
+	CHECK(sched_zone("Test/Nowhere", err, sizeof(err)) == NULL);
+	tzdir_restore();
+}
+
 int
 main(void)
 {
@@ -803,5 +834,6 @@ main(void)
 	TAP_RUN(test_tz_bad_names);
 	TAP_RUN(test_utc_without_zoneinfo);
 	TAP_RUN(test_tzif_files);
+	TAP_RUN(test_zone_table_grows);
 	return tap_done();
 }
