@@ -40,6 +40,8 @@ struct disp {
 	int64_t			 next_resync;
 	int64_t			 next_housekeep;
 	int64_t			 next_checkpoint;
+	int64_t			 next_stats_prune;
+	struct store_stats_prune stats_prune;	/* where the sweep goes on */
 	pid_t			 janitor;	/* 0: none running */
 	int64_t			 janitor_retry_at;	/* monotonic ms */
 	uint64_t		 accounts_epoch;	/* shm.h: accounts changed */

@@ -2,8 +2,8 @@
  * Keeping the store healthy from the dispatcher's tick: returning abandoned
  * leases to pending (a dispatcher died mid-delivery: at-least-once),
  * removing expired dedupe and idempotency rows, removing finished jobs past
- * `retention`, and checkpointing (old log files are then removed
- * automatically, DB_LOG_AUTO_REMOVE).
+ * `retention`, pruning activity older than a week, and checkpointing (old
+ * log files are then removed automatically, DB_LOG_AUTO_REMOVE).
  */
 #include "config.h"
 
@@ -21,6 +21,8 @@
 #define CHECKPOINT_MS	60000
 #define TRICKLE_CLEAN_PCT	20	/* of the cache kept clean, every second */
 #define DISK_TROUBLE_BACKOFF_MS	30000
+#define STATS_PRUNE_MS		600000	/* a sweep of old activity every 10 min */
+#define STATS_PRUNE_US		2000	/* of the writer lock, each step */
 
 struct stale {
 	struct disp	*d;
@@ -85,6 +87,28 @@ housekeep_leases(struct disp *d, int64_t now)
 	}
 }
 
+/* Activity older than STORE_STATS_KEEP_MS, a sweep every STATS_PRUNE_MS,
+ * in short steps, going on where the last stopped. */
+static int
+housekeep_stats(struct disp *d, int64_t now, int64_t until)
+{
+	struct store_stats_prune *p = &d->stats_prune;
+	int total = 0;
+
+	if (now < d->next_stats_prune && p->fl == 0)
+		return 0;
+	p->before = now - STORE_STATS_KEEP_MS;
+	p->budget_us = STATS_PRUNE_US;
+	do {
+		if (store_stats_prune(d->st, p) != DQ_OK)
+			return total;
+		total += p->done;
+	} while (p->more && dqtime_mono_ms() < until);
+	if (!p->more)
+		d->next_stats_prune = now + STATS_PRUNE_MS;
+	return total;
+}
+
 void
 housekeep_run(struct disp *d, int64_t now)
 {
@@ -102,6 +126,7 @@ housekeep_run(struct disp *d, int64_t now)
 			break;
 		total += done;
 	} while (done == HK_BATCH && dqtime_mono_ms() < until);
+	total += housekeep_stats(d, now, until);
 	if (total > 0)
 		log_debug("housekeeping removed %d expired entries", total);
 }

@@ -21,10 +21,6 @@
 
 #define ATTEMPT_REC_VERSION	1
 
-int	store_attempt_put(struct store *, DB_TXN *, const char *job_id, int seq,
-	    const struct attempt *);
-int	store_attempts_delete(struct store *, DB_TXN *, const char *job_id);
-
 int
 store_attempt_put(struct store *st, DB_TXN *txn, const char *job_id, int seq,
     const struct attempt *at)

@@ -15,10 +15,6 @@
 
 #define CLAIM_MAX	256
 
-int	store_attempt_put(struct store *, DB_TXN *, const char *job_id, int seq,
-	    const struct attempt *);
-int	store_attempts_delete(struct store *, DB_TXN *, const char *job_id);
-
 /*
  * Collect up to max (t, id) keys with t <= now from a time-ordered range
  * starting at prefix; *next is the time of the first key after them.
@@ -135,22 +131,105 @@ claim_activate(struct job *j, const void *arg)
 }
 
 static int
+claim_active(struct store *st, DB_TXN *txn, uint32_t account, const char *queue,
+    int64_t *active)
+{
+	unsigned char dim[KEY_MAX];
+
+	return store_count_get(st, txn, dim, key_dim(dim, sizeof(dim), account,
+	    DIM_STATUS | DIM_QUEUE, queue, NULL, JOB_ACTIVE), active);
+}
+
+/*
+ * An ordered queue's next job: the first of its order index, when no job
+ * of the queue is active.  *found 0: nothing to run now or later (empty,
+ * or one is running: its end looks again); else the head's id and its due
+ * time (later than now while it waits for a retry: it holds the queue).
+ */
+static int
+order_head(struct store *st, DB_TXN *txn, uint32_t account, const char *queue,
+    char id[ID_JOB_LEN + 1], int64_t *due, int *found)
+{
+	unsigned char qk[KEY_MAX], kbuf[KEY_MAX];
+	int64_t active;
+	size_t ql;
+	struct job j;
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+
+	*found = 0;
+	*due = 0;
+	if ((ret = claim_active(st, txn, account, queue, &active)) != 0 || active > 0)
+		return ret;
+	if ((ql = key_qkey(qk, sizeof(qk), account, queue)) == 0)
+		return STORE_RET(DQ_ERR_INVALID);
+	if ((ret = st->db[DBI_ORDER]->cursor(st->db[DBI_ORDER], txn, &c, 0)) != 0)
+		return ret;
+	memcpy(kbuf, qk, ql);
+	store_dbt(&k, kbuf, ql);
+	k.ulen = sizeof(kbuf);
+	k.flags = DB_DBT_USERMEM;
+	memset(&d, 0, sizeof(d));
+	d.flags = DB_DBT_PARTIAL;
+	ret = store_cursor_get(c, &k, &d, DB_SET_RANGE);
+	c->close(c);
+	if (ret == DB_NOTFOUND || (ret == 0 && (k.size != ql + 16 + ID_JOB_LEN ||
+	    memcmp(kbuf, qk, ql) != 0)))
+		return 0;
+	if (ret != 0)
+		return ret;
+	memcpy(id, kbuf + ql + 16, ID_JOB_LEN);
+	id[ID_JOB_LEN] = '\0';
+	if ((ret = store_job_read(st, txn, id, 0, &j)) != 0)
+		return ret == DB_NOTFOUND ? 0 : ret;
+	if (j.status == JOB_PENDING) {
+		*found = 1;
+		*due = j.due_at;
+	}
+	job_free(&j);
+	return 0;
+}
+
+/* One at a time, in order: the head, once it is due. */
+static int
+claim_ordered(struct store *st, DB_TXN *txn, struct claim_arg *a)
+{
+	char ids[1][ID_JOB_LEN + 1];
+	int64_t due;
+	int found, ret;
+
+	if ((ret = order_head(st, txn, a->account, a->queue, ids[0], &due,
+	    &found)) != 0 || !found)
+		return ret;
+	if (due > a->now || a->max < 1) {
+		*a->next_due = due;
+		return 0;
+	}
+	return disp_take(st, txn, ids, 1, claim_activate, a, a->out, a->n);
+}
+
+static int
 claim_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct claim_arg *a = arg;
 	char ids[CLAIM_MAX][ID_JOB_LEN + 1];
-	unsigned char qk[KEY_MAX], dim[KEY_MAX];
+	unsigned char qk[KEY_MAX];
 	int64_t active;
-	int i, found, max = a->max, ret;
+	int i, found, max = a->max, ret, ordered;
 	size_t ql;
 
 	for (i = 0; i < *a->n; i++)
 		job_free(&a->out[i]);
 	*a->n = 0;
+	*a->next_due = 0;
+	if ((ret = store_queue_is_ordered(st, txn, a->account, a->queue,
+	    &ordered)) != 0)
+		return ret;
+	if (ordered)
+		return claim_ordered(st, txn, a);
 	if (a->concurrency > 0) {
-		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim),
-		    a->account, DIM_STATUS | DIM_QUEUE, a->queue, NULL, JOB_ACTIVE),
-		    &active)) != 0)
+		if ((ret = claim_active(st, txn, a->account, a->queue, &active)) != 0)
 			return ret;
 		if (active + max > a->concurrency)
 			max = active >= a->concurrency ? 0 : (int)(a->concurrency - active);
@@ -193,8 +272,14 @@ peek_txn(struct store *st, DB_TXN *txn, void *arg)
 	unsigned char qk[KEY_MAX];
 	char ids[1][ID_JOB_LEN + 1];
 	size_t ql;
-	int n;
+	int n, ordered, ret;
 
+	*a->next = 0;
+	if ((ret = store_queue_is_ordered(st, txn, a->account, a->queue,
+	    &ordered)) != 0)
+		return ret;
+	if (ordered)
+		return order_head(st, txn, a->account, a->queue, ids[0], a->next, &n);
 	if ((ql = key_qkey(qk, sizeof(qk), a->account, a->queue)) == 0)
 		return STORE_RET(DQ_ERR_INVALID);
 	return store_scan_due(st, txn, DBI_DUE, qk, ql, -1, 0, ids, &n, a->next);
@@ -236,6 +321,8 @@ update_one(struct store *st, DB_TXN *txn, struct store_update *u)
 		ret = store_job_rewrite(st, txn, &old, &j, NULL);
 		if (ret == 0 && at.n > 0)
 			ret = store_attempt_put(st, txn, j.id, j.attempt_seq, &at);
+		if (ret == 0)
+			ret = store_stats_job(st, txn, &old, &j, &at);
 	}
 	job_free(&j);
 	return ret;

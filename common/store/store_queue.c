@@ -3,8 +3,10 @@
  * API.md 7.  A queue record exists once a job or a PUT names the queue;
  * until then GET answers the defaults.
  *
- * Queue record, version 1: u8 version | u8 paused | i64 concurrency |
- * i64 rate in millionths per second | i64 created_at | i64 updated_at.
+ * Queue record, version 2: u8 version | u8 paused | i64 concurrency |
+ * i64 rate in millionths per second | i64 created_at | i64 updated_at |
+ * u8 ordered.  Version 1 lacked ordered (read as 0); records are written
+ * as version 2.
  *
  * Records are never removed, and an account has at most max_queues of
  * them: the counter under dim account | DIM_QUEUES counts them.  A store
@@ -21,7 +23,7 @@
 #include "rec.h"
 #include "store_int.h"
 
-#define QUEUE_REC_VERSION	1
+#define QUEUE_REC_VERSION	2
 #define PURGE_BATCH		256
 
 /* A name that fits queue_info's and the cache's buffers. */
@@ -47,6 +49,7 @@ queue_write(struct store *st, DB_TXN *txn, const struct queue_info *q)
 	rec_i64(&w, (int64_t)llround(q->rate_per_second * 1e6));
 	rec_i64(&w, q->created_at);
 	rec_i64(&w, q->updated_at);
+	rec_u8(&w, q->ordered ? 1 : 0);
 	if ((buf = rec_w_finish(&w, &len)) == NULL)
 		return STORE_RET(DQ_ERR_NOMEM);
 	ret = store_put(st, txn, DBI_QUEUES, k, key_qkey(k, sizeof(k), q->account,
@@ -60,6 +63,7 @@ queue_decode(const void *kd, size_t kl, const DBT *d, struct queue_info *q)
 {
 	const unsigned char *k = kd;
 	struct rec_r r;
+	unsigned version;
 
 	memset(q, 0, sizeof(*q));
 	if (kl < 6 || kl - 5 > JOB_QUEUE_MAX || k[kl - 1] != '\0')
@@ -67,13 +71,15 @@ queue_decode(const void *kd, size_t kl, const DBT *d, struct queue_info *q)
 	q->account = num_be32_get(k);
 	memcpy(q->name, k + 4, kl - 4);
 	rec_r_init(&r, d->data, d->size);
-	if (rec_get_u8(&r) != QUEUE_REC_VERSION)
+	if ((version = rec_get_u8(&r)) < 1 || version > QUEUE_REC_VERSION)
 		return STORE_RET(DQ_ERR_CORRUPT);
 	q->paused = rec_get_u8(&r);
 	q->concurrency = rec_get_i64(&r);
 	q->rate_per_second = (double)rec_get_i64(&r) / 1e6;
 	q->created_at = rec_get_i64(&r);
 	q->updated_at = rec_get_i64(&r);
+	if (version >= 2)
+		q->ordered = rec_get_u8(&r);
 	return rec_r_done(&r) == 0 ? 0 : STORE_RET(DQ_ERR_CORRUPT);
 }
 
@@ -187,6 +193,19 @@ store_queue_ensure(struct store *st, DB_TXN *txn, uint32_t account,
 	return queue_write(st, txn, &q);
 }
 
+int
+store_queue_is_ordered(struct store *st, DB_TXN *txn, uint32_t account,
+    const char *queue, int *ordered)
+{
+	struct queue_info q;
+	int ret;
+
+	*ordered = 0;
+	if ((ret = queue_read(st, txn, account, queue, 0, &q, NULL)) == 0)
+		*ordered = q.ordered;
+	return ret;
+}
+
 static int
 queue_counts(struct store *st, DB_TXN *txn, struct queue_info *q)
 {
@@ -246,6 +265,8 @@ qset_txn(struct store *st, DB_TXN *txn, void *arg)
 		q->concurrency = a->ch->concurrency;
 	if (a->ch->set_rate)
 		q->rate_per_second = a->ch->rate_per_second;
+	if (a->ch->set_ordered)
+		q->ordered = a->ch->ordered;
 	if (q->created_at == 0)
 		q->created_at = a->now;
 	q->updated_at = a->now;
