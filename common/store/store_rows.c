@@ -124,16 +124,17 @@ row_forget(struct store *st, DB_TXN *txn, int dbi, const unsigned char *k,
 	if (memcmp(v, id, ID_JOB_LEN) == 0) {
 		if (vl <= at)
 			return store_del(st, txn, dbi, k, kl);
-		memcpy(v, v + vl - ID_JOB_LEN, ID_JOB_LEN);	/* the last takes its place */
-		return store_put(st, txn, dbi, k, kl, v, vl - ID_JOB_LEN);
+		memcpy(v, v + at, ID_JOB_LEN);		/* the next one comes first */
+		i = at;
+	} else {
+		for (i = at; i + ID_JOB_LEN <= vl; i += ID_JOB_LEN)
+			if (memcmp(v + i, id, ID_JOB_LEN) == 0)
+				break;
+		if (i + ID_JOB_LEN > vl)
+			return 0;
 	}
-	for (i = at; i + ID_JOB_LEN <= vl; i += ID_JOB_LEN) {
-		if (memcmp(v + i, id, ID_JOB_LEN) != 0)
-			continue;
-		memmove(v + i, v + i + ID_JOB_LEN, vl - i - ID_JOB_LEN);
-		return store_put(st, txn, dbi, k, kl, v, vl - ID_JOB_LEN);
-	}
-	return 0;
+	memmove(v + i, v + i + ID_JOB_LEN, vl - i - ID_JOB_LEN);
+	return store_put(st, txn, dbi, k, kl, v, vl - ID_JOB_LEN);
 }
 
 int

@@ -14,6 +14,7 @@ UNIT_TESTS = \
 	tests/unit/test_recover \
 	tests/unit/test_store \
 	tests/unit/test_store_concurrency \
+	tests/unit/test_store_ops \
 	tests/unit/test_utf8
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -28,6 +29,7 @@ tests_unit_test_jobreq_LDADD = $(UNIT_LIBS)
 tests_unit_test_num_LDADD = $(UNIT_LIBS)
 tests_unit_test_store_LDADD = $(UNIT_LIBS)
 tests_unit_test_store_concurrency_LDADD = $(UNIT_LIBS)
+tests_unit_test_store_ops_LDADD = $(UNIT_LIBS)
 tests_unit_test_addr_LDADD = $(UNIT_LIBS)
 tests_unit_test_recover_LDADD = $(UNIT_LIBS)
 tests_unit_test_utf8_LDADD = $(UNIT_LIBS)
