@@ -172,7 +172,7 @@ cmd_jobs_bulk(struct ctl *c)
 	r.b.created_after = INT64_MIN;
 	r.b.created_before = INT64_MAX;
 	r.b.max = STORE_BULK_MAX;
-	r.b.budget_us = 5000;
+	r.b.budget_us = 2000;
 	if (bulk_parse(c, &r) == -1) {
 		free(r.ids);
 		return bulk_usage();

@@ -17,7 +17,7 @@
 #include "jobreq.h"
 #include "wakeup.h"
 
-#define BULK_SLICE_US		5000	/* of the writer lock, each slice */
+#define BULK_SLICE_US		2000	/* of the writer lock, each slice */
 #define BULK_CURSOR_KIND	"bulk"
 #define APPROVED_BY_MAX		255
 
