@@ -160,7 +160,7 @@ static int
 bulk_scan(struct store *st, DB_TXN *txn, struct bulk_slice *s, int want)
 {
 	const struct store_bulk *b = s->b;
-	unsigned char dim[KEY_MAX], kbuf[KEY_MAX];
+	unsigned char dim[KEY_MAX], start[KEY_MAX], kbuf[KEY_MAX];
 	int mask = (b->status >= 0 ? DIM_STATUS : 0) | (b->queue ? DIM_QUEUE : 0) |
 	    (b->schedule_id ? DIM_SCHED : 0);
 	size_t dl = key_dim(dim, sizeof(dim), b->account, mask, b->queue,
@@ -174,21 +174,18 @@ bulk_scan(struct store *st, DB_TXN *txn, struct bulk_slice *s, int want)
 	s->end = 0;
 	if (dl == 0)
 		return STORE_RET(DQ_ERR_INVALID);
-	memcpy(kbuf, dim, dl);
+	memcpy(start, dim, dl);
 	sl = dl + 8;
 	if (b->has_after)
-		sl = key_idx(kbuf, sizeof(kbuf), dim, dl, b->after_created, b->after_id,
+		sl = key_idx(start, sizeof(start), dim, dl, b->after_created, b->after_id,
 		    ID_JOB_LEN);
 	else	/* the newest created before created_before (exclusive) */
-		num_be64_put(kbuf + dl, ~(uint64_t)(b->created_before - 1));
-	if (sl == 0 || (ret = st->db[DBI_JOBIDX]->cursor(st->db[DBI_JOBIDX], txn,
-	    &c, 0)) != 0)
-		return sl == 0 ? STORE_RET(DQ_ERR_INVALID) : ret;
-	store_dbt(&k, kbuf, sl);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
-	d.flags = DB_DBT_PARTIAL;
+		num_be64_put(start + dl, ~(uint64_t)(b->created_before - 1));
+	if (sl == 0)
+		return STORE_RET(DQ_ERR_INVALID);
+	if ((ret = store_range(st, txn, DBI_JOBIDX, start, sl, kbuf, sizeof(kbuf), &c,
+	    &k, &d, 1)) != 0)
+		return ret;
 	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
 	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size != dl + 8 + ID_JOB_LEN || memcmp(kbuf, dim, dl) != 0)

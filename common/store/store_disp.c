@@ -164,14 +164,9 @@ order_head(struct store *st, DB_TXN *txn, uint32_t account, const char *queue,
 		return ret;
 	if ((ql = key_qkey(qk, sizeof(qk), account, queue)) == 0)
 		return STORE_RET(DQ_ERR_INVALID);
-	if ((ret = st->db[DBI_ORDER]->cursor(st->db[DBI_ORDER], txn, &c, 0)) != 0)
+	if ((ret = store_range(st, txn, DBI_ORDER, qk, ql, kbuf, sizeof(kbuf), &c, &k,
+	    &d, 1)) != 0)
 		return ret;
-	memcpy(kbuf, qk, ql);
-	store_dbt(&k, kbuf, ql);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
-	d.flags = DB_DBT_PARTIAL;
 	ret = store_cursor_get(c, &k, &d, DB_SET_RANGE);
 	c->close(c);
 	if (ret == DB_NOTFOUND || (ret == 0 && (k.size != ql + 16 + ID_JOB_LEN ||

@@ -110,6 +110,29 @@ enum dq_err store_txn(struct store *, int flags, store_txn_fn, void *arg);
 #define STORE_RET(e)	(-1000 - (int)(e))	/* carry a dq_err out of fn */
 int	store_ret_err(int ret);			/* the dq_err of a STORE_RET */
 
+/*
+ * Walks (store_walk.c).  store_range: a cursor on dbi for a walk from start
+ * (sl bytes), its key read into kbuf (cap bytes) and its data into d (or
+ * only the keys); the caller steps with store_cursor_get(DB_SET_RANGE,
+ * then DB_NEXT) and closes it.  store_name_page: one page of an account's
+ * records keyed u32 account | name, from start on, skipping offset: fn
+ * takes the i-th of at most limit; *more when another follows.
+ */
+int	store_range(struct store *, DB_TXN *, int dbi, const void *start, size_t sl,
+	    unsigned char *kbuf, size_t cap, DBC **c, DBT *k, DBT *d, int keys_only);
+struct store_name_walk {
+	uint32_t		 account;
+	const unsigned char	*start;
+	size_t			 sl;
+	int64_t			 offset;
+	int			 limit;
+	int			(*fn)(const unsigned char *k, size_t kl, const DBT *d,
+				    int i, void *arg);
+	void			*arg;
+};
+int	store_name_page(struct store *, DB_TXN *, int dbi, const struct store_name_walk *,
+	    int *n, int *more);
+
 /* DBT helpers. */
 void	store_dbt(DBT *, const void *, size_t);
 int	store_get(struct store *, DB_TXN *, int dbi, const void *k, size_t kl,

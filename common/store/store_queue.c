@@ -337,6 +337,8 @@ struct qpage_arg {
 	struct queue_info		*out;
 	int				*n, *more;
 	int64_t				*total;
+	struct store			*st;	/* of the walk */
+	DB_TXN				*txn;
 };
 
 /* The account's queue count: its counter, or its records counted. */
@@ -357,55 +359,45 @@ qpage_total(struct store *st, DB_TXN *txn, uint32_t account, int64_t *total)
 }
 
 static int
+qpage_take(const unsigned char *k, size_t kl, const DBT *d, int i, void *arg)
+{
+	struct qpage_arg *a = arg;
+	struct store *st = a->st;
+	int ret;
+
+	if ((ret = queue_decode(k, kl, d, &a->out[i])) != 0)
+		return ret;
+	return queue_counts(st, a->txn, &a->out[i]);
+}
+
+static int
 qpage_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct qpage_arg *a = arg;
-	unsigned char kbuf[KEY_MAX];
-	int64_t skip = a->q->offset;
-	size_t kl = 4;
-	DBC *c = NULL;
-	DBT k, d;
+	unsigned char start[KEY_MAX];
+	struct store_name_walk w = { a->q->account, start, 4, a->q->offset,
+	    a->q->limit, qpage_take, a };
 	int ret;
 
-	*a->n = *a->more = 0;
-	num_be32_put(kbuf, a->q->account);
+	a->st = st;
+	a->txn = txn;
+	num_be32_put(start, a->q->account);
 	if (a->q->after != NULL) {	/* just past the cursor's queue */
-		kl = key_qkey(kbuf, sizeof(kbuf), a->q->account, a->q->after);
-		kbuf[kl - 1] = 1;
+		if ((w.sl = key_qkey(start, sizeof(start), a->q->account,
+		    a->q->after)) == 0)
+			return STORE_RET(DQ_ERR_INVALID);
+		start[w.sl - 1] = 1;
 	}
-	if ((ret = qpage_total(st, txn, a->q->account, a->total)) != 0 ||
-	    (ret = st->db[DBI_QUEUES]->cursor(st->db[DBI_QUEUES], txn, &c, 0)) != 0)
+	if ((ret = qpage_total(st, txn, a->q->account, a->total)) != 0)
 		return ret;
-	store_dbt(&k, kbuf, kl);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
-	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
-		if (k.size < 4 || num_be32_get(kbuf) != a->q->account)
-			break;
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
-		if (*a->n == a->q->limit) {
-			*a->more = 1;
-			break;
-		}
-		if ((ret = queue_decode(kbuf, k.size, &d, &a->out[*a->n])) != 0 ||
-		    (ret = queue_counts(st, txn, &a->out[*a->n])) != 0)
-			break;
-		(*a->n)++;
-	}
-	c->close(c);
-	return ret == DB_NOTFOUND ? 0 : ret;
+	return store_name_page(st, txn, DBI_QUEUES, &w, a->n, a->more);
 }
 
 enum dq_err
 store_queue_page(struct store *st, const struct store_queue_query *q,
     struct queue_info *out, int *n, int *more, int64_t *total)
 {
-	struct qpage_arg a = { q, out, n, more, total };
+	struct qpage_arg a = { q, out, n, more, total, NULL, NULL };
 
 	*n = 0;
 	if (q->limit > STORE_LIST_MAX || q->offset < 0)

@@ -383,13 +383,9 @@ series_txn(struct store *st, DB_TXN *txn, void *arg)
 	    (uint32_t)(a->from / 60000))) == 0)
 		return STORE_RET(DQ_ERR_INVALID);
 	pl = sl - 4;
-	if ((ret = st->db[DBI_STATS]->cursor(st->db[DBI_STATS], txn, &c, 0)) != 0)
+	if ((ret = store_range(st, txn, DBI_STATS, start, sl, kbuf, sizeof(kbuf), &c,
+	    &k, &d, 0)) != 0)
 		return ret;
-	memcpy(kbuf, start, sl);
-	store_dbt(&k, kbuf, sl);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
 	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
 	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size != sl || memcmp(kbuf, start, pl) != 0)
@@ -442,14 +438,10 @@ prune_txn(struct store *st, DB_TXN *txn, void *arg)
 	int ret;
 
 	p->done = p->more = 0;
-	if ((ret = st->db[DBI_STATS]->cursor(st->db[DBI_STATS], txn, &c, 0)) != 0)
+	/* no stats key is longer than STATS_KEY_MAX: there is room for a 0 after */
+	if ((ret = store_range(st, txn, DBI_STATS, p->from, p->fl, kbuf, STATS_KEY_MAX,
+	    &c, &k, &d, 1)) != 0)
 		return ret;
-	memcpy(kbuf, p->from, p->fl);
-	store_dbt(&k, kbuf, p->fl);
-	k.ulen = STATS_KEY_MAX;		/* no stats key is longer */
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
-	d.flags = DB_DBT_PARTIAL;
 	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
 	    ret = store_cursor_get(c, &k, &d, DB_SET_RANGE)) {
 		if (p->done == STATS_PRUNE_MAX || dqtime_mono_us() - t0 >= p->budget_us) {

@@ -204,52 +204,35 @@ struct tpage_arg {
 };
 
 static int
+tpage_take(const unsigned char *k, size_t kl, const DBT *d, int i, void *arg)
+{
+	struct tpage_arg *a = arg;
+
+	return topic_decode(k, kl, d, &a->out[i]);
+}
+
+static int
 tpage_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct tpage_arg *a = arg;
-	unsigned char kbuf[KEY_MAX], dim[KEY_MAX];
-	int64_t skip = a->q->offset;
-	size_t kl = 4;
-	DBC *c = NULL;
-	DBT k, d;
+	unsigned char start[KEY_MAX], dim[KEY_MAX];
+	struct store_name_walk w = { a->q->account, start, 4, a->q->offset,
+	    a->q->limit, tpage_take, a };
 	int ret;
 
 	while (*a->n > 0)
 		store_topic_free(&a->out[--*a->n]);
-	*a->more = 0;
-	num_be32_put(kbuf, a->q->account);
+	num_be32_put(start, a->q->account);
 	if (a->q->after != NULL) {	/* just past the cursor's topic */
-		if ((kl = topic_key(kbuf, sizeof(kbuf) - 1, a->q->account,
+		if ((w.sl = topic_key(start, sizeof(start) - 1, a->q->account,
 		    a->q->after)) == 0)
 			return STORE_RET(DQ_ERR_INVALID);
-		kbuf[kl++] = 0;
+		start[w.sl++] = 0;
 	}
 	if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim),
-	    a->q->account, DIM_TOPICS, NULL, NULL, 0), a->total)) != 0 ||
-	    (ret = st->db[DBI_TOPICS]->cursor(st->db[DBI_TOPICS], txn, &c, 0)) != 0)
+	    a->q->account, DIM_TOPICS, NULL, NULL, 0), a->total)) != 0)
 		return ret;
-	store_dbt(&k, kbuf, kl);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
-	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
-		if (k.size < 4 || num_be32_get(kbuf) != a->q->account)
-			break;
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
-		if (*a->n == a->q->limit) {
-			*a->more = 1;
-			break;
-		}
-		if ((ret = topic_decode(kbuf, k.size, &d, &a->out[*a->n])) != 0)
-			break;
-		(*a->n)++;
-	}
-	c->close(c);
-	return ret == DB_NOTFOUND ? 0 : ret;
+	return store_name_page(st, txn, DBI_TOPICS, &w, a->n, a->more);
 }
 
 enum dq_err

@@ -46,14 +46,9 @@ upgrade_txn(struct store *st, DB_TXN *txn, void *arg)
 	DBC *c = NULL;
 	DBT k, d;
 
-	if ((ret = st->db[a->dbi]->cursor(st->db[a->dbi], txn, &c, 0)) != 0)
+	if ((ret = store_range(st, txn, a->dbi, a->from, a->fl, kbuf, sizeof(kbuf), &c,
+	    &k, &d, 1)) != 0)
 		return ret;
-	memcpy(kbuf, a->from, a->fl);
-	store_dbt(&k, kbuf, a->fl);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
-	d.flags = DB_DBT_PARTIAL;
 	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0 &&
 	    n < UPGRADE_BATCH; ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
 		if (k.size < ID_JOB_LEN || k.size >= sizeof(kbuf))

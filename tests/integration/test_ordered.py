@@ -39,8 +39,14 @@ def arrivals(path):
     return [h["headers"]["x-dispatchq-job-id"] for h in T.hits(path)]
 
 
-def no_overlap(path):
+def no_overlap(path, orphans=()):
+    """No request started before the one before it had its answer; but a
+    request whose dispatcher was killed (the first of a job in orphans) goes
+    on at the target, and dq cannot know when it ends."""
     hits = T.hits(path)
+    for j in orphans:
+        first = [h for h in hits if h["headers"]["x-dispatchq-job-id"] == j][0]
+        hits = [h for h in hits if h is not first]
     for a, b in zip(hits, hits[1:]):
         check(b["time"] >= a["done"] - 0.005,
               "%s started before %s had its answer" % (
@@ -175,7 +181,7 @@ def a_dispatcher_killed_in_the_middle_breaks_no_order():
     for j in repeats:   # sent again before the next job
         i = got.index(j)
         eq(got[i + 1], j, "the interrupted job was sent again first")
-    no_overlap("/crashq")
+    no_overlap("/crashq", orphans=repeats)
     out = S.ctl("verify")
     check("consistent" in out, out)
 
