@@ -2,8 +2,9 @@
  * Unit tests for the store's operator features (API.md 9), each against a
  * real Berkeley DB environment in its own temporary directory: activity
  * series, their queue bound and their pruning, the lateness histogram,
- * bulk actions in slices (however small), deleting a job of a fan-out, and
- * an ordered queue's claims.
+ * bulk actions in slices (however small), deleting a job of a fan-out, an
+ * ordered queue's claims, and the order index given to a store written
+ * before it (reaching into the store's internals to make one).
  */
 #include "config.h"
 
@@ -13,7 +14,8 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "store.h"
+#include "num.h"
+#include "store_int.h"
 #include "tap.h"
 
 #define MIN	60000LL
@@ -305,6 +307,103 @@ test_ordered_claims(void)
 	store_down();
 }
 
+/* Make the store look as an older dq left it: no order index, no mark that
+ * it was built, waiting jobs without order_at or seq. */
+static int
+age_txn(struct store *s, DB_TXN *txn, void *arg)
+{
+	char (*ids)[ID_JOB_LEN + 1] = arg;
+	unsigned char k[JOB_KEY_LEN];
+	struct job j;
+	DBC *c = NULL;
+	DBT key, d;
+	void *buf;
+	size_t len;
+	int i, ret;
+
+	if ((ret = s->db[DBI_ORDER]->cursor(s->db[DBI_ORDER], txn, &c, 0)) != 0)
+		return ret;
+	memset(&key, 0, sizeof(key));
+	memset(&d, 0, sizeof(d));
+	while ((ret = c->get(c, &key, &d, DB_NEXT)) == 0)
+		if ((ret = c->del(c, 0)) != 0)
+			break;
+	c->close(c);
+	if (ret != DB_NOTFOUND || (ret = store_del(s, txn, DBI_META, "order_index",
+	    11)) != 0)
+		return ret != DB_NOTFOUND ? ret : 0;
+	for (i = 0; ids[i][0] != '\0'; i++) {
+		if ((ret = store_job_read(s, txn, ids[i], DB_RMW, &j)) != 0)
+			return ret;
+		j.order_at = j.seq = 0;
+		buf = job_encode(&j, &len);
+		ret = buf == NULL ? STORE_RET(DQ_ERR_NOMEM) : store_put(s, txn, DBI_JOBS, k,
+		    key_job(k, sizeof(k), j.created_at, j.id), buf, len);
+		free(buf);
+		job_free(&j);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+static void
+verify_report(const char *problem, void *arg)
+{
+	tap_fail(__FILE__, __LINE__, "verify: %s", problem);
+}
+
+static enum dq_err
+delay5(struct job *j, void *arg)
+{
+	j->due_at = j->delay_until = now + 5;
+	return DQ_OK;
+}
+
+static void
+test_upgrade_gives_the_order_index(void)
+{
+	static const char *const q[] = { "uq" };
+	char ids[4][ID_JOB_LEN + 1];
+	struct store_lease lease = { 7, (uint32_t)getpid(), 1000 };
+	struct queue_change ch;
+	struct queue_info qi;
+	struct job jobs[3], out[4];
+	int64_t problems = -1, next;
+	uint32_t a;
+	int i, n;
+
+	if (store_up(20) == -1)
+		return;
+	a = new_account("acct");
+	memset(ids, 0, sizeof(ids));
+	for (i = 0; i < 3; i++) {	/* due at now + 5, + 1, + 2: the second first */
+		create_n(a, q, 1, 1, now + i, &jobs[i]);
+		memcpy(ids[i], jobs[i].id, sizeof(ids[i]));
+	}
+	CHECK(store_job_edit(st, a, ids[0], delay5, NULL, NULL) == DQ_OK);
+	CHECK(store_txn(st, 0, age_txn, ids) == DQ_OK);
+	store_close(st);
+	st = NULL;
+	CHECK(store_open(&st, &conf, 0, err, sizeof(err)) == 0);	/* upgrades */
+	if (st == NULL) {
+		conf_free(&conf);
+		return;
+	}
+	CHECK(store_verify(st, conf.data_dir, 0, verify_report, NULL, &problems) == DQ_OK);
+	CHECK_INT(problems, 0);
+	memset(&ch, 0, sizeof(ch));
+	ch.set_ordered = ch.ordered = 1;
+	CHECK(store_queue_set(st, a, "uq", &ch, now, &qi) == DQ_OK);
+	CHECK(store_claim(st, a, "uq", now + 10, 4, 0, &lease, out, &n, &next) == DQ_OK);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK_STR(out[0].id, ids[1]);	/* an older store's jobs go by due_at */
+		job_free(&out[0]);
+	}
+	store_down();
+}
+
 int
 main(void)
 {
@@ -313,5 +412,6 @@ main(void)
 	TAP_RUN(test_bulk_in_slices);
 	TAP_RUN(test_delete_from_a_fanout);
 	TAP_RUN(test_ordered_claims);
+	TAP_RUN(test_upgrade_gives_the_order_index);
 	return tap_done();
 }
