@@ -423,7 +423,8 @@ store_verify(struct store *st, const char *data_dir, int structure,
 	    (ret = verify_walk(&v, DBI_QUEUES, walk_queues)) != 0 ||
 	    (ret = verify_walk(&v, DBI_TOPICS, walk_topics)) != 0)
 		goto done;
-	qsort(v.dims, v.ndims, sizeof(v.dims[0]), dim_cmp);
+	if (v.ndims > 0)
+		qsort(v.dims, v.ndims, sizeof(v.dims[0]), dim_cmp);
 	if ((ret = verify_walk(&v, DBI_COUNTS, walk_counts)) == 0)
 		verify_uncounted(&v);
 done:

@@ -247,6 +247,8 @@ store_stats_flush(struct store *st, DB_TXN *txn)
 {
 	int i, ret;
 
+	if (st->nsdeltas == 0)
+		return 0;
 	qsort(st->sdeltas, (size_t)st->nsdeltas, sizeof(st->sdeltas[0]),
 	    stats_delta_cmp);
 	for (i = 0; i < st->nsdeltas; i++)
