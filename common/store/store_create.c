@@ -60,7 +60,11 @@ create_load(struct store *st, DB_TXN *txn, struct store_create *it,
 		return ret;
 	}
 	it->existing = js[0];
-	memmove(js, js + 1, (size_t)(got - 1) * sizeof(*js));
+	if (got == 1) {		/* one job: nothing more to keep */
+		free(js);
+		js = NULL;
+	} else
+		memmove(js, js + 1, (size_t)(got - 1) * sizeof(*js));
 	it->more = js;
 	it->nmore = (size_t)got - 1;
 	it->result = STORE_DEDUPLICATED;
