@@ -2,6 +2,7 @@
 # grouped by concern; each group's headers are on the include path.
 noinst_LIBRARIES += common/libdqcommon.a
 common_libdqcommon_a_SOURCES = \
+	common/base/child.c common/base/child.h \
 	common/base/conf.c common/base/conf.h \
 	common/base/crypto.c common/base/crypto.h \
 	common/base/dqerr.h \
@@ -41,6 +42,7 @@ common_libdqcommon_a_SOURCES = \
 	common/store/store_job.c \
 	common/store/store_jobdel.c \
 	common/store/store_jobidx.c \
+	common/store/store_keep.c \
 	common/store/store_keys.c \
 	common/store/store_meta.c \
 	common/store/store_queue.c \

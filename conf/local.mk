@@ -3,8 +3,9 @@
 # dq.conf and the web server snippets go to $(sysconfdir)/dq, but never over
 # a file that is already there (an admin's edits survive a reinstall).
 # Units, web server snippets (the console's directory), the shared-hosting
-# wrapper and crontab carry the install paths, so they are made from .in
-# files here, at make time (configure would leave ${prefix} in them).
+# wrapper, crontab and logrotate sample carry the install paths, so they are
+# made from .in files here, at make time (configure would leave ${prefix} in
+# them).
 dqconfdir = $(sysconfdir)/dq
 DQ_WEB_SNIPPETS = conf/nginx-dq.conf conf/apache-dq.conf
 DQ_CONF_SAMPLES = conf/dq.conf $(DQ_WEB_SNIPPETS)
@@ -14,11 +15,12 @@ dqexamplesdir = $(docdir)/examples
 dist_dqexamples_DATA = conf/DB_CONFIG
 shexamplesdir = $(docdir)/examples/shared-hosting
 dist_shexamples_DATA = conf/shared-hosting/htaccess conf/shared-hosting/ui.htaccess
-shexamples_DATA = conf/shared-hosting/crontab
+shexamples_DATA = conf/shared-hosting/crontab conf/shared-hosting/logrotate.conf
 shexamples_SCRIPTS = conf/shared-hosting/dq.fcgi
 
 DQ_GENERATED = conf/dq-fcgi.service conf/dq-dispatcher.service \
-	conf/shared-hosting/dq.fcgi conf/shared-hosting/crontab $(DQ_WEB_SNIPPETS)
+	conf/shared-hosting/dq.fcgi conf/shared-hosting/crontab \
+	conf/shared-hosting/logrotate.conf $(DQ_WEB_SNIPPETS)
 if SYSTEMD_UNITS
 systemdsystemunit_DATA = conf/dq-fcgi.service conf/dq-dispatcher.service
 endif
@@ -48,6 +50,7 @@ conf/dq-fcgi.service: $(srcdir)/conf/dq-fcgi.service.in
 conf/dq-dispatcher.service: $(srcdir)/conf/dq-dispatcher.service.in
 conf/shared-hosting/dq.fcgi: $(srcdir)/conf/shared-hosting/dq.fcgi.in
 conf/shared-hosting/crontab: $(srcdir)/conf/shared-hosting/crontab.in
+conf/shared-hosting/logrotate.conf: $(srcdir)/conf/shared-hosting/logrotate.conf.in
 conf/nginx-dq.conf: $(srcdir)/conf/nginx-dq.conf.in
 conf/apache-dq.conf: $(srcdir)/conf/apache-dq.conf.in
 

@@ -1,8 +1,10 @@
 /*
  * dq-dispatcher's state and the interfaces between its files: the loop
  * (main.c) calls disp_tick(), which claims work per queue (queues.c), starts
- * transfers (transfer.c), and keeps the store tidy (housekeep.c); finished
- * transfers are written back in batches (results.c).
+ * transfers (transfer.c) and returns abandoned leases (housekeep.c);
+ * finished transfers are written back in batches (results.c).  Two child
+ * processes (child.c) do what must not hold up deliveries: the store's
+ * janitor (common/store/janitor.c) and the housekeeper (housekeeper.c).
  */
 #ifndef DQ_DISP_H
 #define DQ_DISP_H
@@ -15,11 +17,20 @@
 #include "conf.h"
 #include "deliver.h"
 #include "job.h"
+#include "metrics.h"
 #include "store.h"
 #include "qset.h"
 
 #define DISP_QUANTUM		32	/* jobs claimed from one queue per turn */
 #define DISP_LEASE_MARGIN_MS	15000
+#define DISP_MAX_IDLE_CONNECTIONS	32	/* curl's connection cache */
+
+enum { CHILD_JANITOR = 0, CHILD_HOUSEKEEPER, CHILD_COUNT };
+
+struct disp_child {
+	pid_t		 pid;		/* 0: none running */
+	int64_t		 retry_at;	/* monotonic ms */
+};
 
 struct disp {
 	struct dq_conf		*conf;
@@ -35,20 +46,18 @@ struct disp {
 	int64_t			 cb_next_due;	/* 0: none known */
 	int64_t			 sched_next_due;	/* schedule clock; 0: none */
 	int64_t			 next_heartbeat;
-	int64_t			 disk_trouble_until;	/* no page writing before */
 	int64_t			 next_leases;
 	int64_t			 next_resync;
-	int64_t			 next_housekeep;
-	int64_t			 next_checkpoint;
-	int64_t			 next_stats_prune;
-	struct store_stats_prune stats_prune;	/* where the sweep goes on */
-	pid_t			 janitor;	/* 0: none running */
-	int64_t			 janitor_retry_at;	/* monotonic ms */
+	int64_t			 next_summary;
+	struct met_totals	 last_totals;	/* at the last summary line */
+	struct disp_child	 children[CHILD_COUNT];
 	uint64_t		 accounts_epoch;	/* shm.h: accounts changed */
 };
 
 /* tick.c: do everything that is due; return ms until the next deadline. */
 int64_t	disp_tick(struct disp *, int64_t now);
+/* Log what the installation did since the last such line (every minute). */
+void	disp_summary(struct disp *, int64_t now);
 void	disp_note_callback(struct disp *, int64_t due);
 
 /* queues.c: which queue's work starts next (see there) */
@@ -74,10 +83,16 @@ void		 queues_xfer_done(struct disp *, struct dqueue *, uint32_t account,
 /* How many more transfers the account may start now. */
 int		 queues_acct_room(struct disp *, uint32_t account);
 
-/* janitor.c: the child that ends expired lock waits and runs failchk. */
-void		 janitor_start(struct disp *);
-void		 janitor_watch(struct disp *);	/* another if it ended */
-void		 janitor_stop(struct disp *);
+/* child.c: the helper processes, the store's janitor
+ * (store_janitor_run()) and the housekeeper. */
+void		 children_start(struct disp *);
+void		 children_watch(struct disp *);	/* another for one that ended */
+void		 children_stop(struct disp *);
+
+/* housekeeper.c: retention, key expiry, log flush, trickle, checkpoint.
+ * The body of a child of parent (see store_janitor_run()): never returns. */
+void		 housekeeper_run(const struct dq_conf *, pid_t parent)
+		    __attribute__((noreturn));
 
 /* transfer.c */
 int	xfer_start_job(struct disp *, struct dqueue *, const struct job *);
@@ -93,9 +108,6 @@ int64_t	sched_deadline(struct disp *, int64_t now);
 
 /* housekeep.c */
 void	housekeep_leases(struct disp *, int64_t now);
-void	housekeep_run(struct disp *, int64_t now);
-/* Write cache pages out (trickle, checkpoint), unless the disk just failed. */
-void	housekeep_pages(struct disp *, int64_t now);
 
 /* accounts.c: signing keys, cached briefly (a rotated key applies within seconds). */
 int	accounts_get(struct disp *, uint32_t id, struct account *out);

@@ -2,9 +2,10 @@
 sbin_PROGRAMS += dispatcher/dq-dispatcher
 dispatcher_dq_dispatcher_SOURCES = \
 	dispatcher/accounts.c \
+	dispatcher/child.c \
 	dispatcher/disp.h \
 	dispatcher/housekeep.c \
-	dispatcher/janitor.c \
+	dispatcher/housekeeper.c \
 	dispatcher/main.c \
 	dispatcher/qset.c \
 	dispatcher/qset.h \

@@ -38,8 +38,9 @@ static CURLM			*main_multi;
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: dq-dispatcher [-mnqsV] [-c file]\n"
+	fprintf(fp, "usage: dq-dispatcher [-mnqsV] [-c file] [-l file]\n"
 	    "  -c file  configuration (default %s, or $DQ_CONF)\n"
+	    "  -l file  log to this file (SIGUSR1 reopens it) instead of stderr\n"
 	    "  -m       allow more than one dispatcher on this data_dir\n"
 	    "  -n       check the configuration and exit\n"
 	    "  -q       exit quietly (status 0) if a dispatcher already runs (cron)\n"
@@ -66,12 +67,13 @@ on_stop(int sig)
 		curl_multi_wakeup(main_multi);
 }
 
-/* One dispatcher per data_dir unless -m: data_dir/dispatcher.lock. */
+/* One dispatcher per data_dir unless -m: data_dir/dispatcher.lock, which
+ * then holds its pid (for logrotate's SIGUSR1). */
 static int
 main_lock(const char *data_dir, int quiet)
 {
-	char path[4096];
-	int fd;
+	char path[4096], pid[24];
+	int fd, n;
 
 	snprintf(path, sizeof(path), "%s/dispatcher.lock", data_dir);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
@@ -84,6 +86,9 @@ main_lock(const char *data_dir, int quiet)
 		log_warnx("another dq-dispatcher is running on %s", data_dir);
 		return -1;
 	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || write(fd, pid, (size_t)n) != n)
+		log_warn("%s", path);
 	return fd;		/* held until exit */
 }
 
@@ -101,7 +106,7 @@ main_setup(struct disp *d, struct dq_conf *c)
 	d->lease.margin_ms = DISP_LEASE_MARGIN_MS;
 	if (ids_random(&d->lease.owner, sizeof(d->lease.owner)) == -1)
 		d->lease.owner = (int64_t)getpid() << 32 | (dqtime_now_ms() & 0xffffffff);
-	janitor_start(d);		/* before this process opens the store */
+	children_start(d);		/* before this process opens the store */
 	if (store_open(&d->st, c, STORE_LAZY, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
@@ -117,7 +122,11 @@ main_setup(struct disp *d, struct dq_conf *c)
 		log_warnx("out of memory");
 		return -1;
 	}
-	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)c->max_parallel);
+	/* Idle connections kept for reuse: each costs memory and a descriptor
+	 * (about 25 kB here), and more than this many idle at once are rarely
+	 * all wanted again soon; those past it are closed. */
+	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)(c->max_parallel <
+	    DISP_MAX_IDLE_CONNECTIONS ? c->max_parallel : DISP_MAX_IDLE_CONNECTIONS));
 	metrics_open(c->data_dir);
 	shm_epoch_open(c->data_dir);
 	/* What an earlier dispatcher published is not known to this one. */
@@ -162,6 +171,7 @@ main_loop(struct disp *d)
 		log_warnx("%d transfers still in flight at exit; they will be "
 		    "delivered again", d->running);
 	store_sync(d->st);
+	disp_summary(d, dqtime_now_ms());
 }
 
 int
@@ -169,12 +179,13 @@ main(int argc, char **argv)
 {
 	struct dq_conf c;
 	struct disp d;
-	const char *path = NULL;
+	const char *path = NULL, *logpath = NULL;
 	int rc, ch, check = 0, multi = 0, quiet = 0, use_syslog = 0;
 
-	while ((ch = getopt(argc, argv, "c:hmnqsV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:hl:mnqsV")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
+		case 'l': logpath = optarg; break;
 		case 'm': multi = 1; break;
 		case 'n': check = 1; break;
 		case 'q': quiet = 1; break;
@@ -185,6 +196,10 @@ main(int argc, char **argv)
 		}
 	}
 	log_init("dq-dispatcher", use_syslog);
+	if (logpath != NULL && !check && log_file(logpath) == -1) {
+		fprintf(stderr, "dq-dispatcher: %s: %s\n", logpath, strerror(errno));
+		return 1;
+	}
 	if ((rc = conf_start(&c, "dq-dispatcher", path, check)) != 0)
 		return rc == 1 ? 0 : 1;
 	if (!multi && main_lock(c.data_dir, quiet) == -1)
@@ -197,7 +212,7 @@ main(int argc, char **argv)
 	log_info("dispatching from %s (max_parallel %lld, %d per account)",
 	    c.data_dir, (long long)c.max_parallel, d.acct_cap);
 	main_loop(&d);
-	janitor_stop(&d);
+	children_stop(&d);
 	curl_multi_cleanup(d.multi);
 	qset_free(d.queues);
 	store_close(d.st);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "disp.h"
 
 #define FIRE_BATCH	64
@@ -74,6 +75,7 @@ sched_tick(struct disp *d, int64_t now)
 		}
 		for (i = 0; i < n; i++)
 			sched_fired(d, &fired[i]);
+		metrics_jobs_created((unsigned)n);
 		if (n > 0)
 			log_debug("fired %d schedules", n);
 		d->sched_next_due = next;

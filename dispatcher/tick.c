@@ -1,13 +1,16 @@
 /*
  * disp_tick(now): everything the dispatcher does, in one place, after
- * beanstalkd's prottick.  It reads the wake-ups, does whatever housekeeping
- * is due, claims and starts as much due work as max_parallel allows, and
- * answers how long the loop may sleep before something else is due.
+ * beanstalkd's prottick.  It reads the wake-ups, writes the heartbeat, the
+ * line a minute and abandoned leases back, claims and starts as much due
+ * work as max_parallel allows, and answers how long the loop may sleep
+ * before something else is due.  Nothing here waits for the disk: that is
+ * the housekeeper's (housekeeper.c).
  */
 #include "config.h"
 
 #include "dqtime.h"
 #include "log.h"
+#include "metrics.h"
 #include "shm.h"
 #include "wakeup.h"
 #include "disp.h"
@@ -15,7 +18,7 @@
 #define HEARTBEAT_MS	1000
 #define LEASES_MS	5000
 #define RESYNC_MS	5000
-#define HOUSEKEEP_MS	10000
+#define SUMMARY_MS	60000
 #define CALLBACK_BATCH	64
 #define CALLBACK_HOLD_MS	250	/* passed-over callbacks are looked at again */
 
@@ -112,6 +115,31 @@ tick_resync(struct disp *d, int64_t now)
 		d->cb_next_due = next;
 }
 
+/*
+ * The line a minute that says what the whole installation did (the
+ * counters are shared by every dq process): enough for an operator to see
+ * that work flows, without a line per request or per delivery.
+ */
+void
+disp_summary(struct disp *d, int64_t now)
+{
+	struct met_totals t, *o = &d->last_totals;
+
+	metrics_totals(&t);
+	if (d->next_summary != 0)
+		log_info("last %llds: %llu requests (%llu answered 5xx), %llu jobs "
+		    "created, %llu deliveries (%llu failed, %llu started over 1s late)",
+		    (long long)((now - (d->next_summary - SUMMARY_MS) + 500) / 1000),
+		    (unsigned long long)(t.requests - o->requests),
+		    (unsigned long long)(t.server_errors - o->server_errors),
+		    (unsigned long long)(t.jobs_created - o->jobs_created),
+		    (unsigned long long)(t.deliveries - o->deliveries),
+		    (unsigned long long)(t.delivery_failures - o->delivery_failures),
+		    (unsigned long long)(t.late_1s - o->late_1s));
+	*o = t;
+	d->next_summary = now + SUMMARY_MS;
+}
+
 static void
 tick_min(int64_t *best, int64_t t)
 {
@@ -124,7 +152,7 @@ disp_tick(struct disp *d, int64_t now)
 {
 	int64_t next = 0, wait;
 
-	janitor_watch(d);	/* first: every store call below may wait */
+	children_watch(d);	/* first: every store call below may wait */
 	if (shm_epoch() != d->accounts_epoch) {	/* dqctl changed an account */
 		d->accounts_epoch = shm_epoch();
 		accounts_forget();
@@ -132,12 +160,13 @@ disp_tick(struct disp *d, int64_t now)
 	}
 	tick_wakeups(d);
 	if (now >= d->next_heartbeat) {
-		if (store_meta_put(d->st, "dispatcher_tick", now) != DQ_OK ||
-		    store_sync(d->st) != DQ_OK)
+		/* committed, not flushed: the housekeeper flushes the log */
+		if (store_meta_put(d->st, "dispatcher_tick", now) != DQ_OK)
 			log_warnx("cannot write the heartbeat");
-		housekeep_pages(d, now);
 		d->next_heartbeat = now + HEARTBEAT_MS;
 	}
+	if (now >= d->next_summary)
+		disp_summary(d, now);
 	if (now >= d->next_leases) {
 		housekeep_leases(d, now);
 		d->next_leases = now + LEASES_MS;
@@ -145,12 +174,6 @@ disp_tick(struct disp *d, int64_t now)
 	if (now >= d->next_resync) {
 		tick_resync(d, now);
 		d->next_resync = now + RESYNC_MS;
-	}
-	if (now >= d->next_housekeep) {
-		housekeep_run(d, now);
-		/* Short retentions (tests) are honoured promptly. */
-		d->next_housekeep = now + (d->conf->retention_ms / 2 < HOUSEKEEP_MS ?
-		    d->conf->retention_ms / 2 : HOUSEKEEP_MS);
 	}
 	if (!d->stopping) {
 		sched_tick(d, now);
@@ -163,7 +186,7 @@ disp_tick(struct disp *d, int64_t now)
 	tick_min(&next, d->next_heartbeat);
 	tick_min(&next, d->next_leases);
 	tick_min(&next, d->next_resync);
-	tick_min(&next, d->next_housekeep);
+	tick_min(&next, d->next_summary);
 	wait = next - dqtime_now_ms();
 	return wait < 0 ? 0 : wait;
 }

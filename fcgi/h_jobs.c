@@ -13,6 +13,7 @@
 #include "jobreq.h"
 #include "jsonw.h"
 #include "listing.h"
+#include "metrics.h"
 #include "query.h"
 #include "topics.h"
 #include "utf8.h"
@@ -32,14 +33,6 @@ jobs_body_hash(json_t *body, unsigned char out[CRYPTO_SHA256_LEN])
 	crypto_sha256(text, strlen(text), out);
 	free(text);
 	return 0;
-}
-
-/* Tell the dispatcher about new pending work once it is committed. */
-static void
-jobs_wake(const struct job *j)
-{
-	if (j->status == JOB_PENDING)
-		wakeup_send(WAKEUP_JOB, j->account, j->queue, j->due_at);
 }
 
 static int
@@ -79,16 +72,22 @@ jobs_write(const struct req *q, const struct store_create *it, struct jw *w)
 		job_write_json(w, it->job, 0, q->now);
 }
 
-/* Wake the dispatcher for each job an item created. */
+/* The jobs an item created (one, or a topic's fan-out): count them, and
+ * tell the dispatcher about new pending work once it is committed. */
 static void
-jobs_wake_item(const struct store_create *it)
+jobs_created(const struct store_create *it)
 {
-	size_t i;
+	size_t i, n = it->njobs > 0 ? it->njobs : 1;
+	const struct job *j;
 
 	if (it->result != STORE_CREATED)
 		return;
-	for (i = 0; i < (it->njobs > 0 ? it->njobs : 1); i++)
-		jobs_wake(&it->job[i]);
+	metrics_jobs_created((unsigned)n);
+	for (i = 0; i < n; i++) {
+		j = &it->job[i];
+		if (j->status == JOB_PENDING)
+			wakeup_send(WAKEUP_JOB, j->account, j->queue, j->due_at);
+	}
 }
 
 /*
@@ -167,7 +166,7 @@ h_job_create(struct req *q, struct resp *r)
 		jw_init(&w);
 		jobs_write(q, &it, &w);
 		resp_jw(r, q, jobs_status(&it), &w);
-		jobs_wake_item(&it);
+		jobs_created(&it);
 	}
 free:
 	store_create_free(&it);
@@ -302,7 +301,7 @@ batch_write_item(const struct req *q, struct batch_item *it,
 			jw_key(w, "job");
 			jobs_write(q, c, w);
 		}
-		jobs_wake_item(c);
+		jobs_created(c);
 	}
 	jw_close(w, '}');
 }

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,9 @@
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: dq-fcgi [-nsV] [-c file]\n"
+	fprintf(fp, "usage: dq-fcgi [-nsV] [-c file] [-l file]\n"
 	    "  -c file  configuration (default %s, or $DQ_CONF)\n"
+	    "  -l file  log to this file (SIGUSR1 reopens it) instead of stderr\n"
 	    "  -n       check the configuration and exit\n"
 	    "  -s       log to syslog instead of stderr\n"
 	    "  -V       print the version and exit\n", CONF_DEFAULT_PATH);
@@ -40,12 +42,13 @@ int
 main(int argc, char **argv)
 {
 	struct dq_conf c;
-	const char *path = NULL;
+	const char *path = NULL, *logpath = NULL;
 	int rc, ch, check = 0, use_syslog = 0, fd;
 
-	while ((ch = getopt(argc, argv, "c:hnsV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:hl:nsV")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
+		case 'l': logpath = optarg; break;
 		case 'n': check = 1; break;
 		case 's': use_syslog = 1; break;
 		case 'V': printf("dq-fcgi %s\n", PACKAGE_VERSION); return 0;
@@ -54,6 +57,10 @@ main(int argc, char **argv)
 		}
 	}
 	log_init("dq-fcgi", use_syslog);
+	if (logpath != NULL && !check && log_file(logpath) == -1) {
+		fprintf(stderr, "dq-fcgi: %s: %s\n", logpath, strerror(errno));
+		return 1;
+	}
 	if ((rc = conf_start(&c, "dq-fcgi", path, check)) != 0)
 		return rc == 1 ? 0 : 1;
 	if (stdin_is_listener())

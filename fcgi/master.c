@@ -140,6 +140,8 @@ master_spawn(struct slot *s, int fd, const struct dq_conf *c)
 		/* A worker outlives its master only to finish its request. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
+		/* a SIGUSR1 for it before its handler is set must not kill it */
+		signal(SIGUSR1, SIG_IGN);
 		sigprocmask(SIG_SETMASK, &master_oldmask, NULL);
 		_exit(worker_run(fd, c) == 0 ? 0 : 1);
 	}
@@ -164,6 +166,7 @@ master_janitor(const struct dq_conf *c)
 		return;
 	}
 	if (pid == 0) {
+		signal(SIGUSR1, SIG_IGN);	/* as a worker's, until it is set */
 		sigprocmask(SIG_SETMASK, &master_oldmask, NULL);
 		store_janitor_run(c, parent);
 	}
@@ -302,6 +305,21 @@ master_reload(struct dq_conf *c)
 	log_info("reloaded %s; replacing workers", c->path ? c->path : "defaults");
 }
 
+/* logrotate moved the log file: open it again, and so do the workers and
+ * the janitor. */
+static void
+master_reopen_logs(void)
+{
+	int i;
+
+	log_reopen();
+	for (i = 0; i < MASTER_SLOTS; i++)
+		if (slots[i].pid != 0)
+			(void)kill(slots[i].pid, SIGUSR1);
+	if (janitor_pid != 0)
+		(void)kill(janitor_pid, SIGUSR1);
+}
+
 static int64_t
 master_next_wait(const struct dq_conf *c)
 {
@@ -328,6 +346,7 @@ master_run(int fd, struct dq_conf *c)
 	sigaddset(&master_sigs, SIGTERM);
 	sigaddset(&master_sigs, SIGINT);
 	sigaddset(&master_sigs, SIGHUP);
+	sigaddset(&master_sigs, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &master_sigs, &master_oldmask);
 	log_info("listening on %s with %lld workers", c->listen, (long long)c->workers);
 	for (;;) {
@@ -341,6 +360,8 @@ master_run(int fd, struct dq_conf *c)
 			break;
 		if (sig == SIGHUP)
 			master_reload(c);
+		if (sig == SIGUSR1)
+			master_reopen_logs();
 		master_reap(0);
 	}
 	log_info("stopping: finishing requests in flight");

@@ -1,7 +1,7 @@
 /*
  * The worker's accept loop and the FastCGI edges of a request: reading the
  * parameters and the body into a struct req, writing a struct resp back,
- * and one access-log line per request.
+ * and, with log_requests, one access-log line per request.
  */
 #include "config.h"
 
@@ -246,9 +246,10 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 	}
 	worker_write(fr, &q, &r);
 	metrics_request(q.route, r.status, dqtime_mono_ms() - t0);
-	log_info("%s %s %d%s%s %lldms", q.method, log_escape(q.path, esc, sizeof(esc)),
-	    r.status, r.error_code ? " " : "", r.error_code ? r.error_code : "",
-	    (long long)(dqtime_mono_ms() - t0));
+	if (c->log_requests)
+		log_info("%s %s %d%s%s %lldms", q.method, log_escape(q.path, esc,
+		    sizeof(esc)), r.status, r.error_code ? " " : "",
+		    r.error_code ? r.error_code : "", (long long)(dqtime_mono_ms() - t0));
 	log_set_request(NULL);
 	free(q.body);
 	resp_free(&r);

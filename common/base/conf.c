@@ -66,6 +66,7 @@ static const struct conf_key conf_keys[] = {
 	{ "metrics_token", CT_STRING, F(metrics_token), 0, 0, "none" },
 	{ "metrics_per_account", CT_BOOL, F(metrics_per_account), 0, 0, "yes" },
 	{ "log_level", CT_LOGLEVEL, F(log_level), 0, 0, "info" },
+	{ "log_requests", CT_BOOL, F(log_requests), 0, 0, "no" },
 	{ "test_clock_file", CT_STRING, F(test_clock_file), 0, 0, "none" },
 };
 #undef F

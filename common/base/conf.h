@@ -46,6 +46,7 @@ struct dq_conf {
 	char	*metrics_token;
 	int	 metrics_per_account;	/* dq_jobs by account and queue */
 	int	 log_level;
+	int	 log_requests;		/* a line per API request, at info */
 	char	*test_clock_file;	/* test only: ms added to the schedule clock */
 };
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dqtime.h"
 #include "log.h"
 
 static const char	*log_prog = "dq";
 static int		 log_syslog;
 static enum log_level	 log_lvl = LOG_LVL_INFO;
 static char		 log_req[132];
+static char		 log_path[4096];	/* log_file()'s, or "" */
 
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
 
@@ -28,6 +31,49 @@ log_init(const char *progname, int use_syslog)
 	log_syslog = use_syslog;
 	if (use_syslog)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+/* Open path for appending onto stderr: 0, or -1 with errno. */
+static int
+log_open_stderr(const char *path)
+{
+	int fd, saved;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) == -1)
+		return -1;
+	if (fd != STDERR_FILENO && dup2(fd, STDERR_FILENO) == -1) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (fd != STDERR_FILENO)
+		(void)close(fd);
+	return 0;
+}
+
+int
+log_file(const char *path)
+{
+	if (strlen(path) >= sizeof(log_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (log_open_stderr(path) == -1)
+		return -1;
+	memcpy(log_path, path, strlen(path) + 1);
+	return 0;
+}
+
+/* In a signal handler: only open, dup2 and close, which are safe there. */
+void
+log_reopen(void)
+{
+	int saved = errno;
+
+	if (log_path[0] != '\0')
+		(void)log_open_stderr(log_path);
+	errno = saved;
 }
 
 int
@@ -76,7 +122,7 @@ static void
 log_vemit(enum log_level lvl, const char *suffix, const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	char msg[2048];
+	char msg[2048], when[DQ_TIME_LEN + 1];
 	int n;
 
 	if (lvl > log_lvl)
@@ -89,6 +135,9 @@ log_vemit(enum log_level lvl, const char *suffix, const char *fmt, va_list ap)
 		    log_req[0] ? "] " : "", msg, suffix ? suffix : "");
 		return;
 	}
+	/* a file has no journal to stamp its lines */
+	if (log_path[0] != '\0')
+		fprintf(stderr, "%s ", dqtime_format(dqtime_now_ms(), when, sizeof(when)));
 	fprintf(stderr, "%s[%ld]: %s: %s%s%s%s%s\n", log_prog, (long)getpid(),
 	    log_names[lvl], log_req[0] ? "[" : "", log_req,
 	    log_req[0] ? "] " : "", msg, suffix ? suffix : "");

@@ -20,6 +20,14 @@ enum log_level {
 };
 
 void	log_init(const char *progname, int use_syslog);
+/*
+ * Log to a file instead of stderr: it is opened for appending onto
+ * descriptor 2, so that children and anything else written to stderr
+ * follow it.  log_reopen() opens the same path again (after logrotate moved
+ * the file; SIGUSR1 calls it) and is async-signal-safe.  0, or -1 (errno).
+ */
+int	log_file(const char *path);
+void	log_reopen(void);
 /* Close the syslog connection (before closing inherited descriptors);
  * returns use_syslog, for the log_init() after. */
 int	log_close(void);

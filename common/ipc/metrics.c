@@ -13,7 +13,7 @@
 #include "metrics.h"
 #include "shm.h"
 
-#define MET_VERSION	0x64710002u
+#define MET_VERSION	0x64710003u
 
 struct met_hist_data {
 	_Atomic uint64_t	bucket[MET_BUCKETS + 1];
@@ -26,6 +26,7 @@ struct met_shm {
 	_Atomic uint64_t	deliveries[MET_NOUTCOME];
 	struct met_hist_data	hist[MET_NHIST];
 	_Atomic uint64_t	alerts[MET_NALERT];
+	_Atomic uint64_t	jobs_created;
 };
 
 /* Bucket upper bounds in milliseconds; the last bucket is +Inf. */
@@ -111,6 +112,37 @@ metrics_delivery(enum met_outcome o, int64_t duration_ms, int64_t lateness_ms)
 		met_observe(MET_H_LATENESS, lateness_ms);
 }
 
+void
+metrics_jobs_created(unsigned n)
+{
+	if (met != NULL)
+		atomic_fetch_add(&met->jobs_created, n);
+}
+
+void
+metrics_totals(struct met_totals *t)
+{
+	int r, s, i;
+
+	memset(t, 0, sizeof(*t));
+	if (met == NULL)
+		return;
+	for (r = 0; r <= MET_ROUTES; r++) {
+		for (s = 0; s < MET_NSTATUS; s++) {
+			t->requests += atomic_load(&met->requests[r][s]);
+			if (met_codes[s] >= 500)
+				t->server_errors += atomic_load(&met->requests[r][s]);
+		}
+	}
+	t->jobs_created = atomic_load(&met->jobs_created);
+	for (s = 0; s < MET_NOUTCOME; s++)
+		t->deliveries += atomic_load(&met->deliveries[s]);
+	t->delivery_failures = t->deliveries - atomic_load(&met->deliveries[MET_OK]);
+	for (i = 0; i <= MET_BUCKETS; i++)
+		if (i == MET_BUCKETS || met_le_ms[i] > 1000)
+			t->late_1s += atomic_load(&met->hist[MET_H_LATENESS].bucket[i]);
+}
+
 static void
 met_write_hist(FILE *fp, enum met_hist h)
 {
@@ -157,6 +189,10 @@ metrics_write(FILE *fp, const char *(*route_name)(int))
 		}
 	}
 	met_write_hist(fp, MET_H_REQUEST);
+	fprintf(fp, "# HELP dq_jobs_created_total Jobs created, by the API or a "
+	    "schedule.\n# TYPE dq_jobs_created_total counter\n"
+	    "dq_jobs_created_total %llu\n",
+	    (unsigned long long)atomic_load(&met->jobs_created));
 	fprintf(fp, "# HELP dq_deliveries_total Delivery attempts by outcome.\n"
 	    "# TYPE dq_deliveries_total counter\n");
 	for (s = 0; s < MET_NOUTCOME; s++)

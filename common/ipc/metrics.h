@@ -43,10 +43,24 @@ enum met_alert {
 	MET_NALERT
 };
 
+/* What the dispatcher's line a minute reports: totals since the file was
+ * made, of which it logs the differences. */
+struct met_totals {
+	uint64_t	requests;
+	uint64_t	server_errors;		/* answered 5xx */
+	uint64_t	jobs_created;
+	uint64_t	deliveries;
+	uint64_t	delivery_failures;	/* every outcome but success */
+	uint64_t	late_1s;		/* started over a second after due */
+};
+
 int	metrics_open(const char *data_dir);
 void	metrics_alert(enum met_alert);
 void	metrics_request(int route, int status, int64_t ms);	/* route -1: none */
 void	metrics_delivery(enum met_outcome, int64_t duration_ms, int64_t lateness_ms);
+/* Jobs created: through the API or by a schedule. */
+void	metrics_jobs_created(unsigned n);
+void	metrics_totals(struct met_totals *);
 /* Prometheus text for the shared counters; route_name(i) names slot i. */
 void	metrics_write(FILE *, const char *(*route_name)(int));
 

@@ -29,6 +29,17 @@
 #define STORE_THREADS		1024
 #define STORE_PAGESIZE		8192	/* measured: 4-16k within 3%; 8k best */
 #define STORE_OPEN_TIMEOUT_S	15
+/*
+ * Berkeley DB fsyncs a log file when it moves on to the next, in whichever
+ * process writes the record that crosses the end, and every commit of
+ * every process waits meanwhile.  At 300 jobs a second dq writes about
+ * 3 MB of log a second: with 10 MB files (the default) that was a stall of
+ * tens of milliseconds every few seconds, longer while the disk was busy.
+ * Bigger files make it rare; the housekeeper's frequent flushes keep what
+ * that fsync has left to write small.  Files no longer needed are removed
+ * at each checkpoint (a minute apart), so data_dir holds a few of them.
+ */
+#define STORE_LOG_FILE_SIZE	(64 << 20)
 /* Left by an open that hung; the next open recovers without trying failchk. */
 #define STORE_WEDGED_FILE	"wedged"
 
@@ -185,6 +196,7 @@ store_env_config(struct store *st, const struct dq_conf *c)
 	    (ret = env->set_cachesize(env, (u_int32_t)(c->cache_size >> 30),
 	    (u_int32_t)(c->cache_size & ((1 << 30) - 1)), 1)) != 0 ||
 	    (ret = env->set_lg_bsize(env, 4 << 20)) != 0 ||
+	    (ret = env->set_lg_max(env, STORE_LOG_FILE_SIZE)) != 0 ||
 	    (ret = env->set_lk_max_locks(env, 200000)) != 0 ||
 	    (ret = env->set_lk_max_objects(env, 200000)) != 0 ||
 	    (ret = env->set_lk_max_lockers(env, 20000)) != 0 ||
@@ -519,6 +531,26 @@ store_watchdog_disarm(const struct itimerval *outer)
 		(void)setitimer(ITIMER_REAL, outer, NULL);
 }
 
+/*
+ * How a commit reaches the log.  As the environment says (store_env_config)
+ * unless the process is STORE_LAZY (the dispatcher and its children): their
+ * commits stay in the log buffer, shared by every process, until the next
+ * commit that writes it or the housekeeper's flush, so that the
+ * dispatcher's loop does not write the log under its locks.  A process
+ * that dies leaves them there for the others to write, but a recovery (a
+ * process died inside the store's mutexes) starts a new buffer: what was
+ * still in the old one is lost, as in a power cut, which only means some
+ * work is done again.  Not so for a claim (STORE_TXN_WRITTEN): a delivery
+ * leaves the machine after it, and its attempt must be found after any
+ * crash but the machine's (an attempt cut short comes back interrupted, in
+ * the job's history), so it is written at once.
+ */
+static u_int32_t
+store_commit_flags(const struct store *st, int flags)
+{
+	return st->lazy && !(flags & STORE_TXN_WRITTEN) ? DB_TXN_NOSYNC : 0;
+}
+
 enum dq_err
 store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 {
@@ -541,7 +573,7 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 			    (ret = store_stats_flush(st, txn)) == 0)
 				ret = store_count_flush(st, txn);
 			if (ret == 0) {
-				ret = txn->commit(txn, 0);
+				ret = txn->commit(txn, store_commit_flags(st, flags));
 				txn = NULL;
 			}
 		}

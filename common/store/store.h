@@ -26,7 +26,8 @@
 #include "schedule.h"
 
 #define STORE_CREATE	0x1	/* dqctl init: create the environment */
-#define STORE_LAZY	0x2	/* commits are not flushed: call store_sync() */
+#define STORE_LAZY	0x2	/* commits stay in the log buffer (claims
+				   excepted): call store_sync() */
 
 #define ACCOUNT_NAME_MAX	64
 
@@ -48,33 +49,39 @@ void	store_set_watchdog_ms(unsigned ms);
 int	store_watchdog_fired(void);	/* async-signal-safe */
 /*
  * Clean up after processes that died in the store: their transactions are
- * aborted and their locks released.  The dispatcher's janitor calls it
- * every second.  If a dead process held one of the environment's internal
- * mutexes, nothing can be cleaned up in place: the environment is marked
- * for recovery and every process exits to be restarted.
+ * aborted and their locks released.  The janitor calls it every second.
+ * If a dead process held one of the environment's internal mutexes,
+ * nothing can be cleaned up in place: the environment is marked for
+ * recovery and every process exits to be restarted.
  */
 enum dq_err store_failchk(struct store *);
 /* Expire lock waits past their timeout (Berkeley DB checks them only when
  * asked): a wait behind a dead process's lock then fails instead of hanging.
- * The dispatcher's janitor calls it ten times a second. */
+ * The janitor calls it ten times a second. */
 enum dq_err store_expire_locks(struct store *);
 /*
  * The body of a janitor child (janitor.c): ends expired lock waits and runs
  * failchk until its parent (pid parent) is gone or it gets SIGTERM; never
- * returns.  Call it right after fork().
+ * returns.  Call it right after fork().  dq-fcgi's master and the
+ * dispatcher each keep one.
  */
 void	store_janitor_run(const struct dq_conf *, pid_t parent)
 	    __attribute__((noreturn));
 /*
- * Flush the log to disk.  A STORE_LAZY process (the dispatcher) calls it
- * every second: its own bookkeeping may then be lost for at most that long
- * in a power cut, which only means some work is delivered again.
+ * Flush the log to disk.  STORE_LAZY processes (the dispatcher and its
+ * children) leave their commits in the shared log buffer, which the next
+ * commit of another process or this flush writes out: the dispatcher's
+ * housekeeper calls it five times a second, so their own bookkeeping may
+ * be lost for at most that long in a power cut or a recovery, which only
+ * means some work is delivered again.
  */
 enum dq_err store_sync(struct store *);
 /*
  * With sync full, did a commit since the last call stand although its log
  * flush failed (after retries)?  The change is in the store, but a power
  * cut before the next flush that works would lose it.  Clears the flag.
+ * Only commits that are flushed at once can fail so: never a STORE_LAZY
+ * process's (their flush is store_sync(), whose failure the caller sees).
  */
 int	store_take_unflushed(struct store *);
 /* Is the environment usable?  (healthz) */
@@ -365,16 +372,8 @@ struct store_stats_point {
  * (queue NULL) or one of its queues'. */
 enum dq_err store_stats_series(struct store *, uint32_t account, const char *queue,
 	    int64_t from_ms, int64_t step_ms, int n, struct store_stats_point *out);
-/* Remove minutes before `before`, one short transaction a call (at most
- * budget_us of the writer lock); more: call again, from where it stopped. */
-struct store_stats_prune {
-	int64_t		before;		/* in */
-	int		budget_us;	/* in */
-	int		done, more;	/* out */
-	unsigned char	from[80];	/* where the next call starts */
-	size_t		fl;
-};
-enum dq_err store_stats_prune(struct store *, struct store_stats_prune *);
+/* Pruning minutes past STORE_STATS_KEEP_MS is a housekeeping sweep
+ * (store_stats_prune, below). */
 /* The lateness histogram's bucket of ms, and a histogram's 99th percentile
  * (the bucket's upper bound, ms; -1 when empty). */
 int	store_stats_bucket(int64_t ms);
@@ -448,9 +447,32 @@ enum dq_err store_callbacks_claim(struct store *, int64_t now, int max,
 	    int64_t hold_until, store_cb_may_fn may, void *may_arg,
 	    struct job *out, int *n, int64_t *next_due, int *passed);
 
-/* Housekeeping, each in bounded batches (*done counts what it removed). */
-enum dq_err store_expire_keys(struct store *, int64_t now, int max, int *done);
-enum dq_err store_retain(struct store *, int64_t finished_before, int max, int *done);
+/*
+ * Housekeeping sweeps, each one short transaction: it removes at most max
+ * entries, oldest first, and stops once budget_us have passed inside it
+ * (the store's writer lock is held meanwhile).  more says that it stopped
+ * before everything due was gone: call again.
+ */
+struct store_sweep {
+	int64_t		before;		/* in: what expired, or finished, before this */
+	int		max;		/* in */
+	int		budget_us;	/* in */
+	int		done;		/* out: entries removed */
+	int		more;		/* out */
+	/* in/out: where a sweep in key order goes on (activity); the caller
+	 * keeps it between calls, fl 0 at first */
+	unsigned char	from[80];
+	size_t		fl;
+};
+/* Dedupe and Idempotency-Key rows past their 24 hours. */
+enum dq_err store_expire_keys(struct store *, struct store_sweep *);
+/* Finished jobs (completed, failed, cancelled) with no callback still to
+ * make, with their attempts. */
+enum dq_err store_retain(struct store *, struct store_sweep *);
+/* Activity minutes before `before` (store_stats.c).  An account's series
+ * are not kept in time order: the sweep walks them all, in key order, from
+ * where the last call stopped. */
+enum dq_err store_stats_prune(struct store *, struct store_sweep *);
 enum dq_err store_checkpoint(struct store *);
 /* Write dirty cache pages in the background until pct percent are clean,
  * so that requests rarely have to write one out to make room. */

@@ -98,7 +98,7 @@ verify_job(struct verify *v, const struct job *j)
 		    job_status_name(j->status));
 	vtimed(v, DBI_LEASES, "lease", j->status == JOB_ACTIVE, j->lease_until, j);
 	vtimed(v, DBI_CBDUE, "callback", j->cb_status == JOB_CB_PENDING, j->cb_due_at, j);
-	vtimed(v, DBI_FINISHED, "finished", job_is_terminal(j->status), j->finished_at, j);
+	vtimed(v, DBI_FINISHED, "finished", store_job_removable(j), j->finished_at, j);
 }
 
 /* Visit every key/data pair of a database. */
@@ -304,7 +304,7 @@ walk_timed(struct verify *v, const DBT *k, int dbi)
 		ok = j.status == JOB_ACTIVE && j.lease_until == t;
 	else if (dbi == DBI_CBDUE)
 		ok = j.cb_status == JOB_CB_PENDING && j.cb_due_at == t;
-	else
+	else	/* dq 0.1.0 also indexed jobs with a callback to make */
 		ok = job_is_terminal(j.status) && j.finished_at == t;
 	if (!ok)
 		vfail(v, "%s: the entry of %s does not match the job (%s)",

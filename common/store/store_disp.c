@@ -1,8 +1,7 @@
 /*
  * The dispatcher's transactions: claiming due jobs with a lease, applying
- * results (with the attempts history), finding abandoned leases, claiming
- * callbacks, and housekeeping (expired dedupe/idempotency rows, retention
- * of finished jobs, checkpoints).
+ * results (with the attempts history), finding abandoned leases and
+ * claiming callbacks.  Housekeeping is store_keep.c's.
  */
 #include "config.h"
 
@@ -247,7 +246,7 @@ store_claim(struct store *st, uint32_t account, const char *queue, int64_t now,
 	enum dq_err e;
 
 	*n = 0;
-	if ((e = store_txn(st, 0, claim_txn, &a)) != DQ_OK) {
+	if ((e = store_txn(st, STORE_TXN_WRITTEN, claim_txn, &a)) != DQ_OK) {
 		while (*n > 0)
 			job_free(&out[--*n]);
 	}
@@ -452,126 +451,9 @@ store_callbacks_claim(struct store *st, int64_t now, int max, int64_t hold_until
 	enum dq_err e;
 
 	*n = 0;
-	if ((e = store_txn(st, 0, cb_txn, &a)) != DQ_OK) {
+	if ((e = store_txn(st, STORE_TXN_WRITTEN, cb_txn, &a)) != DQ_OK) {
 		while (*n > 0)
 			job_free(&out[--*n]);
 	}
 	return e;
-}
-
-/* --- housekeeping ---------------------------------------------------------------- */
-
-struct hk_arg {
-	int64_t	 t;
-	int	 max;
-	int	*done;
-};
-
-/* Remove a dedupe or idempotency row if it really has expired (it may have
- * been replaced by a newer one since its expiry entry was written). */
-static int
-expire_row(struct store *st, DB_TXN *txn, int dbi, const unsigned char *k,
-    size_t kl, int64_t now)
-{
-	DBT d;
-	int ret;
-
-	ret = store_get(st, txn, dbi, k, kl, &d, DB_RMW);
-	if (ret == DB_NOTFOUND)
-		return 0;
-	if (ret != 0)
-		return ret;
-	if (d.size >= ID_JOB_LEN + 8 && (int64_t)num_be64_get((unsigned char *)
-	    d.data + ID_JOB_LEN) + STORE_DEDUPE_WINDOW_MS > now)
-		return 0;
-	return store_del(st, txn, dbi, k, kl);
-}
-
-static int
-expire_txn(struct store *st, DB_TXN *txn, void *arg)
-{
-	struct hk_arg *a = arg;
-	unsigned char kbuf[KEY_MAX + 16];
-	DBC *c = NULL;
-	DBT k, d;
-	int ret;
-
-	*a->done = 0;
-	if ((ret = st->db[DBI_EXPIRY]->cursor(st->db[DBI_EXPIRY], txn, &c, 0)) != 0)
-		return ret;
-	store_dbt(&k, kbuf, 0);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
-	while (*a->done < a->max &&
-	    (ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
-		if (k.size < 9 || (int64_t)num_be64_get(kbuf) > a->t)
-			break;
-		if ((ret = expire_row(st, txn, kbuf[8] == 'I' ? DBI_IDEM : DBI_DEDUPE,
-		    kbuf + 9, k.size - 9, a->t)) != 0 || (ret = c->del(c, 0)) != 0)
-			break;
-		(*a->done)++;
-	}
-	c->close(c);
-	return ret == DB_NOTFOUND ? 0 : ret;
-}
-
-enum dq_err
-store_expire_keys(struct store *st, int64_t now, int max, int *done)
-{
-	struct hk_arg a = { now, max, done };
-
-	return store_txn(st, 0, expire_txn, &a);
-}
-
-static int
-retain_txn(struct store *st, DB_TXN *txn, void *arg)
-{
-	struct hk_arg *a = arg;
-	char ids[CLAIM_MAX][ID_JOB_LEN + 1];
-	int64_t next;
-	struct job j;
-	int i, n, ret;
-
-	*a->done = 0;
-	if ((ret = store_scan_due(st, txn, DBI_FINISHED, NULL, 0, a->t, a->max, ids, &n,
-	    &next)) != 0)
-		return ret;
-	for (i = 0; i < n; i++) {
-		if ((ret = store_job_read(st, txn, ids[i], DB_RMW, &j)) != 0)
-			return ret == DB_NOTFOUND ? 0 : ret;
-		if ((ret = store_job_apply(st, txn, &j, NULL)) == 0 &&
-		    (ret = store_attempts_delete(st, txn, j.id)) == 0)
-			ret = store_job_remove(st, txn, &j);
-		job_free(&j);
-		if (ret != 0)
-			return ret;
-		(*a->done)++;
-	}
-	return 0;
-}
-
-enum dq_err
-store_retain(struct store *st, int64_t finished_before, int max, int *done)
-{
-	struct hk_arg a = { finished_before, max > CLAIM_MAX ? CLAIM_MAX : max, done };
-
-	return store_txn(st, 0, retain_txn, &a);
-}
-
-enum dq_err
-store_checkpoint(struct store *st)
-{
-	int ret = st->env->txn_checkpoint(st->env, 0, 0, 0);
-
-	return ret == 0 ? DQ_OK : DQ_ERR_INTERNAL;
-}
-
-enum dq_err
-store_trickle(struct store *st, int pct)
-{
-	int written = 0;
-
-	return st->env->memp_trickle(st->env, pct, &written) == 0 ? DQ_OK :
-	    DQ_ERR_INTERNAL;
 }

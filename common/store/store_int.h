@@ -14,7 +14,7 @@
  *   due        qkey | due_at | id -> ""       pending jobs, per queue
  *   leases     lease_until | id -> owner      active jobs
  *   cbdue      cb_due_at | id -> ""           callbacks to make
- *   finished   finished_at | id -> ""         terminal jobs, for retention
+ *   finished   finished_at | id -> ""         jobs retention may remove
  *   dedupe     u32 account | key -> id | created
  *   idem       u32 account | key -> id | created | body hash
  *   expiry     expires | kind | u32 account | key -> ""
@@ -73,7 +73,7 @@ struct store {
 	DB_ENV		*env;
 	DB		*db[DBI_COUNT];
 	int		 sync;		/* enum conf_sync */
-	int		 lazy;		/* STORE_LAZY: no flush at commit */
+	int		 lazy;		/* STORE_LAZY: commits left in the log buffer */
 	int		 unflushed;	/* a commit stands whose flush failed */
 	int		 txn_wrote_queue;	/* this transaction created a queue record */
 	int64_t		 max_queues;	/* per account (dq.conf) */
@@ -97,11 +97,17 @@ struct store {
 extern volatile sig_atomic_t	store_overdue;
 int	store_cursor_get(DBC *, DBT *key, DBT *data, u_int32_t flags);
 
-/* Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads.
+/*
+ * Run fn inside a transaction, retrying deadlocks; STORE_TXN_READ for reads.
+ * STORE_TXN_WRITTEN: in a STORE_LAZY process, write the commit to the log
+ * file at once (not flushed), as other processes' commits are, instead of
+ * leaving it in the shared log buffer (store.c, store_commit_flags).
  * STORE_TXN_NOFLUSH: a write whose commit is not flushed to disk (with sync
- * full) until the caller's store_flush(), as one flush for several. */
+ * full) until the caller's store_flush(), as one flush for several.
+ */
 #define STORE_TXN_READ		0x1
-#define STORE_TXN_NOFLUSH	0x2
+#define STORE_TXN_WRITTEN	0x2
+#define STORE_TXN_NOFLUSH	0x4
 void	store_flush(struct store *);
 typedef int (*store_txn_fn)(struct store *, DB_TXN *, void *arg);
 enum dq_err store_txn(struct store *, int flags, store_txn_fn, void *arg);
@@ -180,11 +186,20 @@ size_t	key_order(unsigned char *, size_t cap, uint32_t account, const char *queu
 /* One page of ids from a listing index (store_job.c). */
 int	store_idx_page(struct store *, DB_TXN *, const unsigned char *dim,
 	    size_t dl, const struct store_list_query *, char (*ids)[ID_JOB_LEN + 1],
-	    int *n, int *more);
+	    int64_t *created, int *n, int *more);
 /* Up to max (t, id) keys with t <= now under prefix; *next: the first after. */
 int	store_scan_due(struct store *, DB_TXN *, int dbi, const unsigned char *prefix,
 	    size_t pl, int64_t now, int max, char (*ids)[ID_JOB_LEN + 1], int *n,
 	    int64_t *next);
+
+/*
+ * Whether retention may remove a job: it is finished (completed, failed or
+ * cancelled) and has no callback still to make.  The finished index holds
+ * exactly these.  dq 0.1.0 indexed every finished job, so a store it wrote
+ * may also hold entries of jobs whose callback is pending: retention drops
+ * such an entry when it meets it, and the callback's end writes it again.
+ */
+int	store_job_removable(const struct job *);
 
 /*
  * Make sure a queue record exists (a job names the queue).  A new one is
@@ -221,8 +236,10 @@ int	store_job_rewrite(struct store *, DB_TXN *, const struct job *old,
  * one written before that index its place (store_upgrade.c). */
 int	store_job_in_order(const struct job *);
 int	store_job_order_fix(struct store *, DB_TXN *, struct job *);
-/* Remove a job and all it leaves behind: record, indexes, counters,
- * attempts, and its dedupe and idempotency rows (store_jobdel.c). */
+/* Remove a job with its record, indexes, counters and attempts (drop:
+ * retention, whose keys' rows expire on their own); purge: and take it out
+ * of its dedupe and idempotency rows as well (delete) (store_jobdel.c). */
+int	store_job_drop(struct store *, DB_TXN *, const struct job *);
 int	store_job_purge(struct store *, DB_TXN *, const struct job *);
 /* The attempts history (store_attempt.c). */
 int	store_attempt_put(struct store *, DB_TXN *, const char *job_id, int seq,

@@ -149,12 +149,13 @@ store_job_edit(struct store *st, uint32_t account, const char *id,
 
 /*
  * One page of a listing index: up to limit ids under dim, after (created,
- * id) or skipping offset entries.  *more says whether another follows.
+ * id) or skipping offset entries, and (created, if not NULL) their
+ * creation times.  *more says whether another follows.
  */
 int
 store_idx_page(struct store *st, DB_TXN *txn, const unsigned char *dim,
     size_t dl, const struct store_list_query *q, char (*ids)[ID_JOB_LEN + 1],
-    int *n, int *more)
+    int64_t *created, int *n, int *more)
 {
 	unsigned char start[KEY_MAX], kbuf[KEY_MAX];
 	int64_t skip = q->offset;
@@ -197,6 +198,8 @@ store_idx_page(struct store *st, DB_TXN *txn, const unsigned char *dim,
 			*more = 1;
 			break;
 		}
+		if (created != NULL)
+			created[*n] = (int64_t)~num_be64_get(kbuf + dl);
 		memcpy(ids[*n], kbuf + dl + 8, ID_JOB_LEN);
 		ids[(*n)++][ID_JOB_LEN] = '\0';
 	}
@@ -211,12 +214,43 @@ struct list_arg {
 	int64_t				*total;
 };
 
+/*
+ * Read the jobs of one index page into the list.  The page was read with
+ * read-committed isolation, so a job may have changed since (claimed,
+ * finished, removed by retention): one that no longer matches the status
+ * asked for, or is gone, is left out.
+ */
+static int
+list_take(struct store *st, DB_TXN *txn, struct list_arg *a,
+    char (*ids)[ID_JOB_LEN + 1], int found)
+{
+	struct job *j;
+	int i, ret;
+
+	for (i = 0; i < found && *a->n < a->q->limit; i++) {
+		j = &a->jobs[*a->n];
+		if ((ret = store_job_read(st, txn, ids[i], 0, j)) == DB_NOTFOUND)
+			continue;
+		if (ret != 0)
+			return ret;
+		if (a->q->status >= 0 && (int)j->status != a->q->status) {
+			job_free(j);
+			job_init(j);
+			continue;
+		}
+		(*a->n)++;
+	}
+	return 0;
+}
+
 static int
 list_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct list_arg *a = arg;
 	const struct store_list_query *q = a->q;
+	struct store_list_query page = *q;
 	char ids[STORE_LIST_MAX][ID_JOB_LEN + 1];
+	int64_t created[STORE_LIST_MAX];
 	unsigned char dim[KEY_MAX];
 	size_t dl;
 	int ret, mask, i, found;
@@ -229,14 +263,21 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 	dl = key_dim(dim, sizeof(dim), q->account, mask, q->queue, q->schedule_id,
 	    q->status);
 	if ((ret = store_dim_total(st, txn, q->account, mask, q->queue,
-	    q->schedule_id, q->status, a->total)) != 0 ||
-	    (ret = store_idx_page(st, txn, dim, dl, q, ids, &found, a->more)) != 0)
+	    q->schedule_id, q->status, a->total)) != 0)
 		return ret;
-	for (i = 0; i < found; i++) {
-		if ((ret = store_job_read(st, txn, ids[i], 0, &a->jobs[i])) != 0)
+	/* Pages until the list is full: those left out make room. */
+	do {
+		page.limit = q->limit - *a->n;
+		if ((ret = store_idx_page(st, txn, dim, dl, &page, ids, created,
+		    &found, a->more)) != 0 || (ret = list_take(st, txn, a, ids, found)) != 0)
 			return ret;
-		(*a->n)++;
-	}
+		if (found > 0) {
+			page.has_after = 1;
+			page.after_created = created[found - 1];
+			memcpy(page.after_id, ids[found - 1], sizeof(page.after_id));
+			page.offset = 0;
+		}
+	} while (*a->more && *a->n < q->limit);
 	return 0;
 }
 

@@ -3,9 +3,10 @@
  * record: listing entries and counters for each dim, the per-queue due index
  * (pending jobs), the per-queue order index (pending and active jobs, in the
  * order an ordered queue delivers them), leases (active), callbacks to make,
- * the finished index that retention walks, and the activity counts.  Only listings filtered by status keep a counter;
- * a total without a status filter is the sum of the six (store_dim_total).
- * store_job_apply(old, new) is the only code that
+ * the finished index that retention walks (finished jobs with no callback
+ * still to make), and the activity counts.  Only listings filtered by status
+ * keep a counter; a total without a status filter is the sum of the six
+ * (store_dim_total).  store_job_apply(old, new) is the only code that
  * changes them: callers edit a job and say what it was before.
  */
 #include "config.h"
@@ -197,9 +198,15 @@ store_job_apply(struct store *st, DB_TXN *txn, const struct job *old,
 	if (ret != 0)
 		return ret;
 	return jobidx_timed(st, txn, DBI_FINISHED,
-	    old && job_is_terminal(old->status), old ? old->finished_at : 0,
-	    nw && job_is_terminal(nw->status), nw ? nw->finished_at : 0,
+	    old && store_job_removable(old), old ? old->finished_at : 0,
+	    nw && store_job_removable(nw), nw ? nw->finished_at : 0,
 	    j->id, "", 0);
+}
+
+int
+store_job_removable(const struct job *j)
+{
+	return job_is_terminal(j->status) && j->cb_status != JOB_CB_PENDING;
 }
 
 /*

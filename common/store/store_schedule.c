@@ -204,7 +204,7 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 	*a->n = 0;
 	dl = key_dim(dim, sizeof(dim), a->q->account, DIM_SCHEDULES, NULL, NULL, 0);
 	if ((ret = store_count_get(st, txn, dim, dl, a->total)) != 0 ||
-	    (ret = store_idx_page(st, txn, dim, dl, a->q, ids, &found, a->more)) != 0)
+	    (ret = store_idx_page(st, txn, dim, dl, a->q, ids, NULL, &found, a->more)) != 0)
 		return ret;
 	for (i = 0; i < found; i++) {
 		if ((ret = sched_read(st, txn, ids[i], 0, &a->out[i])) != 0)
@@ -357,7 +357,7 @@ reindex_txn(struct store *st, DB_TXN *txn, void *arg)
 	int i, found, ret;
 
 	dl = key_dim(dim, sizeof(dim), a->q.account, DIM_SCHEDULES, NULL, NULL, 0);
-	if ((ret = store_idx_page(st, txn, dim, dl, &a->q, ids, &found,
+	if ((ret = store_idx_page(st, txn, dim, dl, &a->q, ids, NULL, &found,
 	    &a->more)) != 0)
 		return ret;
 	for (i = 0; i < found && ret == 0; i++) {

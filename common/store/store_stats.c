@@ -34,7 +34,9 @@
 #define STATS_REC_VERSION	1
 #define STATS_DELTAS		32
 #define STATS_KEY_MAX		(4 + 1 + JOB_QUEUE_MAX + 1 + 4)
-#define STATS_PRUNE_MAX		256
+/* a sweep's cursor holds a key and the byte that steps past it */
+_Static_assert(sizeof(((struct store_sweep *)0)->from) > STATS_KEY_MAX,
+    "store_sweep.from too small for an activity key");
 
 enum { ST_CREATED, ST_DELIVERED, ST_FAILED_ATTEMPTS, ST_FAILED_JOBS, ST_NCOUNT };
 
@@ -431,7 +433,7 @@ prune_skip(unsigned char *k, size_t kl)
 static int
 prune_txn(struct store *st, DB_TXN *txn, void *arg)
 {
-	struct store_stats_prune *p = arg;
+	struct store_sweep *p = arg;
 	uint32_t before = (uint32_t)(p->before / 60000);
 	unsigned char kbuf[STATS_KEY_MAX + 1];	/* room to step past a key */
 	int64_t t0 = dqtime_mono_us();
@@ -446,7 +448,7 @@ prune_txn(struct store *st, DB_TXN *txn, void *arg)
 		return ret;
 	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
 	    ret = store_cursor_get(c, &k, &d, DB_SET_RANGE)) {
-		if (p->done == STATS_PRUNE_MAX || dqtime_mono_us() - t0 >= p->budget_us) {
+		if (p->done == p->max || dqtime_mono_us() - t0 >= p->budget_us) {
 			p->more = 1;
 			break;
 		}
@@ -476,7 +478,7 @@ prune_txn(struct store *st, DB_TXN *txn, void *arg)
 }
 
 enum dq_err
-store_stats_prune(struct store *st, struct store_stats_prune *p)
+store_stats_prune(struct store *st, struct store_sweep *p)
 {
 	return store_txn(st, 0, prune_txn, p);
 }

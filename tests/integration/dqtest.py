@@ -90,6 +90,34 @@ def wait_for(cond, timeout=10.0, step=0.02, what="condition"):
     raise AssertionError("timed out waiting for %s" % what)
 
 
+def gone(pid):
+    """Whether a process has ended (a zombie counts)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ")[1][0] in "ZX"
+    except OSError:
+        return True
+
+
+def children(pid, name=None):
+    """Pids of a process's children, only those called name if given."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kids = [int(x) for x in f.read().split()]
+    except (OSError, TypeError):
+        return []
+    return [k for k in kids if name is None or proc_name(k) == name]
+
+
+def proc_name(pid):
+    """A process's name (comm), or "" once it is gone."""
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 # --- sanitizer reports -----------------------------------------------------------
 # In a --enable-sanitizers build, every process this script starts (daemons,
 # dqctl, whatever the environment it is given is derived from) writes its
@@ -456,15 +484,6 @@ class Target:
 
 # --- the stack -------------------------------------------------------------------
 
-def proc_name(pid):
-    """A process's name (comm), or "" once it is gone."""
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
-
-
 class Proc:
     def __init__(self, name, argv, log, env=None):
         self.name = name
@@ -698,22 +717,14 @@ class Stack:
         if name in self.procs:
             self.procs[name].stop()
 
-    def fcgi_children(self):
-        """Pids of the dq-fcgi master's children: its workers and janitor."""
-        pid = self.procs["dq-fcgi"].pid
-        try:
-            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-                return [int(x) for x in f.read().split()]
-        except OSError:
-            return []
-
     def fcgi_workers(self):
         """Pids of the dq-fcgi master's worker processes (not its janitor)."""
-        return [p for p in self.fcgi_children() if proc_name(p) != "dq-janitor"]
+        return [p for p in children(self.procs["dq-fcgi"].pid)
+                if proc_name(p) != "dq-janitor"]
 
     def fcgi_janitor(self):
         """The pid of the dq-fcgi master's janitor, or None."""
-        kids = [p for p in self.fcgi_children() if proc_name(p) == "dq-janitor"]
+        kids = children(self.procs["dq-fcgi"].pid, "dq-janitor")
         return kids[0] if len(kids) == 1 else None
 
     def restart(self):

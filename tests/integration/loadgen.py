@@ -402,8 +402,11 @@ def check_jobs(s, target, load):
             att = r.json["data"]
             check(hits[jid] <= len(att), "%s delivered %d times, %d in its history" % (
                 jid, hits[jid], len(att)))
-            eq(len([a for a in att if not a["interrupted"]]), j["attempts"],
-               "%s: one history entry per counted attempt" % jid)
+            # an interrupted attempt that did not count has the number of
+            # the one made instead; the fifth interruption in a row counts
+            # (a storm can land five times on one slow delivery)
+            eq(len({a["attempt"] for a in att}), j["attempts"],
+               "%s: one attempt number per counted attempt" % jid)
             answered = sum(1 for a in att if a["response_code"] is not None)
             dups += max(0, hits[jid] - answered)
         eq(j["status"], "completed", "%s to %s" % (jid, path))

@@ -19,6 +19,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_fastcgi.py \
 	tests/integration/test_flush.py \
 	tests/integration/test_hostile_peers.py \
+	tests/integration/test_housekeeping.py \
 	tests/integration/test_jobs_actions.py \
 	tests/integration/test_jobs_create.py \
 	tests/integration/test_jobs_list.py \

@@ -1,5 +1,5 @@
 """
-Crash test under load (the quick variant; `make soak` runs the long one):
+Crash test under load (the quick variant; `make stress` runs the long one):
 while client threads stream creates (half with an Idempotency-Key, retried
 with the same key when no answer came) and the dispatcher delivers them to
 a target (fast, slow and flaky paths), random dq-fcgi workers and the

@@ -23,7 +23,8 @@ URL = "http://127.0.0.1:9/hook"
 
 def setup():
     global S
-    S = Stack(conf={"rate_limit_per_second": str(LIMIT)}, workers=4, dispatcher=False)
+    S = Stack(conf={"rate_limit_per_second": str(LIMIT), "log_requests": "yes"}, workers=4,
+              dispatcher=False)
 
 
 def refill():

@@ -4,7 +4,7 @@ Security end to end: header injection through job headers is impossible
 headers; what is accepted is delivered verbatim as one header); another
 account's ids are answered 404 on every route, in a randomised order, and
 nothing of theirs changes; API keys, signing secrets and Authorization
-values never reach a log, even at log_level debug; and the data directory
+values never reach a log, even at log_level debug with log_requests; and the data directory
 holds no API key or signing secret, only their hashes and HMAC states.
 SSRF refusals are in test_dispatcher.py and the address classifier in
 tests/unit/test_addr.c; redirects (never followed) in test_delivery.py.
@@ -28,7 +28,7 @@ JOB_AUTH = "Bearer target-secret-%016x" % random.getrandbits(64)
 def setup():
     global S, T
     T = Target()
-    S = Stack(conf={"log_level": "debug"})
+    S = Stack(conf={"log_level": "debug", "log_requests": "yes"})
     print("# seed %d (DQ_SECURITY_SEED to repeat)" % SEED)
 
 

@@ -11,7 +11,7 @@ import subprocess
 import threading
 import time
 
-from dqtest import BUILD, Stack, check, eq, http_request, run, test, wait_for
+from dqtest import BUILD, Stack, check, children, eq, gone, http_request, run, test, wait_for
 
 S = None
 
@@ -77,22 +77,9 @@ def a_process_killed_holding_locks_does_not_hang_dq():
 
 
 def janitor(stack):
-    """The dispatcher's child process (its janitor), or None."""
-    pid = stack.procs["dq-dispatcher"].pid
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            kids = [int(x) for x in f.read().split()]
-    except OSError:
-        return None
+    """The dispatcher's janitor (a child process called dq-janitor), or None."""
+    kids = children(stack.procs["dq-dispatcher"].pid, "dq-janitor")
     return kids[0] if len(kids) == 1 else None
-
-
-def gone(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(") ")[1][0] in "ZX"
-    except OSError:
-        return True
 
 
 @test

@@ -6,9 +6,11 @@
 # dq.fcgi from the user's web root; the shipped crontab lines start the
 # dispatcher (twice: one runs); one job created through Apache is delivered
 # to a target on 127.0.0.1; the web console, copied into the web root with
-# the shipped ui.htaccess, is served with its headers.  Everything is removed afterwards: processes by
-# pid, then the user.  Prints TAP.  Root only (it creates the user); not
-# part of make check: .ci/run calls it.
+# the shipped ui.htaccess, is served with its headers; the shipped
+# logrotate.conf rotates the dispatcher's log, which it then writes anew.
+# Everything is removed afterwards: processes by pid, then the user.  Prints
+# TAP.  Root only (it creates the user); not part of make check: .ci/run
+# calls it.
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,7 +47,7 @@ trap 'exit 1' INT TERM HUP
 must "tools: compiler, libraries, apache2, mod_fcgid" apt_install \
 	build-essential autoconf automake pkg-config libdb5.3-dev libfcgi-dev \
 	libjansson-dev libcurl4-openssl-dev libssl-dev apache2-bin libapache2-mod-fcgid \
-	python3 python3-yaml curl tzdata
+	python3 python3-yaml curl tzdata logrotate
 
 must "a throwaway user" useradd --create-home --shell /bin/sh "$U"
 
@@ -62,6 +64,7 @@ installed() {
 	    share/doc/dq/examples/shared-hosting/htaccess \
 	    share/doc/dq/examples/shared-hosting/dq.fcgi \
 	    share/doc/dq/examples/shared-hosting/crontab \
+	    share/doc/dq/examples/shared-hosting/logrotate.conf \
 	    share/doc/dq/examples/shared-hosting/ui.htaccess share/dq/www/index.html; do
 		[ -e "$H/dq/$f" ] || { echo "missing $f"; return 1; }
 	done
@@ -211,5 +214,29 @@ spawned_by_apache() {
 	     END { for (x in p) if (!(x in a)) exit 1; exit n == 0 }' "$W/ps"
 }
 t "dq-fcgi runs as the user, started by mod_fcgid" spawned_by_apache
+
+# The crontab's last line, as cron would run it, after a forced rotation:
+# the dispatcher (SIGUSR1, its pid from dispatcher.lock) writes to a new
+# file.  Killing its housekeeper makes it write a line at once.
+rotated() {
+	as_user cp "$EX/logrotate.conf" "$H/dq/etc/dq/logrotate.conf" || return 1
+	ROT=$(grep logrotate "$EX/crontab" | grep -v '^#' | sed 's/^[0-9* ]*//')
+	[ -n "$ROT" ] || { echo "no logrotate line in the crontab"; return 1; }
+	echo "\$ $ROT -f"
+	timeout 30 runuser -u "$U" -- env -i HOME="$H" PATH=/usr/bin:/bin \
+		sh -c "cd && $ROT -f" || return 1
+	LOG=$H/dq/var/log/dq-dispatcher.log
+	ls -l "$H/dq/var/log"
+	[ -s "$LOG.1" ] || { echo "not rotated"; return 1; }
+	hk=$(ps -u "$U" -o pid=,comm= | awk '$2 == "dq-housekeeper" { print $1 }')
+	[ -n "$hk" ] && kill -9 $hk
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		grep -q "housekeeper $hk ended" "$LOG" 2>/dev/null && break
+		sleep 0.5
+	done
+	cat "$LOG"
+	grep -q "housekeeper $hk ended" "$LOG" && ! grep -q "housekeeper $hk ended" "$LOG.1"
+}
+t "logrotate with the shipped logrotate.conf; the dispatcher logs to the new file" rotated
 
 done_testing

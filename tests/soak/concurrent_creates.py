@@ -8,7 +8,7 @@ allowed one writer at a time); it runs minutes, so it is part of `make
 soak`, not of `make check` (tests/unit/test_store_concurrency is its quick
 store-level relative there).
 
-    python3 tests/soak/concurrent_creates.py     (DQ_BUILDDIR, DQ_SRCDIR as for make soak)
+    python3 tests/soak/concurrent_creates.py     (DQ_BUILDDIR, DQ_SRCDIR as for make stress)
 """
 import importlib.machinery
 import importlib.util

@@ -1,5 +1,5 @@
 """
-The soak (make soak): a bounded mixed load against the real stack for
+The mixed soak (make stress): a bounded mixed load against the real stack for
 SOAK_SECONDS (default 600): creates (half with an Idempotency-Key), reads,
 lists, queue reads and schedule changes from client threads; deliveries to
 a target with fast, slow and flaky (500, then 200: a retry) paths; up to

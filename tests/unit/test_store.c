@@ -19,7 +19,7 @@
 
 #include "conf.h"
 #include "crypto.h"
-#include "store.h"
+#include "store_int.h"	/* to write an entry as dq 0.1.0 did */
 #include "tap.h"
 
 #define T0	1938038400000LL		/* 2031-06-01T00:00:00.000Z */
@@ -1371,13 +1371,30 @@ done:
 
 /* --- housekeeping ------------------------------------------------------------------------ */
 
-/* Finished jobs go once they are old enough; others stay. */
+/* One sweep of retention: what it removed, or -1. */
+static int
+retain(int64_t before, int max, int budget_us, int *more)
+{
+	struct store_sweep sw;
+
+	memset(&sw, 0, sizeof(sw));
+	sw.before = before;
+	sw.max = max;
+	sw.budget_us = budget_us;
+	if (store_retain(st, &sw) != DQ_OK)
+		return -1;
+	if (more != NULL)
+		*more = sw.more;
+	return sw.done;
+}
+
+/* Finished jobs go once they are old enough, with their attempts; others stay. */
 static void
 test_retain(void)
 {
 	char ids[3][ID_JOB_LEN + 1];
 	struct job g;
-	int done = -1, i;
+	int more = -1, i;
 	uint32_t a;
 
 	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
@@ -1386,16 +1403,111 @@ test_retain(void)
 		newjob(a, "q", T0 + i, ids[i]);
 	CHECK_INT(set_status(a, ids[0], JOB_COMPLETED), DQ_OK);	/* finished T0 + 1 */
 	CHECK_INT(set_status(a, ids[1], JOB_FAILED), DQ_OK);	/* finished T0 + 2 */
-	CHECK_INT(store_retain(st, T0 + 1, 10, &done), DQ_OK);
-	CHECK_INT(done, 1);
+	CHECK_INT(retain(T0 + 2, 10, 100000, &more), 1);	/* before T0 + 2 */
+	CHECK_INT(more, 0);
 	CHECK_INT(store_job_get(st, a, ids[0], &g), DQ_ERR_NOTFOUND);
-	CHECK_INT(store_retain(st, T0 + HOUR, 10, &done), DQ_OK);
-	CHECK_INT(done, 1);
+	CHECK_INT(store_job_get(st, a, ids[1], &g), DQ_OK);
+	job_free(&g);
+	CHECK_INT(retain(T0 + HOUR, 10, 100000, &more), 1);
 	CHECK_INT(store_job_get(st, a, ids[1], &g), DQ_ERR_NOTFOUND);
 	CHECK_INT(store_job_get(st, a, ids[2], &g), DQ_OK);
 	job_free(&g);
+	CHECK_INT(retain(T0 + HOUR, 10, 100000, &more), 0);
 	CHECK_INT(count_of(a, NULL, JOB_COMPLETED), 0);
+	CHECK_INT(count_of(a, NULL, JOB_FAILED), 0);
 	CHECK_INT(count_of(a, NULL, JOB_PENDING), 1);
+done:
+	store_down();
+}
+
+/* A sweep stops at max entries, or when its time is spent (here at once:
+ * one job per transaction), and says that more is due. */
+static void
+test_retain_bounded(void)
+{
+	char id[ID_JOB_LEN + 1];
+	int more = -1, i;
+	uint32_t a;
+
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+		goto done;
+	for (i = 0; i < 10; i++) {
+		newjob(a, "q", T0 + i, id);
+		CHECK_INT(set_status(a, id, JOB_COMPLETED), DQ_OK);
+	}
+	CHECK_INT(retain(T0 + HOUR, 4, 100000, &more), 4);
+	CHECK_INT(more, 1);
+	CHECK_INT(retain(T0 + HOUR, 100, 0, &more), 1);
+	CHECK_INT(more, 1);
+	CHECK_INT(retain(T0 + HOUR, 100, 100000, &more), 5);
+	CHECK_INT(more, 0);
+	CHECK_INT(count_of(a, NULL, JOB_COMPLETED), 0);
+done:
+	store_down();
+}
+
+static enum dq_err
+edit_callback(struct job *j, void *arg)
+{
+	j->cb_status = *(enum job_cb_status *)arg;
+	if (j->cb_status == JOB_CB_PENDING) {
+		j->status = JOB_COMPLETED;
+		j->finished_at = j->updated_at + 1;
+		j->cb_due_at = j->finished_at;
+	}
+	return DQ_OK;
+}
+
+static enum dq_err
+set_callback(uint32_t account, const char *id, enum job_cb_status cs)
+{
+	return store_job_edit(st, account, id, edit_callback, &cs, NULL);
+}
+
+/* dq 0.1.0 indexed a finished job whose callback was still to make. */
+static int
+index_old_style(struct store *s, DB_TXN *txn, void *arg)
+{
+	const struct job *j = arg;
+	unsigned char k[8 + ID_JOB_LEN];
+
+	return store_put(s, txn, DBI_FINISHED, k, key_time_id(k, sizeof(k),
+	    j->finished_at, j->id, ID_JOB_LEN), "", 0);
+}
+
+/* A job stays while its callback is to be made, whatever wrote its entry;
+ * once the callback is done, retention removes it. */
+static void
+test_retain_callback(void)
+{
+	char id[2][ID_JOB_LEN + 1];
+	struct job j, g;
+	int i;
+	uint32_t a;
+
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+		goto done;
+	for (i = 0; i < 2; i++) {
+		mkjob(&j, "q", T0 + i);
+		j.callback_url = "https://cb.example/";
+		CHECK_INT(create1(a, &j, NULL, NULL), STORE_CREATED);
+		memcpy(id[i], j.id, sizeof(id[i]));
+		CHECK_INT(set_callback(a, id[i], JOB_CB_PENDING), DQ_OK);
+	}
+	CHECK_INT(store_job_get(st, a, id[1], &g), DQ_OK);
+	CHECK_INT(store_txn(st, 0, index_old_style, &g), DQ_OK);
+	job_free(&g);
+	CHECK_INT(retain(T0 + HOUR, 10, 100000, NULL), 1);	/* the old entry */
+	for (i = 0; i < 2; i++) {
+		CHECK_INT(store_job_get(st, a, id[i], &g), DQ_OK);
+		job_free(&g);
+	}
+	CHECK_INT(retain(T0 + HOUR, 10, 100000, NULL), 0);
+	CHECK_INT(set_callback(a, id[0], JOB_CB_DELIVERED), DQ_OK);
+	CHECK_INT(set_callback(a, id[1], JOB_CB_FAILED), DQ_OK);
+	CHECK_INT(retain(T0 + HOUR, 10, 100000, NULL), 2);
+	for (i = 0; i < 2; i++)
+		CHECK_INT(store_job_get(st, a, id[i], &g), DQ_ERR_NOTFOUND);
 done:
 	store_down();
 }
@@ -1585,6 +1697,8 @@ main(void)
 	TAP_RUN(test_purge);
 	TAP_RUN(test_purge_many);
 	TAP_RUN(test_retain);
+	TAP_RUN(test_retain_bounded);
+	TAP_RUN(test_retain_callback);
 	TAP_RUN(test_meta);
 	TAP_RUN(test_watchdog_ends_a_long_transaction);
 	TAP_RUN(test_oversized_keys);

@@ -9,7 +9,7 @@
  * Before the store allowed one writer at a time, these defaults (large
  * records, one job per transaction, 8 processes) damaged about one store
  * in five (14 of 72 rounds); 12 rounds then find it about 9 times in 10.
- * `make soak` runs more rounds (STRESS_ROUNDS) and larger ones:
+ * `make stress` runs more rounds (STRESS_ROUNDS) and larger ones:
  *
  *     STRESS_ROUNDS=12 STRESS_PROCS=8 STRESS_JOBS=10000 STRESS_BATCH=1
  *     STRESS_PAYLOAD=1500 tests/unit/test_store_concurrency

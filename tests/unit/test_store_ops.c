@@ -116,7 +116,7 @@ static void
 test_stats_series_bound_and_prune(void)
 {
 	static const char *const qs[] = { "qa", "qb", "qc" };
-	struct store_stats_prune pr;
+	struct store_sweep pr;
 	struct job jobs[30];
 	uint32_t a;
 	int rounds = 0;
@@ -134,6 +134,7 @@ test_stats_series_bound_and_prune(void)
 	CHECK_INT(created_in(a, "qb", now + 6 * MIN, 10), 0);
 	memset(&pr, 0, sizeof(pr));
 	pr.before = now - STORE_STATS_KEEP_MS;
+	pr.max = 256;
 	pr.budget_us = 1000000;
 	do
 		CHECK(store_stats_prune(st, &pr) == DQ_OK);
