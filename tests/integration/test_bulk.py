@@ -72,7 +72,9 @@ def batch(n, key=None, **fields):
 
 
 def verify():
-    out = S.ctl("verify")
+    """Indexes and counters agree with the jobs (dq runs: --online, and the
+    caller lets no job move meanwhile, or the walk would see it twice)."""
+    out = S.ctl("verify", "--online")
     check("consistent" in out, "dqctl verify: %s" % out)
 
 
@@ -272,6 +274,7 @@ def delete_takes_a_finished_job_with_everything_it_left():
     again = S.create({"url": T.url("/fail"), "max_attempts": 2, "dedupe_key": "del-me"},
                      headers={"Idempotency-Key": "del-key"})
     check(again["id"] != j["id"] and not again["deduplicated"], "a new job: %r" % again)
+    S.wait_status(again["id"], "failed")
     verify()
 
 

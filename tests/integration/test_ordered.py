@@ -182,7 +182,7 @@ def a_dispatcher_killed_in_the_middle_breaks_no_order():
         i = got.index(j)
         eq(got[i + 1], j, "the interrupted job was sent again first")
     no_overlap("/crashq", orphans=repeats)
-    out = S.ctl("verify")
+    out = S.ctl("verify", "--online")
     check("consistent" in out, out)
 
 

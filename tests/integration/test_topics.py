@@ -209,7 +209,7 @@ def the_accounts_limit_on_topics():
     put_topic("quota-0", eps("/q2"))    # replacing one is fine
     api("DELETE", "/v1/topics/quota-1")
     put_topic("one-too-many", eps("/q"))
-    out = S.ctl("verify")
+    out = S.ctl("verify", "--online")
     check("consistent" in out, out)
 
 
