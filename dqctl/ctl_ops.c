@@ -254,7 +254,7 @@ topic_list_account(const struct account *a, void *arg)
 {
 	struct topic_list *l = arg;
 	struct topic ts[STORE_LIST_MAX];
-	struct store_topic_query q;
+	struct store_name_query q;
 	char when[DQ_TIME_LEN + 1];
 	int64_t total;
 	int n, more, i;

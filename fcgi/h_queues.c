@@ -38,7 +38,7 @@ void
 h_queue_list(struct req *q, struct resp *r)
 {
 	struct queue_info qi[STORE_LIST_MAX];
-	struct store_queue_query lq;
+	struct store_name_query lq;
 	struct page pg;
 	enum dq_err err;
 	int64_t total = 0;
@@ -46,12 +46,8 @@ h_queue_list(struct req *q, struct resp *r)
 	json_t *data;
 	char *cursor = NULL;
 
-	memset(&lq, 0, sizeof(lq));
-	if (list_name_page(q, &queue_list_kind, &pg, &lq.after, r) == -1)
+	if (list_name_page(q, &queue_list_kind, &pg, &lq, r) == -1)
 		return;
-	lq.account = q->account.id;
-	lq.offset = pg.offset;
-	lq.limit = pg.limit;
 	if ((err = store_queue_page(q->st, &lq, qi, &n, &more, &total)) != DQ_OK) {
 		resp_dq_err(r, q, err, "queues");
 		page_free(&pg);

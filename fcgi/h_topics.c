@@ -176,7 +176,7 @@ void
 h_topic_list(struct req *q, struct resp *r)
 {
 	struct topic ts[STORE_LIST_MAX];
-	struct store_topic_query tq;
+	struct store_name_query tq;
 	struct page pg;
 	enum dq_err err;
 	int64_t total = 0;
@@ -184,12 +184,8 @@ h_topic_list(struct req *q, struct resp *r)
 	char *cursor = NULL;
 	struct jw w;
 
-	memset(&tq, 0, sizeof(tq));
-	if (list_name_page(q, &topic_list_kind, &pg, &tq.after, r) == -1)
+	if (list_name_page(q, &topic_list_kind, &pg, &tq, r) == -1)
 		return;
-	tq.account = q->account.id;
-	tq.offset = pg.offset;
-	tq.limit = pg.limit;
 	if ((err = store_topic_page(q->st, &tq, ts, &n, &more, &total)) != DQ_OK) {
 		resp_dq_err(r, q, err, "topics");
 		page_free(&pg);

@@ -112,18 +112,21 @@ static const char *const name_params[] = { "limit", "offset", "cursor", NULL };
 
 int
 list_name_page(struct req *q, const struct page_kind *kind, struct page *pg,
-    const char **after, struct resp *r)
+    struct store_name_query *nq, struct resp *r)
 {
 	struct query qs;
 	struct verr e;
 
 	verr_init(&e);
 	memset(pg, 0, sizeof(*pg));
-	*after = NULL;
+	memset(nq, 0, sizeof(*nq));
 	if (query_parse(&qs, q->query, name_params, &e) == 0 &&
 	    list_page(&qs, kind, q->account.id, json_object(), pg, &e) == 0) {
-		*after = json_string_value(json_object_get(pg->filters, "after"));
-		if (!pg->has_after || *after != NULL)
+		nq->account = q->account.id;
+		nq->after = json_string_value(json_object_get(pg->filters, "after"));
+		nq->offset = pg->offset;
+		nq->limit = pg->limit;
+		if (!pg->has_after || nq->after != NULL)
 			return 0;
 		verr_add(&e, VERR_VALIDATION, "cursor", "is not a valid cursor");
 	}

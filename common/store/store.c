@@ -766,10 +766,8 @@ static int
 store_delta_cmp(const void *a, const void *b)
 {
 	const struct store_delta *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->dim, y->dim, n);
 
-	return c ? c : (x->len > y->len) - (x->len < y->len);
+	return store_key_cmp(x->dim, x->len, y->dim, y->len);
 }
 
 int

@@ -317,15 +317,17 @@ enum dq_err store_queue_set(struct store *, uint32_t account, const char *name,
 typedef int (*store_queue_fn)(const struct queue_info *, void *arg);
 enum dq_err store_queue_list(struct store *, uint32_t account, int with_counts,
 	    store_queue_fn, void *arg);
-/* One page of an account's queues by name: after the named one (or from
- * the first), skipping offset; *total: how many the account has. */
-struct store_queue_query {
+/*
+ * One page of an account's queues (or topics) by name: after the named one
+ * (or from the first), skipping offset; *total: how many the account has.
+ */
+struct store_name_query {
 	uint32_t	 account;
 	const char	*after;		/* NULL: from the first */
 	int64_t		 offset;
 	int		 limit;		/* at most STORE_LIST_MAX */
 };
-enum dq_err store_queue_page(struct store *, const struct store_queue_query *,
+enum dq_err store_queue_page(struct store *, const struct store_name_query *,
 	    struct queue_info *out, int *n, int *more, int64_t *total);
 /* Cancel every pending and awaiting_approval job of the queue. */
 enum dq_err store_queue_purge(struct store *, uint32_t account, const char *name,
@@ -348,13 +350,7 @@ enum dq_err store_topic_get(struct store *, uint32_t account, const char *name,
 	    struct topic *out);
 enum dq_err store_topic_delete(struct store *, uint32_t account, const char *name);
 /* One page of an account's topics by name, as store_queue_page(). */
-struct store_topic_query {
-	uint32_t	 account;
-	const char	*after;		/* NULL: from the first */
-	int64_t		 offset;
-	int		 limit;		/* at most STORE_LIST_MAX */
-};
-enum dq_err store_topic_page(struct store *, const struct store_topic_query *,
+enum dq_err store_topic_page(struct store *, const struct store_name_query *,
 	    struct topic *out, int *n, int *more, int64_t *total);
 
 /* --- activity (store_stats.c) ---------------------------------------------- */

@@ -334,10 +334,8 @@ static int
 dim_cmp(const void *a, const void *b)
 {
 	const struct dimcount *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->key, y->key, n);
 
-	return c ? c : (x->len > y->len) - (x->len < y->len);
+	return store_key_cmp(x->key, x->len, y->key, y->len);
 }
 
 /* Each counter equals the number of listing entries under its dim. */

@@ -124,6 +124,8 @@ int	store_ret_err(int ret);			/* the dq_err of a STORE_RET */
  * records keyed u32 account | name, from start on, skipping offset: fn
  * takes the i-th of at most limit; *more when another follows.
  */
+/* Two keys in the databases' order (bytes, then the shorter first). */
+int	store_key_cmp(const void *a, size_t al, const void *b, size_t bl);
 int	store_range(struct store *, DB_TXN *, int dbi, const void *start, size_t sl,
 	    unsigned char *kbuf, size_t cap, DBC **c, DBT *k, DBT *d, int keys_only);
 struct store_name_walk {
@@ -258,6 +260,11 @@ int	store_row_get(struct store *, DB_TXN *, int dbi, const unsigned char *k,
 int	store_row_put(struct store *, DB_TXN *, int dbi, const unsigned char *k,
 	    size_t kl, const struct job *jobs, size_t n, const unsigned char *hash);
 int	store_rows_forget(struct store *, DB_TXN *, const struct job *);
+/* The row an expiry entry points to (ek: the entry's key, expires | kind |
+ * row key), removed if it has expired at now: it may have been written
+ * again since the entry was. */
+int	store_row_expire(struct store *, DB_TXN *, const unsigned char *ek,
+	    size_t el, int64_t now);
 /* Write a job edited from old as store_job_edit() does (a retried job takes
  * its dedupe_key back), with its indexes (store_job.c). */
 int	store_job_change(struct store *, DB_TXN *, const struct job *old,

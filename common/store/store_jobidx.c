@@ -87,25 +87,44 @@ jobidx_timed(struct store *st, DB_TXN *txn, int dbi, int had, int64_t old_t,
 }
 
 static int
-jobidx_due(struct store *st, DB_TXN *txn, const struct job *old,
-    const struct job *nw)
+jobidx_pending(const struct job *j)
+{
+	return j->status == JOB_PENDING;
+}
+
+/*
+ * A per-queue index of keys without data: the job's entry, at key(j), while
+ * in(j); written again only when its key changes.
+ */
+static int
+jobidx_keyed(struct store *st, DB_TXN *txn, int dbi, int (*in)(const struct job *),
+    size_t (*key)(unsigned char *, size_t, const struct job *),
+    const struct job *old, const struct job *nw)
 {
 	unsigned char ok[KEY_MAX], nk[KEY_MAX];
-	int had = old && old->status == JOB_PENDING;
-	int has = nw && nw->status == JOB_PENDING;
-	size_t ol = had ? jobidx_due_key(ok, sizeof(ok), old) : 0;
-	size_t nl = has ? jobidx_due_key(nk, sizeof(nk), nw) : 0;
+	int had = old && in(old);
+	int has = nw && in(nw);
+	size_t ol = had ? key(ok, sizeof(ok), old) : 0;
+	size_t nl = has ? key(nk, sizeof(nk), nw) : 0;
 	int ret;
 
 	if ((had && ol == 0) || (has && nl == 0))
 		return STORE_RET(DQ_ERR_INVALID);
 	if (had && has && ol == nl && memcmp(ok, nk, ol) == 0)
 		return 0;
-	if (had && (ret = store_del(st, txn, DBI_DUE, ok, ol)) != 0)
+	if (had && (ret = store_del(st, txn, dbi, ok, ol)) != 0)
 		return ret;
 	if (has)
-		return store_put(st, txn, DBI_DUE, nk, nl, "", 0);
+		return store_put(st, txn, dbi, nk, nl, "", 0);
 	return 0;
+}
+
+/* The due index: pending jobs of a queue by due time. */
+static int
+jobidx_due(struct store *st, DB_TXN *txn, const struct job *old,
+    const struct job *nw)
+{
+	return jobidx_keyed(st, txn, DBI_DUE, jobidx_pending, jobidx_due_key, old, nw);
 }
 
 static int
@@ -139,28 +158,18 @@ store_job_in_order(const struct job *j)
  * retried by hand), then seq (creation order).  An attempt that fails and
  * is retried keeps its place, so in an ordered queue it holds the queue.
  */
+static size_t
+jobidx_order_key(unsigned char *k, size_t cap, const struct job *j)
+{
+	return key_order(k, cap, j->account, j->queue, j->order_at, j->seq, j->id);
+}
+
 static int
 jobidx_order(struct store *st, DB_TXN *txn, const struct job *old,
     const struct job *nw)
 {
-	unsigned char ok[KEY_MAX], nk[KEY_MAX];
-	int had = old && store_job_in_order(old);
-	int has = nw && store_job_in_order(nw);
-	size_t ol = had ? key_order(ok, sizeof(ok), old->account, old->queue,
-	    old->order_at, old->seq, old->id) : 0;
-	size_t nl = has ? key_order(nk, sizeof(nk), nw->account, nw->queue,
-	    nw->order_at, nw->seq, nw->id) : 0;
-	int ret;
-
-	if ((had && ol == 0) || (has && nl == 0))
-		return STORE_RET(DQ_ERR_INVALID);
-	if (had && has && ol == nl && memcmp(ok, nk, ol) == 0)
-		return 0;
-	if (had && (ret = store_del(st, txn, DBI_ORDER, ok, ol)) != 0)
-		return ret;
-	if (has)
-		return store_put(st, txn, DBI_ORDER, nk, nl, "", 0);
-	return 0;
+	return jobidx_keyed(st, txn, DBI_ORDER, store_job_in_order, jobidx_order_key,
+	    old, nw);
 }
 
 /* A job entering its queue's order takes its place now; one in it keeps it. */

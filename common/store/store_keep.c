@@ -33,26 +33,6 @@ keep_spent(struct store_sweep *sw, int64_t t0)
 
 /* --- dedupe and idempotency rows ------------------------------------------------- */
 
-/* Remove a dedupe or idempotency row if it really has expired (it may have
- * been replaced by a newer one since its expiry entry was written). */
-static int
-expire_row(struct store *st, DB_TXN *txn, int dbi, const unsigned char *k,
-    size_t kl, int64_t now)
-{
-	DBT d;
-	int ret;
-
-	ret = store_get(st, txn, dbi, k, kl, &d, DB_RMW);
-	if (ret == DB_NOTFOUND)
-		return 0;
-	if (ret != 0)
-		return ret;
-	if (d.size >= ID_JOB_LEN + 8 && (int64_t)num_be64_get((unsigned char *)
-	    d.data + ID_JOB_LEN) + STORE_DEDUPE_WINDOW_MS > now)
-		return 0;
-	return store_del(st, txn, dbi, k, kl);
-}
-
 static int
 expire_txn(struct store *st, DB_TXN *txn, void *arg)
 {
@@ -64,12 +44,9 @@ expire_txn(struct store *st, DB_TXN *txn, void *arg)
 	int ret;
 
 	sw->done = sw->more = 0;
-	if ((ret = st->db[DBI_EXPIRY]->cursor(st->db[DBI_EXPIRY], txn, &c, 0)) != 0)
+	if ((ret = store_range(st, txn, DBI_EXPIRY, NULL, 0, kbuf, sizeof(kbuf), &c,
+	    &k, &d, 1)) != 0)
 		return ret;
-	store_dbt(&k, kbuf, 0);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
 	while ((ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
 		if (k.size < 9 || (int64_t)num_be64_get(kbuf) > sw->before)
 			break;
@@ -77,8 +54,8 @@ expire_txn(struct store *st, DB_TXN *txn, void *arg)
 			sw->more = 1;
 			break;
 		}
-		if ((ret = expire_row(st, txn, kbuf[8] == 'I' ? DBI_IDEM : DBI_DEDUPE,
-		    kbuf + 9, k.size - 9, sw->before)) != 0 || (ret = c->del(c, 0)) != 0)
+		if ((ret = store_row_expire(st, txn, kbuf, k.size, sw->before)) != 0 ||
+		    (ret = c->del(c, 0)) != 0)
 			break;
 		sw->done++;
 	}
@@ -110,13 +87,9 @@ retain_scan(struct store *st, DB_TXN *txn, int64_t before, struct due_key *out,
 	int ret;
 
 	*n = 0;
-	if ((ret = st->db[DBI_FINISHED]->cursor(st->db[DBI_FINISHED], txn, &c, 0)) != 0)
+	if ((ret = store_range(st, txn, DBI_FINISHED, NULL, 0, kbuf, sizeof(kbuf), &c,
+	    &k, &d, 1)) != 0)
 		return ret;
-	store_dbt(&k, kbuf, 0);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
-	d.flags = DB_DBT_PARTIAL;	/* keys only */
 	while (*n < max && (ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
 		if (k.size != 8 + ID_JOB_LEN)
 			continue;

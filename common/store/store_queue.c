@@ -333,7 +333,7 @@ store_queue_list(struct store *st, uint32_t account, int with_counts,
 /* --- one page of an account's queues, by name ------------------------------------- */
 
 struct qpage_arg {
-	const struct store_queue_query	*q;
+	const struct store_name_query	*q;
 	struct queue_info		*out;
 	int				*n, *more;
 	int64_t				*total;
@@ -394,7 +394,7 @@ qpage_txn(struct store *st, DB_TXN *txn, void *arg)
 }
 
 enum dq_err
-store_queue_page(struct store *st, const struct store_queue_query *q,
+store_queue_page(struct store *st, const struct store_name_query *q,
     struct queue_info *out, int *n, int *more, int64_t *total)
 {
 	struct qpage_arg a = { q, out, n, more, total, NULL, NULL };

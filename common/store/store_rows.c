@@ -19,6 +19,13 @@
 #define EXP_DEDUPE	'D'
 #define EXP_IDEM	'I'
 
+/* Is a row (its value, at least id | created) live at now? */
+static int
+row_live(const unsigned char *v, int64_t now)
+{
+	return (int64_t)num_be64_get(v + ID_JOB_LEN) + STORE_DEDUPE_WINDOW_MS > now;
+}
+
 /* Where a row's further ids start. */
 static size_t
 row_ids_at(int dbi)
@@ -84,7 +91,7 @@ store_row_get(struct store *st, DB_TXN *txn, int dbi, const unsigned char *k,
 	p = d.data;
 	if (d.size < ID_JOB_LEN + 8 || (d.size > at && (d.size - at) % ID_JOB_LEN))
 		return STORE_RET(DQ_ERR_CORRUPT);
-	if ((int64_t)num_be64_get(p + ID_JOB_LEN) + STORE_DEDUPE_WINDOW_MS <= now)
+	if (!row_live(p, now))
 		return 0;
 	if (hash != NULL && d.size >= ID_JOB_LEN + 8 + CRYPTO_SHA256_LEN)
 		memcpy(hash, p + ID_JOB_LEN + 8, CRYPTO_SHA256_LEN);
@@ -98,6 +105,26 @@ store_row_get(struct store *st, DB_TXN *txn, int dbi, const unsigned char *k,
 		ids[*n][ID_JOB_LEN] = '\0';
 	}
 	return 1;
+}
+
+int
+store_row_expire(struct store *st, DB_TXN *txn, const unsigned char *ek,
+    size_t el, int64_t now)
+{
+	int dbi = ek[8] == EXP_IDEM ? DBI_IDEM : DBI_DEDUPE;
+	DBT d;
+	int ret;
+
+	if (el <= 9)
+		return 0;
+	ret = store_get(st, txn, dbi, ek + 9, el - 9, &d, DB_RMW);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0)
+		return ret;
+	if (d.size >= ID_JOB_LEN + 8 && row_live(d.data, now))
+		return 0;
+	return store_del(st, txn, dbi, ek + 9, el - 9);
 }
 
 /* Take id out of the row at k: the row goes when it named only id. */

@@ -237,10 +237,8 @@ static int
 stats_delta_cmp(const void *a, const void *b)
 {
 	const struct stats_delta *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->key, y->key, n);
 
-	return c ? c : (x->len > y->len) - (x->len < y->len);
+	return store_key_cmp(x->key, x->len, y->key, y->len);
 }
 
 /* In key order: an account's record of a minute before its queues'. */

@@ -197,7 +197,7 @@ store_topic_delete(struct store *st, uint32_t account, const char *name)
 /* --- one page of an account's topics, by name ------------------------------------- */
 
 struct tpage_arg {
-	const struct store_topic_query	*q;
+	const struct store_name_query	*q;
 	struct topic			*out;
 	int				*n, *more;
 	int64_t				*total;
@@ -236,7 +236,7 @@ tpage_txn(struct store *st, DB_TXN *txn, void *arg)
 }
 
 enum dq_err
-store_topic_page(struct store *st, const struct store_topic_query *q,
+store_topic_page(struct store *st, const struct store_name_query *q,
     struct topic *out, int *n, int *more, int64_t *total)
 {
 	struct tpage_arg a = { q, out, n, more, total };

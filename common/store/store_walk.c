@@ -12,6 +12,14 @@
 #include "store_int.h"
 
 int
+store_key_cmp(const void *a, size_t al, const void *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c ? c : (al > bl) - (al < bl);
+}
+
+int
 store_range(struct store *st, DB_TXN *txn, int dbi, const void *start, size_t sl,
     unsigned char *kbuf, size_t cap, DBC **c, DBT *k, DBT *d, int keys_only)
 {

@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "num.h"
 #include "store_int.h"
+#include "storetest.h"
 #include "tap.h"
 
 #define MIN	60000LL
@@ -29,22 +30,11 @@ static int64_t		 now;
 static int
 store_up(int64_t stats_queues)
 {
-	st = NULL;
-	if (conf_load(&conf, NULL, err, sizeof(err)) == -1) {
-		tap_fail(__FILE__, __LINE__, "conf_load: %s", err);
+	if (storetest_conf(&conf, CONF_SYNC_NONE) == -1)
 		return -1;
-	}
-	free(conf.data_dir);
-	if ((conf.data_dir = strdup(tap_dir())) == NULL)
-		return -1;
-	conf.sync = CONF_SYNC_NONE;
-	conf.cache_size = 4 << 20;
 	conf.max_stats_queues_per_account = stats_queues;
-	if (store_open(&st, &conf, STORE_CREATE, err, sizeof(err)) == -1) {
-		tap_fail(__FILE__, __LINE__, "store_open: %s", err);
-		conf_free(&conf);
+	if (storetest_up(&conf, &st) == -1)
 		return -1;
-	}
 	now = 1938038400000LL;	/* 2031-06-01T00:00:00.000Z, a whole minute */
 	return 0;
 }
@@ -52,32 +42,7 @@ store_up(int64_t stats_queues)
 static void
 store_down(void)
 {
-	store_close(st);
-	st = NULL;
-	conf_free(&conf);
-}
-
-static uint32_t
-new_account(const char *name)
-{
-	char key[ID_KEY_LEN + 1], secret[ID_SECRET_LEN + 1];
-	struct account a;
-
-	if (store_account_add(st, name, 0, key, secret, &a) != DQ_OK)
-		return 0;
-	return a.id;
-}
-
-static void
-mkjob(struct job *j, const char *queue, int64_t created)
-{
-	job_init(j);
-	j->url = "https://example.com/hook";
-	j->queue = queue;
-	j->max_attempts = 3;
-	j->timeout_ms = 30000;
-	j->created_at = j->updated_at = j->due_at = created;
-	j->status = JOB_PENDING;
+	storetest_down(&conf, &st);
 }
 
 /* n jobs of queues[i % nq], all in one transaction. */
@@ -89,7 +54,7 @@ create_n(uint32_t account, const char *const *queues, int nq, int n, int64_t cre
 	int i;
 
 	for (i = 0; it != NULL && i < n; i++) {
-		mkjob(&jobs[i], queues[i % nq], created);
+		storetest_job(&jobs[i], queues[i % nq], created);
 		it[i].job = &jobs[i];
 	}
 	CHECK(it != NULL && store_jobs_create(st, account, it, (size_t)n) == DQ_OK);
@@ -123,7 +88,7 @@ test_stats_series_bound_and_prune(void)
 
 	if (store_up(2) == -1)
 		return;
-	a = new_account("acct");
+	a = storetest_account(st, "acct");
 	create_n(a, qs, 3, 9, now - 8 * DAY, jobs);
 	create_n(a, qs, 3, 6, now + 5 * MIN, jobs);
 	CHECK_INT(created_in(a, NULL, now - 8 * DAY, 1), 9);
@@ -180,7 +145,7 @@ test_bulk_in_slices(void)
 		free(jobs);
 		return;
 	}
-	a = new_account("acct");
+	a = storetest_account(st, "acct");
 	create_n(a, q, 1, 300, now, jobs);
 	memset(&b, 0, sizeof(b));
 	b.account = a;
@@ -235,9 +200,9 @@ test_delete_from_a_fanout(void)
 
 	if (store_up(20) == -1)
 		return;
-	a = new_account("acct");
+	a = storetest_account(st, "acct");
 	for (i = 0; i < 3; i++) {
-		mkjob(&jobs[i], "fq", now);
+		storetest_job(&jobs[i], "fq", now);
 		jobs[i].dedupe_key = "fan";
 	}
 	memset(&it, 0, sizeof(it));
@@ -251,7 +216,7 @@ test_delete_from_a_fanout(void)
 		CHECK(store_job_edit(st, a, jobs[i].id, cancel, &now, NULL) == DQ_OK);
 		CHECK(store_job_delete(st, a, jobs[i].id) == DQ_OK);
 	}
-	mkjob(&again, "fq", now + 1);
+	storetest_job(&again, "fq", now + 1);
 	again.dedupe_key = "fan";
 	memset(&it, 0, sizeof(it));
 	it.job = &again;
@@ -264,7 +229,7 @@ test_delete_from_a_fanout(void)
 	CHECK(store_job_edit(st, a, jobs[2].id, cancel, &now, NULL) == DQ_OK);
 	CHECK(store_job_delete(st, a, jobs[2].id) == DQ_OK);
 	CHECK(store_job_get(st, a, jobs[2].id, &again) == DQ_ERR_NOTFOUND);
-	mkjob(&again, "fq", now + 2);
+	storetest_job(&again, "fq", now + 2);
 	again.dedupe_key = "fan";
 	memset(&it, 0, sizeof(it));
 	it.job = &again;
@@ -289,7 +254,7 @@ test_ordered_claims(void)
 
 	if (store_up(20) == -1)
 		return;
-	a = new_account("acct");
+	a = storetest_account(st, "acct");
 	memset(&ch, 0, sizeof(ch));
 	ch.set_ordered = ch.ordered = 1;
 	CHECK(store_queue_set(st, a, "oq", &ch, now, &qi) == DQ_OK && qi.ordered);
@@ -376,7 +341,7 @@ test_upgrade_gives_the_order_index(void)
 
 	if (store_up(20) == -1)
 		return;
-	a = new_account("acct");
+	a = storetest_account(st, "acct");
 	memset(ids, 0, sizeof(ids));
 	for (i = 0; i < 3; i++) {	/* due at now + 5, + 1, + 2: the second first */
 		create_n(a, q, 1, 1, now + i, &jobs[i]);
