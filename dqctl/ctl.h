@@ -24,6 +24,14 @@ int	cmd_stats(struct ctl *);
 int	cmd_jobs_list(struct ctl *);
 int	cmd_jobs_show(struct ctl *);
 
+/* ctl_ops.c */
+int	cmd_jobs_bulk(struct ctl *);
+int	cmd_jobs_delete(struct ctl *);
+int	cmd_topics_list(struct ctl *);
+int	cmd_topics_show(struct ctl *);
+int	cmd_topics_set(struct ctl *);
+int	cmd_topics_delete(struct ctl *);
+
 /* ctl_store.c */
 int	cmd_verify(struct ctl *);
 int	cmd_backup(struct ctl *);

@@ -69,7 +69,8 @@ const char *const store_files[DBI_COUNT] = {
 	"meta.db", "accounts.db", "acctnames.db", "keys.db", "jobs.db",
 	"jobidx.db", "counts.db", "due.db", "leases.db", "cbdue.db",
 	"finished.db", "dedupe.db", "idem.db", "expiry.db", "attempts.db",
-	"queues.db", "schedules.db", "scheddue.db", "jobids.db"
+	"queues.db", "schedules.db", "scheddue.db", "jobids.db", "order.db",
+	"topics.db", "stats.db"
 };
 
 const char *
@@ -231,24 +232,30 @@ store_env_config(struct store *st, const struct dq_conf *c)
 	return ret;
 }
 
+/*
+ * Every database but the late ones must exist (dqctl init makes them); the
+ * late ones, which came after the first release, are made by whichever
+ * process finds them missing, so that a store made by an older dq opens.
+ */
 static int
 store_open_dbs(struct store *st, int create)
 {
 	DB *db;
-	int i, ret;
+	int i, ret, make;
 
 	for (i = 0; i < DBI_COUNT; i++) {
+		make = create || i >= DBI_LATE;
 		if ((ret = db_create(&db, st->env, 0)) != 0)
 			return ret;
 		st->db[i] = db;
-		if (create && (ret = db->set_pagesize(db, STORE_PAGESIZE)) != 0)
+		if (make && (ret = db->set_pagesize(db, STORE_PAGESIZE)) != 0)
 			return ret;
 		/*
 		 * B-trees all: a hash table (tried) updates its metadata page on
 		 * every insert, which serialises concurrent creates.
 		 */
 		if ((ret = db->open(db, NULL, store_files[i], NULL, DB_BTREE,
-		    DB_AUTO_COMMIT | (create ? DB_CREATE : 0), 0600)) != 0)
+		    DB_AUTO_COMMIT | (make ? DB_CREATE : 0), 0600)) != 0)
 			return ret;
 	}
 	return 0;
@@ -300,6 +307,8 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 	st->max_queues = c->max_queues_per_account;
 	st->max_jobs = c->max_jobs_per_account;
 	st->max_schedules = c->max_schedules_per_account;
+	st->max_topics = c->max_topics_per_account;
+	st->max_stats_queues = c->max_stats_queues_per_account;
 	if (create && mkdir(c->data_dir, 0750) == -1 && errno != EEXIST) {
 		snprintf(err, errsz, "%s: %s", c->data_dir, strerror(errno));
 		goto fail;
@@ -319,6 +328,8 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 			snprintf(err, errsz, "%s: %s", c->data_dir, db_strerror(ret));
 		goto fail;
 	}
+	if (store_upgrade(st, err, errsz) != 0)
+		goto fail;
 	*stp = st;
 	return 0;
 fail:
@@ -339,6 +350,7 @@ store_close(struct store *st)
 	if (st->env != NULL)
 		st->env->close(st->env, 0);
 	free(st->qseen);
+	free(st->sdeltas);
 	free(st);
 }
 
@@ -450,6 +462,13 @@ store_flush_committed(struct store *st)
 	    "but a power cut before the next flush that works would lose it",
 	    ret > 0 ? strerror(ret) : db_strerror(ret));
 	st->unflushed = 1;
+}
+
+void
+store_flush(struct store *st)
+{
+	if (st->sync == CONF_SYNC_FULL && !st->lazy)
+		store_flush_committed(st);
 }
 
 int
@@ -565,9 +584,11 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 		if (ret == 0) {
 			st->txn_wrote_queue = 0;
 			st->ndeltas = 0;
+			st->nsdeltas = 0;
 			if (!(flags & STORE_TXN_READ))
 				ret = store_writer_lock(st, txn);
-			if (ret == 0 && (ret = fn(st, txn, arg)) == 0)
+			if (ret == 0 && (ret = fn(st, txn, arg)) == 0 &&
+			    (ret = store_stats_flush(st, txn)) == 0)
 				ret = store_count_flush(st, txn);
 			if (ret == 0) {
 				ret = txn->commit(txn, store_commit_flags(st, flags));
@@ -595,9 +616,8 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 	if (ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED)
 		log_warnx("store: gave up after %d tries: %s", STORE_TRIES,
 		    db_strerror(ret));
-	if (ret == 0 && st->sync == CONF_SYNC_FULL && !st->lazy &&
-	    !(flags & STORE_TXN_READ))
-		store_flush_committed(st);
+	if (ret == 0 && !(flags & (STORE_TXN_READ | STORE_TXN_NOFLUSH)))
+		store_flush(st);
 	if (ret != 0 && ret > -1000)
 		log_debug("store: %s", ret > 0 ? strerror(ret) : db_strerror(ret));
 	if (ret == ENOSPC || ret == EDQUOT)
@@ -764,10 +784,8 @@ static int
 store_delta_cmp(const void *a, const void *b)
 {
 	const struct store_delta *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->dim, y->dim, n);
 
-	return c ? c : (x->len > y->len) - (x->len < y->len);
+	return store_key_cmp(x->dim, x->len, y->dim, y->len);
 }
 
 int
