@@ -37,16 +37,24 @@ common_libdqcommon_a_SOURCES = \
 	common/store/store_account.c \
 	common/store/store_admin.c \
 	common/store/store_attempt.c \
+	common/store/store_bulk.c \
+	common/store/store_create.c \
 	common/store/store_disp.c \
 	common/store/store_int.h \
 	common/store/store_job.c \
+	common/store/store_jobdel.c \
 	common/store/store_jobidx.c \
 	common/store/store_keep.c \
 	common/store/store_keys.c \
 	common/store/store_meta.c \
 	common/store/store_queue.c \
 	common/store/store_repl.c \
-	common/store/store_schedule.c
+	common/store/store_rows.c \
+	common/store/store_schedule.c \
+	common/store/store_stats.c \
+	common/store/store_topic.c \
+	common/store/store_upgrade.c \
+	common/store/store_walk.c
 
 DQ_COMMON_INCLUDES = -I$(top_srcdir)/common/base -I$(top_srcdir)/common/model -I$(top_srcdir)/common/delivery -I$(top_srcdir)/common/ipc -I$(top_srcdir)/common/store
 

@@ -11,7 +11,8 @@
  * commit waits.  Every second it writes dirty cache pages out until a fifth
  * of the cache is clean (so that requests rarely have to write one to make
  * room) and removes finished jobs past `retention`.  Every ten seconds it
- * removes expired dedupe and Idempotency-Key rows.  Every thirty seconds it
+ * removes expired dedupe and Idempotency-Key rows, and every ten minutes
+ * activity (GET /v1/stats) older than a week.  Every thirty seconds it
  * checkpoints (old log files are then removed, DB_LOG_AUTO_REMOVE; in a
  * group keep_logs removes them, and keeps those a member away needs).  A
  * checkpoint stalls writers twice over: while it writes a page that
@@ -49,6 +50,7 @@
 #define HK_FLUSH_MS		200	/* log flush */
 #define HK_TICK_MS		1000	/* trickle, retention */
 #define HK_KEYS_MS		10000
+#define HK_ACTIVITY_MS		600000
 #define HK_CHECKPOINT_MS	30000
 #define HK_SWEEP_MAX		256	/* entries per transaction, */
 #define HK_SWEEP_BUDGET_US	2000	/* and time inside it at most */
@@ -65,6 +67,8 @@ struct keeper {
 	int64_t			 next_flush;	/* monotonic ms */
 	int64_t			 next_tick;
 	int64_t			 next_keys;
+	int64_t			 next_activity;
+	struct store_sweep	 activity;	/* where its sweep goes on */
 	int64_t			 next_checkpoint;
 	int64_t			 disk_trouble_until;	/* no page writing before */
 	int			 retain_more;	/* retention stopped short */
@@ -74,32 +78,32 @@ typedef enum dq_err (*keep_sweep_fn)(struct store *, struct store_sweep *);
 
 /*
  * Sweep until nothing is due or the pass has used its time; 1 if more is
- * left for the next pass.
+ * left for the next pass.  sw: the sweep's cursor, when it keeps one
+ * between passes (else a zeroed one).
  */
 static int
-keep_sweep(struct keeper *k, keep_sweep_fn fn, int64_t before, const char *what)
+keep_sweep(struct keeper *k, keep_sweep_fn fn, struct store_sweep *sw,
+    int64_t before, const char *what)
 {
-	struct store_sweep sw;
 	int64_t until = dqtime_mono_ms() + HK_PASS_MS;
 	long total = 0;
 	enum dq_err e;
 
 	do {
-		memset(&sw, 0, sizeof(sw));
-		sw.before = before;
-		sw.max = HK_SWEEP_MAX;
-		sw.budget_us = HK_SWEEP_BUDGET_US;
-		if ((e = fn(k->st, &sw)) != DQ_OK) {
+		sw->before = before;
+		sw->max = HK_SWEEP_MAX;
+		sw->budget_us = HK_SWEEP_BUDGET_US;
+		if ((e = fn(k->st, sw)) != DQ_OK) {
 			log_warnx("%s: %s", what, dq_strerror(e));
 			return 0;
 		}
-		total += sw.done;
-		if (sw.more)
+		total += sw->done;
+		if (sw->more)
 			dqtime_sleep_ms(HK_SWEEP_PAUSE_MS);
-	} while (sw.more && dqtime_mono_ms() < until && child_running());
+	} while (sw->more && dqtime_mono_ms() < until && child_running());
 	if (total > 0)
 		log_debug("%s: %ld removed", what, total);
-	return sw.more;
+	return sw->more;
 }
 
 /*
@@ -169,8 +173,12 @@ keep_round(struct keeper *k)
 		k->next_flush = mono + HK_FLUSH_MS;
 	}
 	if (writer && mono >= k->next_keys)	/* again at once if it stopped short */
-		k->next_keys = keep_sweep(k, store_expire_keys, now, "expired keys") ?
+		k->next_keys = keep_sweep(k, store_expire_keys,
+		    &(struct store_sweep){ 0 }, now, "expired keys") ?
 		    mono : mono + HK_KEYS_MS;
+	if (writer && mono >= k->next_activity)
+		k->next_activity = keep_sweep(k, store_stats_prune, &k->activity,
+		    now - STORE_STATS_KEEP_MS, "activity") ? mono : mono + HK_ACTIVITY_MS;
 	if (mono < k->next_tick && !k->retain_more)
 		return 0;
 	if (mono >= k->next_tick) {
@@ -179,7 +187,7 @@ keep_round(struct keeper *k)
 		k->next_tick = mono + HK_TICK_MS;
 	}
 	k->retain_more = writer && keep_sweep(k, store_retain,
-	    now - k->conf->retention_ms, "retention");
+	    &(struct store_sweep){ 0 }, now - k->conf->retention_ms, "retention");
 	return k->retain_more;
 }
 

@@ -37,6 +37,7 @@ struct dqueue {
 	int		 paused;
 	int64_t		 concurrency;	/* 0: unlimited */
 	double		 rate;		/* per second; 0: unlimited */
+	int		 ordered;	/* one job at a time, in order (the store's) */
 	int64_t		 next_due;	/* earliest known pending job; 0: none */
 	int		 active;	/* transfers in flight from here */
 	double		 tokens;	/* rate bucket */

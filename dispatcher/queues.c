@@ -8,7 +8,9 @@
  * queues in turn, so one account or one busy queue cannot starve another.
  * An account has at most max_parallel_per_account transfers in flight (jobs
  * and callbacks); at that, or while it is disabled, it leaves the round
- * until a transfer ends or it is enabled.
+ * until a transfer ends or it is enabled.  An ordered queue's claims take
+ * one job at a time, its head (the store decides which: store_claim), and
+ * the end of its transfer asks the store what comes next.
  *
  * next_due may be early (a job was cancelled since) but is never late:
  * every path that makes a job pending lowers it (wake-up datagrams from
@@ -45,6 +47,7 @@ queues_settings(struct dqueue *q, const struct queue_info *qi)
 	}
 	q->paused = qi->paused;
 	q->concurrency = qi->concurrency;
+	q->ordered = qi->ordered;
 	q->loaded = 1;
 }
 
@@ -77,6 +80,14 @@ queue_rate_ready(struct dqueue *q, int64_t now)
 	return now + (int64_t)ceil((need - q->tokens) * 1000.0 / q->rate);
 }
 
+/* At its concurrency (an ordered queue's is one)? */
+static int
+queue_full(const struct dqueue *q)
+{
+	return (q->concurrency > 0 && q->active >= q->concurrency) ||
+	    (q->ordered && q->active > 0);
+}
+
 /* Into the round, if it has ready queues and may start more. */
 static void
 acct_wake(struct disp *d, struct dacct *a)
@@ -92,8 +103,7 @@ queue_place(struct disp *d, struct dqueue *q, int64_t now)
 {
 	int64_t t;
 
-	if (q->paused || q->next_due == 0 ||
-	    (q->concurrency > 0 && q->active >= q->concurrency)) {
+	if (q->paused || q->next_due == 0 || queue_full(q)) {
 		qset_heap_del(d->queues, q);	/* a ring entry is dropped when served */
 		if (q->next_due == 0 && q->active == 0 && q->idle_since == 0)
 			q->idle_since = now;
@@ -196,7 +206,11 @@ queues_xfer_done(struct disp *d, struct dqueue *q, uint32_t account, int64_t due
 		a->active--;
 	if (q != NULL) {
 		q->active--;
-		queue_due(d, q, due);
+		if (q->ordered) {	/* its next is the store's to say */
+			queue_peek(d, q);
+			queue_place(d, q, dqtime_now_ms());
+		} else
+			queue_due(d, q, due);
 	}
 	if (a != NULL)
 		acct_wake(d, a);
@@ -215,9 +229,7 @@ queues_acct_room(struct disp *d, uint32_t account)
 static int
 queue_eligible(struct dqueue *q, int64_t now)
 {
-	if (q->paused || q->next_due == 0 || q->next_due > now)
-		return 0;
-	if (q->concurrency > 0 && q->active >= q->concurrency)
+	if (q->paused || q->next_due == 0 || q->next_due > now || queue_full(q))
 		return 0;
 	queue_refill(q, now);
 	return q->rate <= 0 || q->tokens >= 1;
@@ -234,6 +246,8 @@ queue_claim(struct disp *d, struct dqueue *q, int64_t now, int want)
 
 	if (want > DISP_QUANTUM)
 		want = DISP_QUANTUM;
+	if (q->ordered)
+		want = q->active > 0 ? 0 : 1;
 	if (q->rate > 0 && want > (int)q->tokens)
 		want = (int)q->tokens;
 	if (q->concurrency > 0 && want > q->concurrency - q->active)

@@ -71,7 +71,32 @@ xfer_http_date(const char *s)
 	return t < 0 ? -1 : (int64_t)t;
 }
 
-/* Content-Type and Retry-After are the only answer headers dq reads. */
+/*
+ * A target that wants no retry of a failed delivery says so in its answer
+ * (API.md 9): DQ-No-Retry: true, or QStash's Upstash-NonRetryable-Error:
+ * true, which receivers written for QStash send.
+ */
+static const char *const xfer_no_retry_names[] = {
+	"DQ-No-Retry", "Upstash-NonRetryable-Error"
+};
+
+static void
+xfer_no_retry(struct xfer *x, const char *line, size_t n, const char *val)
+{
+	size_t i, len;
+
+	if (strcasecmp(val, "true") != 0)
+		return;
+	for (i = 0; i < sizeof(xfer_no_retry_names) / sizeof(xfer_no_retry_names[0]); i++) {
+		len = strlen(xfer_no_retry_names[i]);
+		if (n > len && line[len] == ':' &&
+		    strncasecmp(line, xfer_no_retry_names[i], len) == 0)
+			x->no_retry = xfer_no_retry_names[i];
+	}
+}
+
+/* Content-Type, Retry-After and the no-retry ones are the only answer
+ * headers dq reads. */
 static size_t
 xfer_on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -97,6 +122,8 @@ xfer_on_header(char *p, size_t size, size_t nmemb, void *arg)
 	else if (n > 12 && strncasecmp(p, "retry-after:", 12) == 0)
 		x->retry_after_ms = deliver_retry_after_ms(val, xfer_http_date,
 		    dqtime_now_ms());
+	else
+		xfer_no_retry(x, p, n, val);
 	return n;
 }
 
@@ -375,6 +402,11 @@ xfer_result(struct xfer *x, CURLcode code, struct delivery *dv, char **text)
 		dv->response_code = (int)status;
 		if ((status == 429 || status == 503) && x->retry_after_ms > 0)
 			dv->retry_after_ms = x->retry_after_ms;
+		if ((status < 200 || status > 299) && x->no_retry != NULL) {
+			snprintf(dv->error, sizeof(dv->error), "HTTP %ld; not retried: "
+			    "the target answered %s: true", status, x->no_retry);
+			dv->permanent = 1;
+		}
 		if (x->resp.len > 0 && (*text = utf8_text(x->resp.data, x->resp.len)) != NULL) {
 			dv->body = *text;
 			dv->body_is_json = !x->truncated &&

@@ -32,6 +32,7 @@ struct xfer {
 	int			 capped;	/* stopped reading at resp.max */
 	char			 content_type[128];
 	int64_t			 retry_after_ms;
+	const char		*no_retry;	/* the answer's header that said so */
 	int64_t			 started_at;
 	int64_t			 due_at;	/* jobs: when it was due (lateness) */
 	CURLcode		 code;		/* the transfer's result */

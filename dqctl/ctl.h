@@ -29,6 +29,14 @@ int	ctl_group_found(struct ctl *);	/* init, with replication */
 int	cmd_group(struct ctl *);
 int	cmd_group_remove(struct ctl *);
 
+/* ctl_ops.c */
+int	cmd_jobs_bulk(struct ctl *);
+int	cmd_jobs_delete(struct ctl *);
+int	cmd_topics_list(struct ctl *);
+int	cmd_topics_show(struct ctl *);
+int	cmd_topics_set(struct ctl *);
+int	cmd_topics_delete(struct ctl *);
+
 /* ctl_store.c */
 int	cmd_verify(struct ctl *);
 int	cmd_backup(struct ctl *);

@@ -1,6 +1,7 @@
 /*
- * POST /v1/jobs/{id}/approve | cancel | retry (API.md 4.5).  The status
- * rules are job_act_*() in common/; here they meet HTTP.
+ * POST /v1/jobs/{id}/approve | cancel | retry (API.md 4.5) and DELETE
+ * /v1/jobs/{id} (API.md 9).  The status rules are job_act_*() in common/;
+ * here they meet HTTP.
  */
 #include "config.h"
 
@@ -68,6 +69,8 @@ act_run(struct req *q, struct resp *r, struct act *a)
 	}
 	if (j.status == JOB_PENDING)
 		wakeup_send(WAKEUP_JOB, j.account, j.queue, j.due_at);
+	else	/* cancelled: in an ordered queue, the next may go now */
+		wakeup_send(WAKEUP_QUEUE, j.account, j.queue, 0);
 	resp_job(r, q, 200, &j, 0);
 	job_free(&j);
 }
@@ -128,4 +131,27 @@ h_job_retry(struct req *q, struct resp *r)
 	struct act a = { "retried", "not_retryable", NULL, 0, act_retry };
 
 	act_run(q, r, &a);
+}
+
+void
+h_job_delete(struct req *q, struct resp *r)
+{
+	enum dq_err err;
+
+	if (!ids_valid(q->param[0], "job_", 16)) {
+		resp_dq_err(r, q, DQ_ERR_NOTFOUND, "job");
+		return;
+	}
+	err = store_job_delete(q->st, q->account.id, q->param[0]);
+	if (err == DQ_ERR_STATE) {
+		resp_error(r, q, 409, "not_deletable", NULL, "the job cannot be deleted "
+		    "in its current status: only completed, failed and cancelled jobs "
+		    "can (cancel it first)");
+		return;
+	}
+	if (err != DQ_OK) {
+		resp_dq_err(r, q, err, "job");
+		return;
+	}
+	resp_json(r, 200, json_pack("{s:s, s:b}", "id", q->param[0], "deleted", 1));
 }

@@ -15,10 +15,12 @@
 #include "listing.h"
 #include "metrics.h"
 #include "query.h"
+#include "topics.h"
 #include "utf8.h"
 #include "wakeup.h"
 
 #define BATCH_MAX	100
+#define BATCH_JOBS_MAX	1000	/* jobs one batch may make, with topics' fan-outs */
 
 /* SHA-256 of the body re-encoded canonically (sorted keys, compact). */
 static int
@@ -31,16 +33,6 @@ jobs_body_hash(json_t *body, unsigned char out[CRYPTO_SHA256_LEN])
 	crypto_sha256(text, strlen(text), out);
 	free(text);
 	return 0;
-}
-
-/* A job was created: count it, and tell the dispatcher about new pending
- * work once it is committed. */
-static void
-jobs_created(const struct job *j)
-{
-	metrics_jobs_created(1);
-	if (j->status == JOB_PENDING)
-		wakeup_send(WAKEUP_JOB, j->account, j->queue, j->due_at);
 }
 
 static int
@@ -71,10 +63,66 @@ jobs_status(const struct store_create *it)
 static void
 jobs_write(const struct req *q, const struct store_create *it, struct jw *w)
 {
-	if (it->result == STORE_DEDUPLICATED)
+	if (it->fanout)
+		fanout_write(w, q, it->job->topic != NULL ? it->job->topic :
+		    it->existing.topic, it);
+	else if (it->result == STORE_DEDUPLICATED)
 		job_write_json(w, &it->existing, 1, q->now);
 	else
 		job_write_json(w, it->job, 0, q->now);
+}
+
+/* The jobs an item created (one, or a topic's fan-out): count them, and
+ * tell the dispatcher about new pending work once it is committed. */
+static void
+jobs_created(const struct store_create *it)
+{
+	size_t i, n = it->njobs > 0 ? it->njobs : 1;
+	const struct job *j;
+
+	if (it->result != STORE_CREATED)
+		return;
+	metrics_jobs_created((unsigned)n);
+	for (i = 0; i < n; i++) {
+		j = &it->job[i];
+		if (j->status == JOB_PENDING)
+			wakeup_send(WAKEUP_JOB, j->account, j->queue, j->due_at);
+	}
+}
+
+/*
+ * An item naming a topic becomes its fan-out.  0, or -1 with the error:
+ * an error object (new) and its status for a batch item, or answered on r
+ * when r is given (the whole create).
+ */
+static int
+jobs_fanout(const struct req *q, struct resp *r, struct jobreq *jr,
+    struct fanout *f, struct store_create *it, json_t **error, int *status)
+{
+	struct verr e;
+	enum dq_err err;
+
+	verr_init(&e);
+	if (fanout_make(q, jr, f, &e, &err) == 0) {
+		it->job = f->jobs;
+		it->njobs = f->n;
+		it->fanout = 1;
+		return 0;
+	}
+	if (err == DQ_ERR_INVALID && r != NULL)
+		resp_verr(r, q, &e);
+	else if (err == DQ_ERR_INVALID) {
+		*error = resp_verr_object(q, &e);
+		*status = 400;
+	} else if (err == DQ_ERR_NOTFOUND && r == NULL) {
+		*error = resp_error_object(q, "not_found", NULL, "topic %s not found",
+		    jr->topic);
+		*status = 404;
+	} else if (r != NULL)
+		resp_dq_err(r, q, err, "topic");
+	else
+		return -2;	/* the store failed: the whole batch does */
+	return -1;
 }
 
 void
@@ -83,6 +131,7 @@ h_job_create(struct req *q, struct resp *r)
 	unsigned char hash[CRYPTO_SHA256_LEN];
 	struct store_create it;
 	struct jobreq_ctx ctx;
+	struct fanout f;
 	struct jobreq jr;
 	struct verr e;
 	enum dq_err err;
@@ -98,12 +147,15 @@ h_job_create(struct req *q, struct resp *r)
 		goto done;
 	}
 	memset(&it, 0, sizeof(it));
+	memset(&f, 0, sizeof(f));
 	it.job = &jr.job;
 	if (q->idempotency_key != NULL) {
 		jr.job.idempotency_key = q->idempotency_key;
 		if (jobs_body_hash(body, hash) == 0)
 			it.idem_hash = hash;
 	}
+	if (jr.topic != NULL && jobs_fanout(q, r, &jr, &f, &it, NULL, NULL) != 0)
+		goto free;
 	if ((err = store_jobs_create(q->st, q->account.id, &it, 1)) != DQ_OK)
 		resp_dq_err(r, q, err, "job");
 	else if (it.result == STORE_IDEM_REUSED)
@@ -114,10 +166,11 @@ h_job_create(struct req *q, struct resp *r)
 		jw_init(&w);
 		jobs_write(q, &it, &w);
 		resp_jw(r, q, jobs_status(&it), &w);
-		if (it.result == STORE_CREATED)
-			jobs_created(&jr.job);
+		jobs_created(&it);
 	}
-	job_free(&it.existing);
+free:
+	store_create_free(&it);
+	fanout_free(&f);
 	jobreq_free(&jr);
 done:
 	json_decref(body);
@@ -127,8 +180,9 @@ done:
 
 struct batch_item {
 	struct jobreq	 jr;
+	struct fanout	 f;		/* when it names a topic */
 	json_t		*error;		/* set when the item was refused */
-	int		 status;	/* then: 400, or 422 over a quota */
+	int		 status;	/* then: 400, 404, or 422 over a quota */
 	int		 valid;
 };
 
@@ -156,14 +210,39 @@ batch_jobs(const struct req *q, struct resp *r, json_t *body, json_t **jobs)
 	return -1;
 }
 
-static void
-batch_validate(const struct req *q, json_t *jobs, struct batch_item *items,
-    struct store_create *creates, size_t *ncreate)
+/* An item naming a topic: its fan-out, within the batch's BATCH_JOBS_MAX.
+ * 0, -1 refused (the item's error set), -2 the store failed. */
+static int
+batch_fanout(const struct req *q, struct batch_item *it, size_t i,
+    struct store_create *c, size_t *njobs)
+{
+	int ret;
+
+	if ((ret = jobs_fanout(q, NULL, &it->jr, &it->f, c, &it->error,
+	    &it->status)) != 0)
+		return ret;
+	if (*njobs + it->f.n - 1 <= BATCH_JOBS_MAX) {
+		*njobs += it->f.n - 1;
+		return 0;
+	}
+	it->error = resp_error_object(q, "validation_error", json_pack("[{s:s, s:s}]",
+	    "field", "topic", "message", "would make the batch more than 1000 jobs"),
+	    "jobs[%zu]: topic %s would make the batch more than %d jobs", i,
+	    it->jr.topic, BATCH_JOBS_MAX);
+	it->status = 400;
+	return -1;
+}
+
+/* -1 when the store failed (answered on r). */
+static int
+batch_validate(const struct req *q, struct resp *r, json_t *jobs,
+    struct batch_item *items, struct store_create *creates, size_t *ncreate)
 {
 	struct jobreq_ctx ctx;
 	struct verr e;
-	size_t i;
+	size_t i, njobs = 0;
 	json_t *v;
+	int ret;
 
 	req_jobreq_ctx(q, &ctx);
 	*ncreate = 0;
@@ -179,10 +258,52 @@ batch_validate(const struct req *q, json_t *jobs, struct batch_item *items,
 			items[i].error = resp_verr_object(q, &e);
 			continue;
 		}
-		items[i].valid = 1;
 		memset(&creates[*ncreate], 0, sizeof(creates[0]));
-		creates[(*ncreate)++].job = &items[i].jr.job;
+		creates[*ncreate].job = &items[i].jr.job;
+		if (items[i].jr.topic != NULL && (ret = batch_fanout(q, &items[i], i,
+		    &creates[*ncreate], &njobs)) != 0) {
+			if (ret == -2) {
+				resp_dq_err(r, q, DQ_ERR_BUSY, "topic");
+				return -1;
+			}
+			continue;
+		}
+		njobs++;
+		items[i].valid = 1;
+		(*ncreate)++;
 	}
+	return 0;
+}
+
+static void
+batch_write_item(const struct req *q, struct batch_item *it,
+    struct store_create *c, struct jw *w)
+{
+	jw_open(w, '{');
+	if (it->valid && c->result == STORE_OVER_QUOTA) {
+		it->error = list_quota_object(q, c->quota);
+		it->status = 422;
+	}
+	jw_key(w, "status");
+	if (it->error != NULL) {
+		jw_int(w, it->status);
+		jw_key(w, "error");
+		jw_value(w, it->error);
+	} else {
+		jw_int(w, jobs_status(c));
+		if (c->fanout) {	/* {"status", "topic", "jobs"} */
+			jw_key(w, "topic"); jw_str(w, c->job->topic);
+			jw_key(w, "jobs");
+			jw_open(w, '[');
+			fanout_jobs_write(w, q, c);
+			jw_close(w, ']');
+		} else {
+			jw_key(w, "job");
+			jobs_write(q, c, w);
+		}
+		jobs_created(c);
+	}
+	jw_close(w, '}');
 }
 
 void
@@ -191,7 +312,7 @@ h_job_batch(struct req *q, struct resp *r)
 	struct batch_item items[BATCH_MAX];
 	struct store_create creates[BATCH_MAX];
 	json_t *body, *jobs;
-	size_t i, n, nc, c = 0;
+	size_t i, n, nc = 0, c = 0;
 	enum dq_err err;
 	struct jw w;
 
@@ -201,7 +322,8 @@ h_job_batch(struct req *q, struct resp *r)
 		goto done;
 	n = json_array_size(jobs);
 	memset(items, 0, sizeof(items));
-	batch_validate(q, jobs, items, creates, &nc);
+	if (batch_validate(q, r, jobs, items, creates, &nc) == -1)
+		goto free;
 	if (nc > 0 && (err = store_jobs_create(q->st, q->account.id, creates,
 	    nc)) != DQ_OK) {
 		resp_dq_err(r, q, err, "job");
@@ -211,36 +333,16 @@ h_job_batch(struct req *q, struct resp *r)
 	jw_open(&w, '{');
 	jw_key(&w, "data");
 	jw_open(&w, '[');
-	for (i = 0; i < n; i++) {
-		jw_open(&w, '{');
-		if (items[i].valid && creates[c].result == STORE_OVER_QUOTA) {
-			items[i].error = list_quota_object(q, creates[c++].quota);
-			items[i].status = 422;
-		}
-		if (items[i].error != NULL) {
-			jw_key(&w, "status");
-			jw_int(&w, items[i].status);
-			jw_key(&w, "error");
-			jw_value(&w, items[i].error);
-			jw_close(&w, '}');
-			continue;
-		}
-		jw_key(&w, "status");
-		jw_int(&w, jobs_status(&creates[c]));
-		jw_key(&w, "job");
-		jobs_write(q, &creates[c], &w);
-		jw_close(&w, '}');
-		if (creates[c].result == STORE_CREATED)
-			jobs_created(creates[c].job);
-		c++;
-	}
+	for (i = 0; i < n; i++)
+		batch_write_item(q, &items[i], items[i].valid ? &creates[c++] : NULL, &w);
 	jw_close(&w, ']');
 	jw_close(&w, '}');
 	resp_jw(r, q, 200, &w);
 free:
 	for (i = 0; i < nc; i++)
-		job_free(&creates[i].existing);
+		store_create_free(&creates[i]);
 	for (i = 0; i < n; i++) {
+		fanout_free(&items[i].f);
 		jobreq_free(&items[i].jr);
 		json_decref(items[i].error);
 	}

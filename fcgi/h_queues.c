@@ -23,8 +23,8 @@ queue_json(const struct queue_info *qi)
 	for (s = 0; s < JOB_NSTATUS; s++)
 		json_object_set_new(counts, job_status_name((enum job_status)s),
 		    json_integer(qi->counts[s]));
-	return json_pack("{s:s, s:b, s:o, s:o, s:o}", "name", qi->name,
-	    "paused", qi->paused,
+	return json_pack("{s:s, s:b, s:b, s:o, s:o, s:o}", "name", qi->name,
+	    "paused", qi->paused, "ordered", qi->ordered,
 	    "concurrency", qi->concurrency > 0 ? json_integer(qi->concurrency) :
 	    json_null(),
 	    "rate_per_second", qi->rate_per_second > 0 ?
@@ -32,86 +32,22 @@ queue_json(const struct queue_info *qi)
 	    "counts", counts);
 }
 
-/* The {name} of the path; 0, or -1 with a 400 answered. */
-static int
-queue_name(struct req *q, struct resp *r)
-{
-	struct verr e;
-
-	if (jobreq_queue_valid(q->param[0]))
-		return 0;
-	verr_init(&e);
-	verr_add(&e, VERR_VALIDATION, "name",
-	    "must be 1 to 64 characters of [a-zA-Z0-9_-]");
-	resp_verr(r, q, &e);
-	return -1;
-}
-
-static const char *const list_params[] = { "limit", "offset", "cursor", NULL };
-
-/*
- * Queues are listed by name.  Their cursor (signed like every list's)
- * carries the last name of the page as its only filter, "after" (the queue
- * list has no filters of its own); the id every page cursor carries is a
- * placeholder here.
- */
-#define QUEUE_CURSOR_ID	"job_0000000000000000"
-
-static void
-queue_list_check(json_t *filters, struct verr *e)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(filters, k, v)
-		if (strcmp(k, "after") != 0 || !json_is_string(v) ||
-		    !jobreq_queue_valid(json_string_value(v)))
-			verr_add(e, VERR_INVALID_QUERY, "cursor", "is not a valid cursor");
-}
-
-static const struct page_kind queue_list_kind = { "queues", "job_", queue_list_check };
-
-static int
-queue_list_query(struct req *q, struct page *pg, struct store_queue_query *lq,
-    struct resp *r)
-{
-	struct query qs;
-	struct verr e;
-
-	verr_init(&e);
-	memset(pg, 0, sizeof(*pg));
-	if (query_parse(&qs, q->query, list_params, &e) == 0 &&
-	    list_page(&qs, &queue_list_kind, q->account.id, json_object(), pg,
-	    &e) == 0) {
-		memset(lq, 0, sizeof(*lq));
-		lq->account = q->account.id;
-		lq->offset = pg->offset;
-		lq->limit = pg->limit;
-		lq->after = json_string_value(json_object_get(pg->filters, "after"));
-		if (!pg->has_after || lq->after != NULL)
-			return 0;
-		verr_add(&e, VERR_VALIDATION, "cursor", "is not a valid cursor");
-	}
-	resp_verr(r, q, &e);
-	return -1;
-}
+static const struct page_kind queue_list_kind = { "queues", "job_", list_name_check };
 
 void
 h_queue_list(struct req *q, struct resp *r)
 {
 	struct queue_info qi[STORE_LIST_MAX];
-	struct store_queue_query lq;
+	struct store_name_query lq;
 	struct page pg;
 	enum dq_err err;
 	int64_t total = 0;
 	int n = 0, more = 0, i;
-	json_t *data, *f;
+	json_t *data;
 	char *cursor = NULL;
 
-	if (queue_list_query(q, &pg, &lq, r) == -1) {
-		page_free(&pg);
+	if (list_name_page(q, &queue_list_kind, &pg, &lq, r) == -1)
 		return;
-	}
 	if ((err = store_queue_page(q->st, &lq, qi, &n, &more, &total)) != DQ_OK) {
 		resp_dq_err(r, q, err, "queues");
 		page_free(&pg);
@@ -120,11 +56,8 @@ h_queue_list(struct req *q, struct resp *r)
 	data = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(data, queue_json(&qi[i]));
-	if (more && n > 0 && (f = json_pack("{s:s}", "after", qi[n - 1].name)) != NULL) {
-		json_decref(pg.filters);	/* the next page starts after this one */
-		pg.filters = f;
-		cursor = page_cursor(&pg, 0, QUEUE_CURSOR_ID);
-	}
+	if (more && n > 0)
+		cursor = list_name_cursor(&pg, qi[n - 1].name);
 	resp_json(r, 200, json_pack("{s:o, s:I, s:i, s:I, s:s?}", "data", data,
 	    "total", (json_int_t)total, "limit", pg.limit, "offset",
 	    (json_int_t)pg.offset, "next_cursor", cursor));
@@ -138,7 +71,7 @@ h_queue_get(struct req *q, struct resp *r)
 	struct queue_info qi;
 	enum dq_err err;
 
-	if (queue_name(q, r) == -1)
+	if (list_name_param(q, r) == -1)
 		return;
 	if ((err = store_queue_get(q->st, q->account.id, q->param[0], &qi)) != DQ_OK) {
 		resp_dq_err(r, q, err, "queue");
@@ -180,6 +113,11 @@ queue_field(const char *k, json_t *v, struct queue_change *ch, struct verr *e)
 			verr_add(e, VERR_VALIDATION, k, "must be 1 to 10000, or null");
 		ch->set_concurrency = 1;
 		ch->concurrency = json_is_integer(v) ? json_integer_value(v) : 0;
+	} else if (strcmp(k, "ordered") == 0) {
+		if (!json_is_boolean(v))
+			verr_add(e, VERR_VALIDATION, k, "must be true or false");
+		ch->set_ordered = 1;
+		ch->ordered = json_is_true(v);
 	} else if (strcmp(k, "rate_per_second") == 0) {
 		if (!json_is_null(v) && (!json_is_number(v) ||
 		    !(json_number_value(v) >= 0.01 && json_number_value(v) <= 100000)))
@@ -198,7 +136,7 @@ h_queue_put(struct req *q, struct resp *r)
 	const char *k;
 	json_t *body, *v;
 
-	if (queue_name(q, r) == -1 || (body = req_json_object(q, r)) == NULL)
+	if (list_name_param(q, r) == -1 || (body = req_json_object(q, r)) == NULL)
 		return;
 	memset(&ch, 0, sizeof(ch));
 	verr_init(&e);
@@ -216,7 +154,7 @@ queue_pause_to(struct req *q, struct resp *r, int paused)
 {
 	struct queue_change ch;
 
-	if (queue_name(q, r) == -1)
+	if (list_name_param(q, r) == -1)
 		return;
 	memset(&ch, 0, sizeof(ch));
 	ch.set_paused = 1;
@@ -242,7 +180,7 @@ h_queue_purge(struct req *q, struct resp *r)
 	int64_t n;
 	enum dq_err err;
 
-	if (queue_name(q, r) == -1)
+	if (list_name_param(q, r) == -1)
 		return;
 	err = store_queue_purge(q->st, q->account.id, q->param[0], q->now, &n);
 	if (err != DQ_OK) {

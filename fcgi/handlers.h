@@ -26,6 +26,19 @@ void	h_job_attempts(struct req *, struct resp *);
 void	h_job_approve(struct req *, struct resp *);
 void	h_job_cancel(struct req *, struct resp *);
 void	h_job_retry(struct req *, struct resp *);
+void	h_job_delete(struct req *, struct resp *);
+
+/* h_bulk.c */
+void	h_job_bulk(struct req *, struct resp *);
+
+/* h_topics.c */
+void	h_topic_list(struct req *, struct resp *);
+void	h_topic_get(struct req *, struct resp *);
+void	h_topic_put(struct req *, struct resp *);
+void	h_topic_delete(struct req *, struct resp *);
+
+/* h_stats.c */
+void	h_stats(struct req *, struct resp *);
 
 /* h_schedules.c */
 void	h_sched_create(struct req *, struct resp *);

@@ -4,8 +4,9 @@ fcgi_dq_fcgi_SOURCES = \
 	fcgi/auth.c fcgi/auth.h \
 	fcgi/cursor.c fcgi/cursor.h \
 	fcgi/handlers.h fcgi/http.h \
-	fcgi/h_health.c fcgi/h_jobact.c fcgi/h_jobs.c fcgi/h_queues.c \
-	fcgi/h_schedules.c \
+	fcgi/h_bulk.c fcgi/h_health.c fcgi/h_jobact.c fcgi/h_jobs.c \
+	fcgi/h_queues.c fcgi/h_schedules.c fcgi/h_stats.c fcgi/h_topics.c \
+	fcgi/topics.h \
 	fcgi/listing.c fcgi/listing.h \
 	fcgi/main.c \
 	fcgi/master.c fcgi/master.h \

@@ -34,7 +34,9 @@ static const struct route routes[] = {
 	{ "POST", "/v1/jobs", h_job_create, R_BODY },
 	{ "GET", "/v1/jobs", h_job_list, 0 },
 	{ "POST", "/v1/jobs/batch", h_job_batch, R_BODY },
+	{ "POST", "/v1/jobs/bulk", h_job_bulk, R_BODY },
 	{ "GET", "/v1/jobs/*", h_job_get, 0 },
+	{ "DELETE", "/v1/jobs/*", h_job_delete, 0 },
 	{ "POST", "/v1/jobs/*/approve", h_job_approve, 0 },
 	{ "POST", "/v1/jobs/*/cancel", h_job_cancel, 0 },
 	{ "POST", "/v1/jobs/*/retry", h_job_retry, 0 },
@@ -52,6 +54,11 @@ static const struct route routes[] = {
 	{ "POST", "/v1/queues/*/pause", h_queue_pause, 0 },
 	{ "POST", "/v1/queues/*/resume", h_queue_resume, 0 },
 	{ "POST", "/v1/queues/*/purge", h_queue_purge, 0 },
+	{ "GET", "/v1/topics", h_topic_list, 0 },
+	{ "GET", "/v1/topics/*", h_topic_get, 0 },
+	{ "PUT", "/v1/topics/*", h_topic_put, R_BODY },
+	{ "DELETE", "/v1/topics/*", h_topic_delete, 0 },
+	{ "GET", "/v1/stats", h_stats, 0 },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 _Static_assert(NROUTES <= MET_ROUTES, "metrics have a slot per route");

@@ -20,7 +20,8 @@ SAN_ASAN_OPTIONS = abort_on_error=1:halt_on_error=1:detect_leaks=1:strict_string
 SAN_UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1
 
 noinst_LIBRARIES += tests/unit/libtap.a
-tests_unit_libtap_a_SOURCES = tests/unit/tap.c tests/unit/tap.h
+tests_unit_libtap_a_SOURCES = tests/unit/tap.c tests/unit/tap.h \
+	tests/unit/storetest.c tests/unit/storetest.h
 UNIT_LIBS = tests/unit/libtap.a $(DQ_COMMON_LIBS)
 
 include tests/unit/local.mk

@@ -1,7 +1,8 @@
 <?php
 /*
- * dq's PHP client: the whole job API (jobs, batch, schedules, queues) in one
- * file, for PHP 7.4 or later with the curl extension; no framework.
+ * dq's PHP client: the whole job API (jobs, batch, bulk actions, schedules,
+ * queues, topics, activity) in one file, for PHP 7.4 or later with the curl
+ * extension; no framework.
  *
  *   require 'DqClient.php';
  *   $dq = new Dq\Client('https://jobs.example.com', getenv('DQ_API_KEY'));
@@ -142,7 +143,9 @@ final class Client
 
     /**
      * Create a job; returns it (201, or 200 with 'deduplicated' => true for a
-     * repeated create). Use (object) [] for an empty JSON object.
+     * repeated create). Use (object) [] for an empty JSON object. With
+     * 'topic' instead of 'url', one job per endpoint of the topic: returns
+     * ['topic' => name, 'jobs' => [...]].
      */
     public function createJob(array $job, ?string $idempotencyKey = null): array
     {
@@ -200,6 +203,51 @@ final class Client
     public function retryJob(string $id): array
     {
         return $this->request('POST', '/v1/jobs/' . rawurlencode($id) . '/retry');
+    }
+
+    /** Delete a finished job (completed, failed, cancelled) with its attempts. */
+    public function deleteJob(string $id): array
+    {
+        return $this->request('DELETE', '/v1/jobs/' . rawurlencode($id));
+    }
+
+    /**
+     * One bulk call: $action retry, cancel, approve or delete on the jobs of
+     * $filter (status, queue, schedule_id, created_after, created_before,
+     * ids; at least one), at most 1000 of them. Returns ['matched',
+     * 'changed', 'skipped', 'next_cursor']; call again with the cursor to go
+     * on. Safe to repeat: jobs already changed are skipped or no longer match.
+     */
+    public function bulkJobs(string $action, array $filter, ?string $cursor = null,
+        ?string $approvedBy = null): array
+    {
+        $body = ['action' => $action, 'filter' => $filter];
+        if ($cursor !== null) {
+            $body['cursor'] = $cursor;
+        }
+        if ($approvedBy !== null) {
+            $body['approved_by'] = $approvedBy;
+        }
+        return $this->request('POST', '/v1/jobs/bulk', null, $body, [], true);
+    }
+
+    /**
+     * Every job of the filter, following the cursors to the end; returns the
+     * totals ['matched', 'changed', 'skipped', 'calls'].
+     */
+    public function bulk(string $action, array $filter, ?string $approvedBy = null): array
+    {
+        $total = ['matched' => 0, 'changed' => 0, 'skipped' => 0, 'calls' => 0];
+        $cursor = null;
+        do {
+            $r = $this->bulkJobs($action, $filter, $cursor, $approvedBy);
+            foreach (['matched', 'changed', 'skipped'] as $k) {
+                $total[$k] += $r[$k];
+            }
+            $total['calls']++;
+            $cursor = $r['next_cursor'];
+        } while ($cursor !== null);
+        return $total;
     }
 
     /** Every delivery attempt of a job, first to last. */
@@ -266,7 +314,7 @@ final class Client
         return $this->request('GET', '/v1/queues/' . rawurlencode($name));
     }
 
-    /** $settings: any of paused, concurrency, rate_per_second (null: unlimited). */
+    /** $settings: any of paused, ordered, concurrency, rate_per_second (null: unlimited). */
     public function updateQueue(string $name, array $settings): array
     {
         return $this->request('PUT', '/v1/queues/' . rawurlencode($name), null, $settings);
@@ -286,6 +334,53 @@ final class Client
     public function purgeQueue(string $name): int
     {
         return $this->request('POST', '/v1/queues/' . rawurlencode($name) . '/purge')['cancelled'];
+    }
+
+    // --- topics -----------------------------------------------------------------
+
+    /**
+     * Create or replace a topic: $endpoints is a list of ['url' => ...,
+     * 'headers' => [...]] (1-100). Returns the topic.
+     */
+    public function putTopic(string $name, array $endpoints): array
+    {
+        return $this->request('PUT', '/v1/topics/' . rawurlencode($name), null,
+            ['endpoints' => array_values($endpoints)]);
+    }
+
+    public function getTopic(string $name): array
+    {
+        return $this->request('GET', '/v1/topics/' . rawurlencode($name));
+    }
+
+    public function deleteTopic(string $name): array
+    {
+        return $this->request('DELETE', '/v1/topics/' . rawurlencode($name));
+    }
+
+    /** One page of topics, by name; $params: limit, offset, cursor. */
+    public function listTopics(array $params = []): array
+    {
+        return $this->request('GET', '/v1/topics', $params);
+    }
+
+    /** Every topic, by name. */
+    public function topics(int $pageSize = 100): \Generator
+    {
+        return $this->pages('/v1/topics', [], $pageSize);
+    }
+
+    // --- activity ---------------------------------------------------------------
+
+    /**
+     * The account's (or one queue's) activity: ['window', 'step_seconds',
+     * 'series' => [['t', 'created', 'delivered', 'failed_attempts',
+     * 'failed_jobs', 'lateness_p99_ms'], ...], 'now' => counts by status].
+     * $window: 1h, 24h or 7d.
+     */
+    public function stats(string $window = '1h', ?string $queue = null): array
+    {
+        return $this->request('GET', '/v1/stats', ['window' => $window, 'queue' => $queue]);
     }
 
     // --- service ----------------------------------------------------------------
@@ -309,10 +404,12 @@ final class Client
     /**
      * One API call: the decoded answer, or an exception. $query: name =>
      * value (nulls left out); $body: an array or object sent as JSON, or
-     * null for none; $headers: name => value.
+     * null for none; $headers: name => value; $repeatable: the request may
+     * be sent again after a connection failure (GET, PUT, DELETE and a
+     * create with an Idempotency-Key are anyway).
      */
     public function request(string $method, string $path, ?array $query = null, $body = null,
-        array $headers = []): array
+        array $headers = [], bool $repeatable = false): array
     {
         $url = $this->baseUrl . $path;
         $query = array_filter($query ?? [], function ($v) {
@@ -328,7 +425,8 @@ final class Client
                 throw new DqException('the request body cannot be encoded as JSON: ' . json_last_error_msg());
             }
         }
-        $safe = in_array($method, ['GET', 'PUT', 'DELETE'], true) || isset($headers['Idempotency-Key']);
+        $safe = $repeatable || in_array($method, ['GET', 'PUT', 'DELETE'], true) ||
+            isset($headers['Idempotency-Key']);
         for ($try = 0;; $try++) {
             try {
                 $answer = $this->send($method, $url, $json, $headers);

@@ -229,6 +229,53 @@ t('queues', function () use ($dq, $target) {
     same([$e->getStatus(), $e->getErrorCode()], [400, 'validation_error'], 'bad name');
 });
 
+t('delete_and_bulk', function () use ($dq, $target) {
+    $dq->pauseQueue('phpbulk');
+    for ($i = 0; $i < 5; $i++) {
+        $dq->createJob(['url' => "$target/bulk", 'queue' => 'phpbulk', 'requires_approval' => true]);
+    }
+    $one = $dq->bulkJobs('approve', ['queue' => 'phpbulk'], null, 'bob');
+    same([$one['matched'], $one['changed'], $one['skipped'], $one['next_cursor']], [5, 5, 0, null], 'approve');
+    same($dq->bulk('cancel', ['queue' => 'phpbulk', 'status' => 'pending']),
+        ['matched' => 5, 'changed' => 5, 'skipped' => 0, 'calls' => 1], 'cancel, to the end');
+    $e = api_error(function () use ($dq) {
+        $dq->bulkJobs('cancel', []);
+    });
+    same([$e->getStatus(), $e->getErrorCode()], [400, 'validation_error'], 'an empty filter');
+    $job = $dq->listJobs(['queue' => 'phpbulk', 'limit' => 1])['data'][0];
+    same($dq->deleteJob($job['id']), ['id' => $job['id'], 'deleted' => true], 'deleted');
+    $e = api_error(function () use ($dq, $target) {
+        $dq->deleteJob($dq->createJob(['url' => "$target/x", 'delay' => '1h'])['id']);
+    });
+    same([$e->getStatus(), $e->getErrorCode()], [409, 'not_deletable'], 'not finished');
+});
+
+t('topics_and_fan_out', function () use ($dq, $target) {
+    $t = $dq->putTopic('php-orders', [['url' => "$target/t1"],
+        ['url' => "$target/t2", 'headers' => ['X-Team' => 'b']]]);
+    same(count($t['endpoints']), 2, 'endpoints');
+    same($dq->getTopic('php-orders')['endpoints'][1]['headers'], ['X-Team' => 'b'], 'read back');
+    $made = $dq->createJob(['topic' => 'php-orders', 'payload' => ['order' => 1], 'delay' => '1h']);
+    same($made['topic'], 'php-orders', 'topic');
+    same(array_column($made['jobs'], 'url'), ["$target/t1", "$target/t2"], 'one job per endpoint');
+    check(in_array('php-orders', array_column(iterator_to_array($dq->topics(), false), 'name'), true),
+        'listed');
+    same($dq->deleteTopic('php-orders'), ['name' => 'php-orders', 'deleted' => true], 'deleted');
+    $e = api_error(function () use ($dq) {
+        $dq->getTopic('php-orders');
+    });
+    same($e->getErrorCode(), 'not_found', 'gone');
+});
+
+t('ordered_queue_and_stats', function () use ($dq) {
+    same($dq->updateQueue('php-ordered', ['ordered' => true])['ordered'], true, 'ordered');
+    $s = $dq->stats('24h');
+    same([$s['window'], $s['step_seconds'], count($s['series'])], ['24h', 300, 288], 'shape');
+    check(array_sum(array_column($s['series'], 'created')) > 0, 'jobs were created');
+    same(array_keys($dq->stats('1h', 'php')['now']),
+        ['pending', 'awaiting_approval', 'active', 'completed', 'failed', 'cancelled'], 'now');
+});
+
 t('health', function () use ($dq) {
     $h = $dq->health();
     same([$h['status'], $h['store'], $h['dispatcher']['alive']], ['ok', 'ok', true], 'health');

@@ -60,6 +60,8 @@ static const struct conf_key conf_keys[] = {
 	{ "max_queues_per_account", CT_INT, F(max_queues_per_account), 1, 1000000, "10000" },
 	{ "max_jobs_per_account", CT_INT, F(max_jobs_per_account), 0, INT64_MAX, "0" },
 	{ "max_schedules_per_account", CT_INT, F(max_schedules_per_account), 0, 100000000, "0" },
+	{ "max_topics_per_account", CT_INT, F(max_topics_per_account), 1, 1000000, "1000" },
+	{ "max_stats_queues_per_account", CT_INT, F(max_stats_queues_per_account), 0, 1000, "20" },
 	{ "allow_private_targets", CT_BOOL, F(allow_private_targets), 0, 0, "no" },
 	{ "require_https", CT_BOOL, F(require_https), 0, 0, "no" },
 	{ "retention", CT_DURATION, F(retention_ms), 1000, 3650 * 86400000LL, "30d" },

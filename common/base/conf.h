@@ -50,6 +50,8 @@ struct dq_conf {
 	int64_t	 max_queues_per_account;
 	int64_t	 max_jobs_per_account;		/* 0: no limit */
 	int64_t	 max_schedules_per_account;	/* 0: no limit */
+	int64_t	 max_topics_per_account;
+	int64_t	 max_stats_queues_per_account;	/* queues with their own activity series */
 	int	 allow_private_targets;
 	int	 require_https;
 	int64_t	 retention_ms;

@@ -12,6 +12,7 @@
 
 int64_t	dqtime_now_ms(void);		/* wall clock */
 int64_t	dqtime_mono_ms(void);		/* monotonic, for intervals */
+int64_t	dqtime_mono_us(void);
 void	dqtime_sleep_ms(int64_t ms);		/* a signal may end it early */
 /* Format ms as RFC 3339 UTC with milliseconds; buf needs DQ_TIME_LEN + 1. */
 char	*dqtime_format(int64_t ms, char *buf, size_t n);

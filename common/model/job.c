@@ -1,11 +1,13 @@
 /*
  * Job names, the job record codec and the job's JSON object.
  *
- * Record format, version 2 (JOB_REC_VERSION): u8 version, then the fields in
+ * Record format, version 3 (JOB_REC_VERSION): u8 version, then the fields in
  * the order of job_encode().  To change the format, bump the version, keep a
  * decoder for the old one that fills the new fields with their defaults, and
- * let records upgrade as they are rewritten.  Version 1 lacked the last
- * field, interrupts (read as 0).
+ * let records upgrade as they are rewritten.  Version 1 lacked interrupts
+ * (read as 0); version 2 lacked the last three, order_at, seq and topic
+ * (read as 0, 0 and NULL; the store gives a waiting job its order_at when
+ * it opens a store written before them).
  */
 #include "config.h"
 
@@ -18,7 +20,7 @@
 #include "num.h"
 #include "rec.h"
 
-#define JOB_REC_VERSION	2
+#define JOB_REC_VERSION	3
 
 static const char *const job_status_names[JOB_NSTATUS] = {
 	"pending", "awaiting_approval", "active", "completed", "failed",
@@ -145,6 +147,9 @@ job_encode(const struct job *j, size_t *lenp)
 	rec_str(&w, j->last_error);
 	rec_str(&w, j->response_body);
 	rec_u32(&w, (uint32_t)j->interrupts);
+	rec_i64(&w, j->order_at);
+	rec_i64(&w, j->seq);
+	rec_str(&w, j->topic);
 	return rec_w_finish(&w, lenp);
 }
 
@@ -161,7 +166,7 @@ job_decode(const void *buf, size_t len, struct job *j)
 		return -1;
 	memcpy(mem, buf, len);
 	rec_r_init(&r, mem, len);
-	if ((version = rec_get_u8(&r)) != JOB_REC_VERSION && version != 1)
+	if ((version = rec_get_u8(&r)) < 1 || version > JOB_REC_VERSION)
 		goto bad;
 	if ((id = rec_get_bytes(&r, ID_JOB_LEN)) != NULL)
 		memcpy(j->id, id, ID_JOB_LEN);
@@ -203,6 +208,11 @@ job_decode(const void *buf, size_t len, struct job *j)
 	j->response_body = rec_get_str(&r);
 	if (version >= 2)
 		j->interrupts = (int)rec_get_u32(&r);
+	if (version >= 3) {
+		j->order_at = rec_get_i64(&r);
+		j->seq = rec_get_i64(&r);
+		j->topic = rec_get_str(&r);
+	}
 	if (rec_r_done(&r) == -1 || j->status >= JOB_NSTATUS ||
 	    j->method >= JOB_NMETHOD || j->cb_status > JOB_CB_FAILED ||
 	    j->url == NULL || j->queue == NULL ||
@@ -210,7 +220,8 @@ job_decode(const void *buf, size_t len, struct job *j)
 	    (j->schedule_id != NULL && strlen(j->schedule_id) != ID_SCHED_LEN) ||
 	    j->attempts < 0 ||
 	    j->max_attempts < 0 || j->attempt_seq < 0 || j->cb_attempts < 0 ||
-	    j->interrupts < 0)
+	    j->interrupts < 0 || j->seq < 0 ||
+	    (j->topic != NULL && strnlen(j->topic, JOB_TOPIC_MAX + 1) > JOB_TOPIC_MAX))
 		goto bad;
 	j->mem = mem;
 	return 0;
@@ -288,6 +299,7 @@ job_write_json(struct jw *w, const struct job *j, int deduplicated, int64_t now_
 	jw_key(w, "timeout"); jw_str(w, timeout);
 	jw_key(w, "callback_status"); jw_str(w, job_cb_status_name(j->cb_status));
 	jw_key(w, "updated_at"); jw_time(w, j->updated_at);
+	jw_key(w, "topic"); jw_str(w, j->topic);
 	jw_close(w, '}');
 }
 

@@ -37,6 +37,7 @@ enum job_cb_status {
 };
 
 #define JOB_QUEUE_MAX		64
+#define JOB_TOPIC_MAX		64	/* a topic name: the rules of a queue name */
 #define JOB_URL_MAX		2048
 #define JOB_KEY_MAX		255	/* dedupe_key and Idempotency-Key */
 #define JOB_CALLBACK_ATTEMPTS	5
@@ -69,6 +70,8 @@ struct job {
 	enum job_cb_status cb_status;
 	int		 cb_attempts;
 	int64_t		 cb_due_at;
+	int64_t		 order_at;		/* its place in its queue's order (store) */
+	int64_t		 seq;			/* creation order in the store; 0: older */
 	const char	*url;
 	const char	*queue;
 	const char	*payload;		/* compact JSON text or NULL */
@@ -80,6 +83,7 @@ struct job {
 	const char	*approved_by;
 	const char	*last_error;
 	const char	*response_body;		/* JSON text if response_is_json */
+	const char	*topic;			/* the topic it was fanned out from */
 	void		*mem;			/* owned: decoded record */
 };
 

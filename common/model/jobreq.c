@@ -180,8 +180,8 @@ bad:
 }
 
 /* Compact JSON text of a value (stored, and sent as the body as it is). */
-static char *
-jr_compact(json_t *v)
+char *
+jobreq_compact(json_t *v)
 {
 	struct jw w;
 
@@ -197,7 +197,7 @@ jr_payload(struct jr_state *s, const char *name, json_t *v)
 		verr_add(s->e, VERR_VALIDATION, name, "must be an object or null");
 		return;
 	}
-	if ((s->out->payload = jr_compact(v)) == NULL)
+	if ((s->out->payload = jobreq_compact(v)) == NULL)
 		verr_add(s->e, VERR_VALIDATION, name, "cannot be encoded");
 	s->out->job.payload = s->out->payload;
 }
@@ -239,45 +239,53 @@ jr_header_value_ok(const char *v)
 	return 1;
 }
 
-static void
-jr_headers(struct jr_state *s, const char *name, json_t *v)
+int
+jobreq_check_headers(const char *name, json_t *v, struct verr *e)
 {
 	const char *k;
 	json_t *hv;
 	size_t bytes = 0;
-	char f[72];
+	char f[96];
 
 	if (!json_is_object(v)) {
-		verr_add(s->e, VERR_VALIDATION, name, "must be an object of strings or null");
-		return;
+		verr_add(e, VERR_VALIDATION, name, "must be an object of strings or null");
+		return -1;
 	}
 	if (json_object_size(v) > JR_HEADERS_MAX) {
-		verr_add(s->e, VERR_VALIDATION, name, "must have at most %d headers",
+		verr_add(e, VERR_VALIDATION, name, "must have at most %d headers",
 		    JR_HEADERS_MAX);
-		return;
+		return -1;
 	}
 	json_object_foreach(v, k, hv) {
-		snprintf(f, sizeof(f), "headers.%.60s", k);
+		snprintf(f, sizeof(f), "%.30s.%.60s", name, k);
 		if (!jr_token(k)) {
-			verr_add(s->e, VERR_VALIDATION, f, "is not a valid header name");
-			return;
+			verr_add(e, VERR_VALIDATION, f, "is not a valid header name");
+			return -1;
 		}
 		if (jr_header_reserved(k)) {
-			verr_add(s->e, VERR_VALIDATION, f, "may not be set by a job");
-			return;
+			verr_add(e, VERR_VALIDATION, f, "may not be set by a job");
+			return -1;
 		}
 		if (!json_is_string(hv) || !jr_header_value_ok(json_string_value(hv))) {
-			verr_add(s->e, VERR_VALIDATION, f,
+			verr_add(e, VERR_VALIDATION, f,
 			    "must be a string without CR or LF");
-			return;
+			return -1;
 		}
 		bytes += strlen(k) + json_string_length(hv);
 	}
 	if (bytes > JR_HEADERS_BYTES) {
-		verr_add(s->e, VERR_VALIDATION, name, "must total at most 8 KiB");
-		return;
+		verr_add(e, VERR_VALIDATION, name, "must total at most 8 KiB");
+		return -1;
 	}
-	if ((s->out->headers = jr_compact(v)) == NULL)
+	return 0;
+}
+
+static void
+jr_headers(struct jr_state *s, const char *name, json_t *v)
+{
+	if (jobreq_check_headers(name, v, s->e) == -1)
+		return;
+	if ((s->out->headers = jobreq_compact(v)) == NULL)
 		verr_add(s->e, VERR_VALIDATION, name, "cannot be encoded");
 	s->out->job.headers = s->out->headers;
 }
@@ -316,6 +324,17 @@ jr_run_at(struct jr_state *s, const char *name, json_t *v)
 	}
 	s->run_at = ms;
 	s->has_run_at = 1;
+}
+
+static void
+jr_topic(struct jr_state *s, const char *name, json_t *v)
+{
+	if (!json_is_string(v) || !jobreq_queue_valid(json_string_value(v))) {
+		verr_add(s->e, VERR_VALIDATION, name,
+		    "must be a topic name: 1 to 64 characters of [a-zA-Z0-9_-]");
+		return;
+	}
+	s->out->topic = json_string_value(v);
 }
 
 static void
@@ -385,6 +404,7 @@ static const struct jr_field jr_fields[] = {
 	{ "callback_url", JR_CREATE | JR_TEMPLATE, 0, jr_url },
 	{ "queue", JR_CREATE | JR_TEMPLATE, 0, jr_queue },
 	{ "timeout", JR_CREATE | JR_TEMPLATE, 0, jr_timeout },
+	{ "topic", JR_CREATE, 0, jr_topic },
 };
 #define JR_NFIELDS	(sizeof(jr_fields) / sizeof(jr_fields[0]))
 
@@ -459,9 +479,13 @@ jobreq_parse(json_t *body, enum jobreq_mode mode, const struct jobreq_ctx *ctx,
 		} else if (!jr_is_extra(ctx, k))
 			verr_add(e, VERR_VALIDATION, k, "is not a known field");
 	}
+	if (out->topic != NULL && out->job.url != NULL)
+		verr_add(e, VERR_VALIDATION, "topic", "cannot be used together with url: "
+		    "a topic's jobs go to its endpoints");
 	for (i = 0; i < JR_NFIELDS; i++) {
 		f = &jr_fields[i];
-		if (f->required && (f->modes & mask) &&
+		if (f->required && (f->modes & mask) && !(out->topic != NULL &&
+		    strcmp(f->name, "url") == 0) &&
 		    ((v = json_object_get(body, f->name)) == NULL || json_is_null(v)))
 			verr_add(e, VERR_MISSING_FIELD, f->name, "is required");
 	}

@@ -29,6 +29,7 @@ struct jobreq {
 	struct job	 job;		/* strings borrow from the body and below */
 	char		*payload;	/* owned compact JSON */
 	char		*headers;	/* owned compact JSON */
+	const char	*topic;		/* a topic instead of a url (create only) */
 };
 
 /* 0 if valid; -1 with e filled in otherwise.  body must outlive out. */
@@ -39,6 +40,11 @@ void	jobreq_free(struct jobreq *);
 /* Shared with other validators. */
 int	jobreq_check_url(const char *field, const char *url, int require_https,
 	    struct verr *e);
+/* An object of request headers a job may carry (count, size, names); 0 or
+ * -1 with e filled, naming field. */
+int	jobreq_check_headers(const char *field, json_t *v, struct verr *e);
 int	jobreq_queue_valid(const char *);
+/* Compact JSON text of a value (new string, or NULL). */
+char	*jobreq_compact(json_t *);
 
 #endif

@@ -72,7 +72,8 @@ const char *const store_files[DBI_COUNT] = {
 	"meta.db", "accounts.db", "acctnames.db", "keys.db", "jobs.db",
 	"jobidx.db", "counts.db", "due.db", "leases.db", "cbdue.db",
 	"finished.db", "dedupe.db", "idem.db", "expiry.db", "attempts.db",
-	"queues.db", "schedules.db", "scheddue.db", "jobids.db"
+	"queues.db", "schedules.db", "scheddue.db", "jobids.db", "order.db",
+	"topics.db", "stats.db"
 };
 
 const char *
@@ -271,24 +272,31 @@ store_env_config(struct store *st, const struct dq_conf *c)
 	return ret;
 }
 
+/*
+ * Every database but the late ones must exist (dqctl init makes them); the
+ * late ones, which came after the first release, are made by whichever
+ * process finds them missing, so that a store made by an older dq opens
+ * (in a group, by the master's: a replica receives them).
+ */
 int
 store_open_dbs(struct store *st, int create)
 {
 	DB *db;
-	int i, ret;
+	int i, ret, make;
 
 	for (i = 0; i < DBI_COUNT; i++) {
+		make = create || i >= DBI_LATE;
 		if ((ret = db_create(&db, st->env, 0)) != 0)
 			return ret;
 		st->db[i] = db;
-		if (create && (ret = db->set_pagesize(db, STORE_PAGESIZE)) != 0)
+		if (make && (ret = db->set_pagesize(db, STORE_PAGESIZE)) != 0)
 			return ret;
 		/*
 		 * B-trees all: a hash table (tried) updates its metadata page on
 		 * every insert, which serialises concurrent creates.
 		 */
 		if ((ret = db->open(db, NULL, store_files[i], NULL, DB_BTREE,
-		    DB_AUTO_COMMIT | (create ? DB_CREATE : 0), 0600)) != 0)
+		    DB_AUTO_COMMIT | (make ? DB_CREATE : 0), 0600)) != 0)
 			return ret;
 	}
 	return 0;
@@ -362,6 +370,8 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 	st->max_queues = c->max_queues_per_account;
 	st->max_jobs = c->max_jobs_per_account;
 	st->max_schedules = c->max_schedules_per_account;
+	st->max_topics = c->max_topics_per_account;
+	st->max_stats_queues = c->max_stats_queues_per_account;
 	if (create && mkdir(c->data_dir, 0750) == -1 && errno != EEXIST) {
 		snprintf(err, errsz, "%s: %s", c->data_dir, strerror(errno));
 		goto fail;
@@ -383,9 +393,14 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 	}
 	/* Best effort: reads still work without it, on a disk already full. */
 	(void)mapfile_reserve_regions(c->data_dir);
-	/* A member of a group that has no copy yet gets one from the master. */
-	if ((flags & STORE_ENV_ONLY) || (st->repl && !create &&
-	    store_repl_admit(st, 0) == DQ_ERR_SYNCING)) {
+	/*
+	 * In a group the databases open once this member's role is settled
+	 * (store_repl.c: now, or at the first transaction that finds it so);
+	 * a new member waits for its copy from the master.
+	 */
+	if ((flags & STORE_ENV_ONLY) || (st->repl && !create)) {
+		if (!(flags & STORE_ENV_ONLY))
+			(void)store_repl_admit(st, 0);
 		*stp = st;
 		return 0;
 	}
@@ -400,6 +415,8 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 			snprintf(err, errsz, "%s: %s", c->data_dir, db_strerror(ret));
 		goto fail;
 	}
+	if (store_upgrade(st, err, errsz) != 0)
+		goto fail;
 	*stp = st;
 	return 0;
 fail:
@@ -419,6 +436,7 @@ store_close(struct store *st)
 		st->env->close(st->env, 0);
 	for (i = 0; i < DBI_COUNT; i++)
 		free(st->getbuf[i].p);
+	free(st->sdeltas);
 	free(st);
 }
 
@@ -535,6 +553,22 @@ store_flush_committed(struct store *st)
 	st->unflushed = 1;
 }
 
+/*
+ * In a group, one synchronous commit: it carries Berkeley DB's "flush"
+ * mark, so each member that acknowledges it has everything before it on
+ * disk too (store_repl_flush).
+ */
+void
+store_flush(struct store *st)
+{
+	if (st->sync != CONF_SYNC_FULL || st->lazy)
+		return;
+	if (st->repl)
+		store_repl_flush(st);
+	else
+		store_flush_committed(st);
+}
+
 int
 store_take_unflushed(struct store *st)
 {
@@ -644,7 +678,7 @@ store_commit_flags(const struct store *st, int flags)
 	if (st->lazy)
 		return flags & STORE_TXN_WRITTEN ? 0 : DB_TXN_NOSYNC;
 	return st->repl && st->sync == CONF_SYNC_FULL &&
-	    !(flags & STORE_TXN_READ) ? DB_TXN_SYNC : 0;
+	    !(flags & (STORE_TXN_READ | STORE_TXN_NOFLUSH)) ? DB_TXN_SYNC : 0;
 }
 
 /* One attempt at the transaction; *commit_ms: how long its commit took. */
@@ -664,9 +698,11 @@ store_txn_once(struct store *st, int flags, store_txn_fn fn, void *arg,
 	if (ret == 0) {
 		st->txn_wrote_queue = 0;
 		st->ndeltas = 0;
+		st->nsdeltas = 0;
 		if (write)
 			ret = store_writer_lock(st, txn);
-		if (ret == 0 && (ret = fn(st, txn, arg)) == 0)
+		if (ret == 0 && (ret = fn(st, txn, arg)) == 0 &&
+		    (ret = store_stats_flush(st, txn)) == 0)
 			ret = store_count_flush(st, txn);
 		if (ret == 0) {
 			store_perm_failed = 0;
@@ -729,9 +765,8 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 		    db_strerror(ret));
 	if (ret == 0 && write && st->repl && store_perm_failed)
 		ret = store_repl_confirm(st, commit_ms);
-	if (ret == 0 && st->sync == CONF_SYNC_FULL && !st->lazy && write &&
-	    !st->repl)
-		store_flush_committed(st);
+	if (ret == 0 && !st->repl && !(flags & (STORE_TXN_READ | STORE_TXN_NOFLUSH)))
+		store_flush(st);
 	if (ret != 0 && ret > -1000)
 		log_debug("store: %s", ret > 0 ? strerror(ret) : db_strerror(ret));
 	if (ret == ENOSPC || ret == EDQUOT)
@@ -931,10 +966,8 @@ static int
 store_delta_cmp(const void *a, const void *b)
 {
 	const struct store_delta *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->dim, y->dim, n);
 
-	return c ? c : (x->len > y->len) - (x->len < y->len);
+	return store_key_cmp(x->dim, x->len, y->dim, y->len);
 }
 
 int

@@ -143,23 +143,36 @@ enum store_create_result {
 enum store_quota {
 	STORE_QUOTA_JOBS,
 	STORE_QUOTA_QUEUES,
-	STORE_QUOTA_SCHEDULES
+	STORE_QUOTA_SCHEDULES,
+	STORE_QUOTA_TOPICS
 };
 
+#define STORE_FANOUT_MAX	100	/* jobs of one topic's fan-out */
+
+/*
+ * One item of a create: a job, or a topic's fan-out (njobs jobs, the same
+ * but for their url and headers), which its Idempotency-Key and dedupe_key
+ * cover as a whole.
+ */
 struct store_create {
-	struct job		*job;		/* in: the new job (id assigned here) */
+	struct job		*job;		/* in: the new job(s) (ids assigned here) */
+	size_t			 njobs;		/* in: 0 or 1: one job */
+	int			 fanout;	/* in: a duplicate answers all its jobs */
 	const unsigned char	*idem_hash;	/* in: SHA-256 of canonical body, or NULL */
 	enum store_create_result result;	/* out */
 	enum store_quota	 quota;		/* out, with STORE_OVER_QUOTA */
-	struct job		 existing;	/* out, when deduplicated; job_free() it */
+	struct job		 existing;	/* out, when deduplicated: the (first) job */
+	struct job		*more;		/* out, a deduplicated fan-out's others */
+	size_t			 nmore;
 };
 
-/* Create n jobs of one account in one transaction, each checked against
+/* Create the items of one account in one transaction, each checked against
  * Idempotency-Key then dedupe_key first, then against the account's job
  * and queue limits (jobs made by schedules are not refused, but count).
- * Results per item. */
+ * Results per item; store_create_free() each item after. */
 enum dq_err store_jobs_create(struct store *, uint32_t account,
 	    struct store_create *items, size_t n);
+void	store_create_free(struct store_create *);
 /* account 0: any account (dqctl). */
 enum dq_err store_job_get(struct store *, uint32_t account, const char *id,
 	    struct job *out);
@@ -173,6 +186,60 @@ enum dq_err store_job_get(struct store *, uint32_t account, const char *id,
 typedef enum dq_err (*store_job_edit_fn)(struct job *, void *arg);
 enum dq_err store_job_edit(struct store *, uint32_t account, const char *id,
 	    store_job_edit_fn, void *arg, struct job *out);
+
+/*
+ * Delete a finished job (completed, failed or cancelled: DQ_ERR_STATE
+ * otherwise) with its attempts, and take it out of its dedupe and
+ * idempotency rows.  account 0: any account (dqctl).
+ */
+enum dq_err store_job_delete(struct store *, uint32_t account, const char *id);
+
+/*
+ * Bulk actions (store_bulk.c): the action on the account's jobs that match
+ * a filter (status, queue, schedule_id, created_after < created_at <
+ * created_before, or a list of ids with any of those), at most max of them,
+ * newest first, from after (after_created, after_id).  Changed in slices of
+ * at most budget_us of the writer lock each: see store_bulk.c for what that
+ * means to other requests.  A job whose status does not allow the action is
+ * skipped.  Out: the counts, more (more match after the last one, which is
+ * in after_*), and the queues the dispatcher should look at (woken: the
+ * earliest due time of the jobs that became pending there, 0 when jobs
+ * were cancelled there; woken_over: there were more than STORE_BULK_QUEUES).
+ */
+#define STORE_BULK_MAX		1000
+#define STORE_BULK_QUEUES	64
+
+enum store_bulk_action {
+	STORE_BULK_RETRY, STORE_BULK_CANCEL, STORE_BULK_APPROVE, STORE_BULK_DELETE
+};
+
+struct store_bulk_queue {
+	char	queue[JOB_QUEUE_MAX + 1];
+	int64_t	due;
+};
+
+struct store_bulk {
+	uint32_t		 account;
+	enum store_bulk_action	 action;
+	int			 status;		/* -1: any */
+	const char		*queue;			/* NULL: any */
+	const char		*schedule_id;		/* NULL: any */
+	int64_t			 created_after;		/* INT64_MIN: no bound */
+	int64_t			 created_before;	/* INT64_MAX: no bound */
+	const char		(*ids)[ID_JOB_LEN + 1];	/* NULL: by the index */
+	int			 nids, ids_done;
+	int			 has_after;
+	int64_t			 after_created;
+	char			 after_id[ID_JOB_LEN + 1];
+	const char		*approved_by;
+	int64_t			 now;
+	int			 max;
+	int			 budget_us;
+	int			 matched, changed, skipped, more;	/* out */
+	struct store_bulk_queue	 woken[STORE_BULK_QUEUES];	/* out */
+	int			 nwoken, woken_over;
+};
+enum dq_err store_jobs_bulk(struct store *, struct store_bulk *);
 
 #define STORE_LIST_MAX	100	/* largest page */
 
@@ -228,6 +295,7 @@ struct queue_info {
 	int		paused;
 	int64_t		concurrency;		/* 0: unlimited */
 	double		rate_per_second;	/* 0: unlimited */
+	int		ordered;		/* one job at a time, in order */
 	int64_t		created_at;		/* 0: never stored (defaults) */
 	int64_t		updated_at;
 	int64_t		counts[JOB_NSTATUS];
@@ -239,6 +307,7 @@ struct queue_change {
 	int64_t	concurrency;			/* 0: unlimited */
 	int	set_rate;
 	double	rate_per_second;		/* 0: unlimited */
+	int	set_ordered, ordered;
 };
 
 /* A queue's settings and counts; any valid name has one (defaults). */
@@ -250,19 +319,63 @@ enum dq_err store_queue_set(struct store *, uint32_t account, const char *name,
 typedef int (*store_queue_fn)(const struct queue_info *, void *arg);
 enum dq_err store_queue_list(struct store *, uint32_t account, int with_counts,
 	    store_queue_fn, void *arg);
-/* One page of an account's queues by name: after the named one (or from
- * the first), skipping offset; *total: how many the account has. */
-struct store_queue_query {
+/*
+ * One page of an account's queues (or topics) by name: after the named one
+ * (or from the first), skipping offset; *total: how many the account has.
+ */
+struct store_name_query {
 	uint32_t	 account;
 	const char	*after;		/* NULL: from the first */
 	int64_t		 offset;
 	int		 limit;		/* at most STORE_LIST_MAX */
 };
-enum dq_err store_queue_page(struct store *, const struct store_queue_query *,
+enum dq_err store_queue_page(struct store *, const struct store_name_query *,
 	    struct queue_info *out, int *n, int *more, int64_t *total);
 /* Cancel every pending and awaiting_approval job of the queue. */
 enum dq_err store_queue_purge(struct store *, uint32_t account, const char *name,
 	    int64_t now, int64_t *cancelled);
+
+/* --- topics (store_topic.c) ------------------------------------------------- */
+
+struct topic {
+	char		 name[JOB_TOPIC_MAX + 1];
+	uint32_t	 account;
+	int64_t		 created_at, updated_at;
+	char		*endpoints;	/* owned: JSON array of {"url", "headers"} */
+};
+void	store_topic_free(struct topic *);
+/* Create or replace a topic; DQ_ERR_QUOTA for a new one past
+ * max_topics_per_account. */
+enum dq_err store_topic_put(struct store *, uint32_t account, const char *name,
+	    const char *endpoints, int64_t now, struct topic *out);
+enum dq_err store_topic_get(struct store *, uint32_t account, const char *name,
+	    struct topic *out);
+enum dq_err store_topic_delete(struct store *, uint32_t account, const char *name);
+/* One page of an account's topics by name, as store_queue_page(). */
+enum dq_err store_topic_page(struct store *, const struct store_name_query *,
+	    struct topic *out, int *n, int *more, int64_t *total);
+
+/* --- activity (store_stats.c) ---------------------------------------------- */
+
+#define STORE_STATS_KEEP_MS	(7LL * 86400 * 1000)	/* minutes kept */
+#define STORE_STATS_BUCKETS	97	/* lateness histogram: 1 ms to 2^24 ms */
+#define STORE_STATS_POINTS_MAX	1440
+
+struct store_stats_point {
+	int64_t	t;			/* the start of its step */
+	int64_t	created, delivered, failed_attempts, failed_jobs;
+	int64_t	lateness_p99_ms;	/* -1: no attempt started */
+};
+/* n points of step_ms (whole minutes) from from_ms, of the account's series
+ * (queue NULL) or one of its queues'. */
+enum dq_err store_stats_series(struct store *, uint32_t account, const char *queue,
+	    int64_t from_ms, int64_t step_ms, int n, struct store_stats_point *out);
+/* Pruning minutes past STORE_STATS_KEEP_MS is a housekeeping sweep
+ * (store_stats_prune, below). */
+/* The lateness histogram's bucket of ms, and a histogram's 99th percentile
+ * (the bucket's upper bound, ms; -1 when empty). */
+int	store_stats_bucket(int64_t ms);
+int64_t	store_stats_p99(const uint32_t hist[STORE_STATS_BUCKETS]);
 
 /* --- meta ----------------------------------------------------------------- */
 
@@ -350,17 +463,25 @@ enum dq_err store_schedules_next_due(struct store *, int64_t *next_due);
  * before everything due was gone: call again.
  */
 struct store_sweep {
-	int64_t	before;		/* in: what expired, or finished, before this */
-	int	max;		/* in */
-	int	budget_us;	/* in */
-	int	done;		/* out: entries removed */
-	int	more;		/* out */
+	int64_t		before;		/* in: what expired, or finished, before this */
+	int		max;		/* in */
+	int		budget_us;	/* in */
+	int		done;		/* out: entries removed */
+	int		more;		/* out */
+	/* in/out: where a sweep in key order goes on (activity); the caller
+	 * keeps it between calls, fl 0 at first */
+	unsigned char	from[80];
+	size_t		fl;
 };
 /* Dedupe and Idempotency-Key rows past their 24 hours. */
 enum dq_err store_expire_keys(struct store *, struct store_sweep *);
 /* Finished jobs (completed, failed, cancelled) with no callback still to
  * make, with their attempts. */
 enum dq_err store_retain(struct store *, struct store_sweep *);
+/* Activity minutes before `before` (store_stats.c).  An account's series
+ * are not kept in time order: the sweep walks them all, in key order, from
+ * where the last call stopped. */
+enum dq_err store_stats_prune(struct store *, struct store_sweep *);
 enum dq_err store_checkpoint(struct store *);
 /* Write dirty cache pages in the background until pct percent are clean,
  * so that requests rarely have to write one out to make room. */

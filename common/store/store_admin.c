@@ -92,6 +92,10 @@ verify_job(struct verify *v, const struct job *j)
 		if (!vexists(v, DBI_DUE, k, n))
 			vfail(v, "due.db: pending job %s is not in the due index", j->id);
 	}
+	if (store_job_in_order(j) && !vexists(v, DBI_ORDER, k, key_order(k, sizeof(k),
+	    j->account, j->queue, j->order_at, j->seq, j->id)))
+		vfail(v, "order.db: %s %s job is not in its queue's order", j->id,
+		    job_status_name(j->status));
 	vtimed(v, DBI_LEASES, "lease", j->status == JOB_ACTIVE, j->lease_until, j);
 	vtimed(v, DBI_CBDUE, "callback", j->cb_status == JOB_CB_PENDING, j->cb_due_at, j);
 	vtimed(v, DBI_FINISHED, "finished", store_job_removable(j), j->finished_at, j);
@@ -251,6 +255,38 @@ walk_due(struct verify *v, const DBT *k, const DBT *d)
 	job_free(&j);
 }
 
+static void
+walk_order(struct verify *v, const DBT *k, const DBT *d)
+{
+	const unsigned char *p = k->data;
+	unsigned char want[KEY_MAX];
+	struct job j;
+
+	if (k->size < 6 + 16 + ID_JOB_LEN ||
+	    verify_target(v, "order.db", p + k->size - ID_JOB_LEN, &j) == -1)
+		return;
+	if (!store_job_in_order(&j) || key_order(want, sizeof(want), j.account,
+	    j.queue, j.order_at, j.seq, j.id) != k->size ||
+	    memcmp(want, p, k->size) != 0)
+		vfail(v, "order.db: the entry of %s does not match the job (%s)", j.id,
+		    job_status_name(j.status));
+	job_free(&j);
+}
+
+/* Topics are counted per account. */
+static void
+walk_topics(struct verify *v, const DBT *k, const DBT *d)
+{
+	unsigned char dim[KEY_MAX];
+
+	if (k->size < 5) {
+		vfail(v, "topics.db: a key of %u bytes", k->size);
+		return;
+	}
+	dim_count(v, dim, key_dim(dim, sizeof(dim), num_be32_get(k->data), DIM_TOPICS,
+	    NULL, NULL, 0));
+}
+
 /* leases, cbdue and finished: (t, id) entries that must match a job field. */
 static void
 walk_timed(struct verify *v, const DBT *k, int dbi)
@@ -298,10 +334,8 @@ static int
 dim_cmp(const void *a, const void *b)
 {
 	const struct dimcount *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->key, y->key, n);
 
-	return c ? c : (x->len > y->len) - (x->len < y->len);
+	return store_key_cmp(x->key, x->len, y->key, y->len);
 }
 
 /* Each counter equals the number of listing entries under its dim. */
@@ -383,9 +417,12 @@ store_verify(struct store *st, const char *data_dir, int structure,
 	    (ret = verify_walk(&v, DBI_LEASES, walk_leases)) != 0 ||
 	    (ret = verify_walk(&v, DBI_CBDUE, walk_cbdue)) != 0 ||
 	    (ret = verify_walk(&v, DBI_FINISHED, walk_finished)) != 0 ||
-	    (ret = verify_walk(&v, DBI_QUEUES, walk_queues)) != 0)
+	    (ret = verify_walk(&v, DBI_ORDER, walk_order)) != 0 ||
+	    (ret = verify_walk(&v, DBI_QUEUES, walk_queues)) != 0 ||
+	    (ret = verify_walk(&v, DBI_TOPICS, walk_topics)) != 0)
 		goto done;
-	qsort(v.dims, v.ndims, sizeof(v.dims[0]), dim_cmp);
+	if (v.ndims > 0)
+		qsort(v.dims, v.ndims, sizeof(v.dims[0]), dim_cmp);
 	if ((ret = verify_walk(&v, DBI_COUNTS, walk_counts)) == 0)
 		verify_uncounted(&v);
 done:

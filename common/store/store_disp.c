@@ -130,22 +130,100 @@ claim_activate(struct job *j, const void *arg)
 }
 
 static int
+claim_active(struct store *st, DB_TXN *txn, uint32_t account, const char *queue,
+    int64_t *active)
+{
+	unsigned char dim[KEY_MAX];
+
+	return store_count_get(st, txn, dim, key_dim(dim, sizeof(dim), account,
+	    DIM_STATUS | DIM_QUEUE, queue, NULL, JOB_ACTIVE), active);
+}
+
+/*
+ * An ordered queue's next job: the first of its order index, when no job
+ * of the queue is active.  *found 0: nothing to run now or later (empty,
+ * or one is running: its end looks again); else the head's id and its due
+ * time (later than now while it waits for a retry: it holds the queue).
+ */
+static int
+order_head(struct store *st, DB_TXN *txn, uint32_t account, const char *queue,
+    char id[ID_JOB_LEN + 1], int64_t *due, int *found)
+{
+	unsigned char qk[KEY_MAX], kbuf[KEY_MAX];
+	int64_t active;
+	size_t ql;
+	struct job j;
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+
+	*found = 0;
+	*due = 0;
+	if ((ret = claim_active(st, txn, account, queue, &active)) != 0 || active > 0)
+		return ret;
+	if ((ql = key_qkey(qk, sizeof(qk), account, queue)) == 0)
+		return STORE_RET(DQ_ERR_INVALID);
+	if ((ret = store_range(st, txn, DBI_ORDER, qk, ql, kbuf, sizeof(kbuf), &c, &k,
+	    &d, 1)) != 0)
+		return ret;
+	ret = store_cursor_get(c, &k, &d, DB_SET_RANGE);
+	c->close(c);
+	if (ret == DB_NOTFOUND || (ret == 0 && (k.size != ql + 16 + ID_JOB_LEN ||
+	    memcmp(kbuf, qk, ql) != 0)))
+		return 0;
+	if (ret != 0)
+		return ret;
+	memcpy(id, kbuf + ql + 16, ID_JOB_LEN);
+	id[ID_JOB_LEN] = '\0';
+	if ((ret = store_job_read(st, txn, id, 0, &j)) != 0)
+		return ret == DB_NOTFOUND ? 0 : ret;
+	if (j.status == JOB_PENDING) {
+		*found = 1;
+		*due = j.due_at;
+	}
+	job_free(&j);
+	return 0;
+}
+
+/* One at a time, in order: the head, once it is due. */
+static int
+claim_ordered(struct store *st, DB_TXN *txn, struct claim_arg *a)
+{
+	char ids[1][ID_JOB_LEN + 1];
+	int64_t due;
+	int found, ret;
+
+	if ((ret = order_head(st, txn, a->account, a->queue, ids[0], &due,
+	    &found)) != 0 || !found)
+		return ret;
+	if (due > a->now || a->max < 1) {
+		*a->next_due = due;
+		return 0;
+	}
+	return disp_take(st, txn, ids, 1, claim_activate, a, a->out, a->n);
+}
+
+static int
 claim_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct claim_arg *a = arg;
 	char ids[CLAIM_MAX][ID_JOB_LEN + 1];
-	unsigned char qk[KEY_MAX], dim[KEY_MAX];
+	unsigned char qk[KEY_MAX];
 	int64_t active;
-	int i, found, max = a->max, ret;
+	int i, found, max = a->max, ret, ordered;
 	size_t ql;
 
 	for (i = 0; i < *a->n; i++)
 		job_free(&a->out[i]);
 	*a->n = 0;
+	*a->next_due = 0;
+	if ((ret = store_queue_is_ordered(st, txn, a->account, a->queue,
+	    &ordered)) != 0)
+		return ret;
+	if (ordered)
+		return claim_ordered(st, txn, a);
 	if (a->concurrency > 0) {
-		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim),
-		    a->account, DIM_STATUS | DIM_QUEUE, a->queue, NULL, JOB_ACTIVE),
-		    &active)) != 0)
+		if ((ret = claim_active(st, txn, a->account, a->queue, &active)) != 0)
 			return ret;
 		if (active + max > a->concurrency)
 			max = active >= a->concurrency ? 0 : (int)(a->concurrency - active);
@@ -177,10 +255,11 @@ store_claim(struct store *st, uint32_t account, const char *queue, int64_t now,
 
 /* --- when the next one is due ------------------------------------------------ */
 
+/* dbi: a due index; a queue's (DBI_DUE) needs the account and queue. */
 struct peek_arg {
 	int		 dbi;
-	unsigned char	 prefix[KEY_MAX];
-	size_t		 pl;
+	uint32_t	 account;
+	const char	*queue;
 	int64_t		*next_due;
 };
 
@@ -188,18 +267,29 @@ static int
 peek_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct peek_arg *a = arg;
+	unsigned char qk[KEY_MAX];
 	char ids[1][ID_JOB_LEN + 1];
-	int n;
+	size_t ql = 0;
+	int n, ordered, ret;
 
-	return store_scan_due(st, txn, a->dbi, a->prefix, a->pl, -1, 0, ids, &n,
-	    a->next_due);
+	*a->next_due = 0;
+	if (a->dbi == DBI_DUE) {
+		if ((ret = store_queue_is_ordered(st, txn, a->account, a->queue,
+		    &ordered)) != 0)
+			return ret;
+		if (ordered)
+			return order_head(st, txn, a->account, a->queue, ids[0],
+			    a->next_due, &n);
+		if ((ql = key_qkey(qk, sizeof(qk), a->account, a->queue)) == 0)
+			return STORE_RET(DQ_ERR_INVALID);
+	}
+	return store_scan_due(st, txn, a->dbi, qk, ql, -1, 0, ids, &n, a->next_due);
 }
 
-/* The first time in a due index under a's prefix (0: none), read-only. */
+/* When the first entry of a due index is due (0: none), read-only. */
 static enum dq_err
 store_due_peek(struct store *st, struct peek_arg *a)
 {
-	*a->next_due = 0;
 	return store_txn(st, STORE_TXN_READ, peek_txn, a);
 }
 
@@ -207,17 +297,15 @@ enum dq_err
 store_queue_next_due(struct store *st, uint32_t account, const char *queue,
     int64_t *next_due)
 {
-	struct peek_arg a = { .dbi = DBI_DUE, .next_due = next_due };
+	struct peek_arg a = { DBI_DUE, account, queue, next_due };
 
-	if ((a.pl = key_qkey(a.prefix, sizeof(a.prefix), account, queue)) == 0)
-		return DQ_ERR_INVALID;
 	return store_due_peek(st, &a);
 }
 
 enum dq_err
 store_callbacks_next_due(struct store *st, int64_t *next_due)
 {
-	struct peek_arg a = { .dbi = DBI_CBDUE, .next_due = next_due };
+	struct peek_arg a = { DBI_CBDUE, 0, NULL, next_due };
 
 	return store_due_peek(st, &a);
 }
@@ -225,7 +313,7 @@ store_callbacks_next_due(struct store *st, int64_t *next_due)
 enum dq_err
 store_schedules_next_due(struct store *st, int64_t *next_due)
 {
-	struct peek_arg a = { .dbi = DBI_SCHEDDUE, .next_due = next_due };
+	struct peek_arg a = { DBI_SCHEDDUE, 0, NULL, next_due };
 
 	return store_due_peek(st, &a);
 }
@@ -257,6 +345,8 @@ update_one(struct store *st, DB_TXN *txn, struct store_update *u)
 		ret = store_job_rewrite(st, txn, &old, &j, NULL);
 		if (ret == 0 && at.n > 0)
 			ret = store_attempt_put(st, txn, j.id, j.attempt_seq, &at);
+		if (ret == 0)
+			ret = store_stats_job(st, txn, &old, &j, &at);
 	}
 	job_free(&j);
 	return ret;

@@ -22,8 +22,13 @@
  *   queues     qkey -> queue settings record
  *   schedules  schedule id -> schedule record
  *   scheddue   next_run | schedule id -> ""
+ *   order      qkey | order_at | seq | id -> ""   pending and active jobs,
+ *                                                 in their queue's order
+ *   topics     u32 account | name -> topic record
+ *   stats      u32 account | kind | queue NUL | u32 minute -> activity
  * where qkey = u32 account | queue | NUL and a dim is a listing's filter
- * (see store_keys.c).
+ * (see store_keys.c).  The last three came with dq 0.2: a store made
+ * before gets them when a dq process first opens it (store_upgrade.c).
  */
 #ifndef DQ_STORE_INT_H
 #define DQ_STORE_INT_H
@@ -40,8 +45,11 @@ enum store_dbi {
 	DBI_META = 0, DBI_ACCOUNTS, DBI_ACCTNAMES, DBI_KEYS, DBI_JOBS,
 	DBI_JOBIDX, DBI_COUNTS, DBI_DUE, DBI_LEASES, DBI_CBDUE, DBI_FINISHED,
 	DBI_DEDUPE, DBI_IDEM, DBI_EXPIRY, DBI_ATTEMPTS, DBI_QUEUES,
-	DBI_SCHEDULES, DBI_SCHEDDUE, DBI_JOBIDS, DBI_COUNT
+	DBI_SCHEDULES, DBI_SCHEDDUE, DBI_JOBIDS, DBI_ORDER, DBI_TOPICS,
+	DBI_STATS, DBI_COUNT
 };
+/* Databases from DBI_LATE on are made by any open that finds them missing. */
+#define DBI_LATE	DBI_ORDER
 
 /* The file of each database, in data_dir. */
 extern const char *const store_files[DBI_COUNT];
@@ -83,9 +91,13 @@ struct store {
 	int64_t		 max_queues;	/* per account (dq.conf) */
 	int64_t		 max_jobs;	/* per account; 0: no limit */
 	int64_t		 max_schedules;	/* per account; 0: no limit */
+	int64_t		 max_topics;	/* per account (dq.conf) */
+	int64_t		 max_stats_queues;	/* queue series per account a minute */
 	struct store_delta deltas[STORE_DELTAS];	/* this transaction's counters */
 	int		 ndeltas;
 	struct store_qseen *qseen;	/* queues known to exist (store_queue.c) */
+	struct stats_delta *sdeltas;	/* this transaction's activity (store_stats.c) */
+	int		 nsdeltas;
 };
 
 /* Replication inside the store (store_repl.c). */
@@ -99,6 +111,9 @@ enum dq_err store_repl_admit(struct store *, int write);
 /* After a write's commit raised DB_EVENT_REP_PERM_FAILED: 0 if a probe
  * shows it durable after all, else STORE_RET(DQ_ERR_NOT_ACKED). */
 int	store_repl_confirm(struct store *, int64_t commit_ms);
+/* store_flush() in a group: a synchronous probe commit (logged if the
+ * group did not acknowledge it). */
+void	store_repl_flush(struct store *);
 /* Block our signals in the threads Berkeley DB starts during fn's writes. */
 void	store_repl_shield(struct store *, sigset_t *old);
 void	store_repl_unshield(struct store *, const sigset_t *old, int committed);
@@ -123,15 +138,44 @@ int	store_cursor_get(DBC *, DBT *key, DBT *data, u_int32_t flags);
  * STORE_TXN_WRITTEN: in a STORE_LAZY process, write the commit to the log
  * file at once (not flushed), as other processes' commits are, instead of
  * leaving it in the shared log buffer (store.c, store_commit_flags).
+ * STORE_TXN_NOFLUSH: a write whose commit is not flushed to disk (with sync
+ * full) until the caller's store_flush(), as one flush for several.
  */
 #define STORE_TXN_READ		0x1
 #define STORE_TXN_WRITTEN	0x2
+#define STORE_TXN_NOFLUSH	0x4
+void	store_flush(struct store *);
 typedef int (*store_txn_fn)(struct store *, DB_TXN *, void *arg);
 enum dq_err store_txn(struct store *, int flags, store_txn_fn, void *arg);
 
 /* fn return values other than 0 and Berkeley DB's own codes. */
 #define STORE_RET(e)	(-1000 - (int)(e))	/* carry a dq_err out of fn */
 int	store_ret_err(int ret);			/* the dq_err of a STORE_RET */
+
+/*
+ * Walks (store_walk.c).  store_range: a cursor on dbi for a walk from start
+ * (sl bytes), its key read into kbuf (cap bytes) and its data into d (or
+ * only the keys); the caller steps with store_cursor_get(DB_SET_RANGE,
+ * then DB_NEXT) and closes it.  store_name_page: one page of an account's
+ * records keyed u32 account | name, from start on, skipping offset: fn
+ * takes the i-th of at most limit; *more when another follows.
+ */
+/* Two keys in the databases' order (bytes, then the shorter first). */
+int	store_key_cmp(const void *a, size_t al, const void *b, size_t bl);
+int	store_range(struct store *, DB_TXN *, int dbi, const void *start, size_t sl,
+	    unsigned char *kbuf, size_t cap, DBC **c, DBT *k, DBT *d, int keys_only);
+struct store_name_walk {
+	uint32_t		 account;
+	const unsigned char	*start;
+	size_t			 sl;
+	int64_t			 offset;
+	int			 limit;
+	int			(*fn)(const unsigned char *k, size_t kl, const DBT *d,
+				    int i, void *arg);
+	void			*arg;
+};
+int	store_name_page(struct store *, DB_TXN *, int dbi, const struct store_name_walk *,
+	    int *n, int *more);
 
 /* DBT helpers. */
 void	store_dbt(DBT *, const void *, size_t);
@@ -160,6 +204,7 @@ int	store_count_get(struct store *, DB_TXN *, const void *dim, size_t dl, int64_
 #define DIM_SCHED	0x04
 #define DIM_SCHEDULES	0x10	/* listing of schedules, per account */
 #define DIM_QUEUES	0x20	/* a counter only: the account's queue records */
+#define DIM_TOPICS	0x40	/* a counter only: the account's topics */
 
 size_t	key_qkey(unsigned char *, size_t cap, uint32_t account, const char *queue);
 size_t	key_dim(unsigned char *, size_t cap, uint32_t account, int mask,
@@ -172,6 +217,9 @@ size_t	key_acct_str(unsigned char *, size_t cap, uint32_t account, const char *s
 /* qkey | t | job id: the due index's key. */
 size_t	key_qkey_time_id(unsigned char *, size_t cap, uint32_t account,
 	    const char *queue, int64_t t, const char *id);
+/* qkey | order_at | seq | job id: the order index's key. */
+size_t	key_order(unsigned char *, size_t cap, uint32_t account, const char *queue,
+	    int64_t order_at, int64_t seq, const char *id);
 
 /* One page of ids from a listing index (store_job.c). */
 int	store_idx_page(struct store *, DB_TXN *, const unsigned char *dim,
@@ -198,8 +246,9 @@ int	store_job_removable(const struct job *);
  */
 int	store_queue_ensure(struct store *, DB_TXN *, uint32_t account,
 	    const char *queue, int enforce);
-/* Is the account at its job quota?  1 yes, 0 no, or an error. */
-int	store_jobs_over_quota(struct store *, DB_TXN *, uint32_t account);
+/* Would n more jobs put the account over its job quota?  1 yes, 0 no, or
+ * an error. */
+int	store_jobs_over_quota(struct store *, DB_TXN *, uint32_t account, int64_t n);
 
 /* Is the account disabled?  (A missing account is not.) */
 int	store_account_is_disabled(struct store *, DB_TXN *, uint32_t id, int *disabled);
@@ -209,16 +258,65 @@ int	store_job_apply(struct store *, DB_TXN *, const struct job *old,
 	    const struct job *new_);
 int	store_job_read(struct store *, DB_TXN *, const char *id, u_int32_t flags,
 	    struct job *out);
-/* Store a new job's record (and its id's entry). */
-int	store_job_insert(struct store *, DB_TXN *, const struct job *);
+/* Store a new job's record (and its id's entry); gives it its seq and
+ * order_at. */
+int	store_job_insert(struct store *, DB_TXN *, struct job *);
 /* Remove a job's record (and its id's entry); its indexes are apply()'s. */
 int	store_job_remove(struct store *, DB_TXN *, const struct job *);
 /* The record key of a job: created_at | id. */
 #define JOB_KEY_LEN	(8 + ID_JOB_LEN)
 size_t	key_job(unsigned char *, size_t cap, int64_t created, const char *id);
-/* Write a job edited from old, with its indexes; copy: a decoded copy (or NULL). */
+/* Write a job edited from old, with its indexes; copy: a decoded copy (or
+ * NULL).  j's order_at follows from old (store_jobidx.c). */
 int	store_job_rewrite(struct store *, DB_TXN *, const struct job *old,
-	    const struct job *j, struct job *copy);
+	    struct job *j, struct job *copy);
+/* Is a job in its queue's order index (pending or active)?  fix: give
+ * one written before that index its place (store_upgrade.c). */
+int	store_job_in_order(const struct job *);
+int	store_job_order_fix(struct store *, DB_TXN *, struct job *);
+/* Remove a job with its record, indexes, counters and attempts (drop:
+ * retention, whose keys' rows expire on their own); purge: and take it out
+ * of its dedupe and idempotency rows as well (delete) (store_jobdel.c). */
+int	store_job_drop(struct store *, DB_TXN *, const struct job *);
+int	store_job_purge(struct store *, DB_TXN *, const struct job *);
+/* The attempts history (store_attempt.c). */
+int	store_attempt_put(struct store *, DB_TXN *, const char *job_id, int seq,
+	    const struct attempt *);
+int	store_attempts_delete(struct store *, DB_TXN *, const char *job_id);
+/*
+ * Dedupe and idempotency rows (store_rows.c).  get: 1 when the row at k is
+ * live at now, with the ids of the jobs it names (ids has room for
+ * STORE_FANOUT_MAX) and an idempotency row's body hash; 0 when there is
+ * none.  put: a row naming jobs[0..n-1], with its expiry entry (hash: for
+ * an idempotency row).  forget: a job leaves the rows of its keys.
+ */
+int	store_row_get(struct store *, DB_TXN *, int dbi, const unsigned char *k,
+	    size_t kl, int64_t now, char (*ids)[ID_JOB_LEN + 1], int *n,
+	    unsigned char *hash);
+int	store_row_put(struct store *, DB_TXN *, int dbi, const unsigned char *k,
+	    size_t kl, const struct job *jobs, size_t n, const unsigned char *hash);
+int	store_rows_forget(struct store *, DB_TXN *, const struct job *);
+/* The row an expiry entry points to (ek: the entry's key, expires | kind |
+ * row key), removed if it has expired at now: it may have been written
+ * again since the entry was. */
+int	store_row_expire(struct store *, DB_TXN *, const unsigned char *ek,
+	    size_t el, int64_t now);
+/* Write a job edited from old as store_job_edit() does (a retried job takes
+ * its dedupe_key back), with its indexes (store_job.c). */
+int	store_job_change(struct store *, DB_TXN *, const struct job *old,
+	    struct job *j, struct job *copy);
+
+/* A job's queue record says whether the queue is ordered (store_queue.c). */
+int	store_queue_is_ordered(struct store *, DB_TXN *, uint32_t account,
+	    const char *queue, int *ordered);
+
+/* Activity (store_stats.c): what a job's change counts, gathered during the
+ * transaction and written before it commits. */
+int	store_stats_job(struct store *, DB_TXN *, const struct job *old,
+	    const struct job *nw, const struct attempt *at);
+int	store_stats_flush(struct store *, DB_TXN *);
+/* Bring a store made by an older dq up to date (store_upgrade.c). */
+int	store_upgrade(struct store *, char *err, size_t errsz);
 int	store_dim_total(struct store *, DB_TXN *, uint32_t account, int mask,
 	    const char *queue, const char *schedule_id, int status, int64_t *total);
 

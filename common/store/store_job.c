@@ -1,7 +1,7 @@
 /*
- * Jobs in the store: create (with Idempotency-Key and dedupe_key checks in
- * the same transaction as the insert), read, edit, list and count.  Every
- * change goes through store_job_apply() for its indexes and counters.
+ * Jobs in the store: read, edit, list and count (creating is
+ * store_create.c).  Every change goes through store_job_apply() for its
+ * indexes and counters.
  */
 #include "config.h"
 
@@ -11,244 +11,6 @@
 #include "dqtime.h"
 #include "num.h"
 #include "store_int.h"
-
-#define EXP_DEDUPE	'D'
-#define EXP_IDEM	'I'
-
-/* --- create ---------------------------------------------------------------- */
-
-struct create_arg {
-	uint32_t		 account;
-	struct store_create	*items;
-	size_t			 n;
-};
-
-/* An expiry entry lets housekeeping find old dedupe and idempotency rows. */
-static int
-create_expiry(struct store *st, DB_TXN *txn, int64_t at, char kind,
-    const unsigned char *k, size_t kl)
-{
-	unsigned char ek[KEY_MAX + 16];
-
-	if (kl == 0 || kl > sizeof(ek) - 9)
-		return STORE_RET(DQ_ERR_INVALID);
-	num_be64_put(ek, (uint64_t)at);
-	ek[8] = (unsigned char)kind;
-	memcpy(ek + 9, k, kl);
-	return store_put(st, txn, DBI_EXPIRY, ek, 9 + kl, "", 0);
-}
-
-/* Value of an idempotency or dedupe row: id | created [| body hash]. */
-static int
-create_row_put(struct store *st, DB_TXN *txn, int dbi, const unsigned char *k,
-    size_t kl, const struct job *j, const unsigned char *hash)
-{
-	unsigned char v[ID_JOB_LEN + 8 + CRYPTO_SHA256_LEN];
-	size_t vl = ID_JOB_LEN + 8;
-	int ret;
-
-	memcpy(v, j->id, ID_JOB_LEN);
-	num_be64_put(v + ID_JOB_LEN, (uint64_t)j->created_at);
-	if (hash != NULL) {
-		memcpy(v + vl, hash, CRYPTO_SHA256_LEN);
-		vl += CRYPTO_SHA256_LEN;
-	}
-	if ((ret = store_put(st, txn, dbi, k, kl, v, vl)) != 0)
-		return ret;
-	return create_expiry(st, txn, j->created_at + STORE_DEDUPE_WINDOW_MS,
-	    dbi == DBI_IDEM ? EXP_IDEM : EXP_DEDUPE, k, kl);
-}
-
-/*
- * Look up a live row (created within the window).  On a hit *id is the job
- * it names; 1 hit, 0 miss, or a Berkeley DB error.
- */
-static int
-create_row_get(struct store *st, DB_TXN *txn, int dbi, const unsigned char *k,
-    size_t kl, int64_t now, char id[ID_JOB_LEN + 1], unsigned char *hash)
-{
-	DBT d;
-	int ret;
-
-	ret = store_get(st, txn, dbi, k, kl, &d, DB_RMW);
-	if (ret == DB_NOTFOUND)
-		return 0;
-	if (ret != 0)
-		return ret;
-	if (d.size < ID_JOB_LEN + 8)
-		return STORE_RET(DQ_ERR_CORRUPT);
-	if ((int64_t)num_be64_get((unsigned char *)d.data + ID_JOB_LEN) +
-	    STORE_DEDUPE_WINDOW_MS <= now)
-		return 0;
-	memcpy(id, d.data, ID_JOB_LEN);
-	id[ID_JOB_LEN] = '\0';
-	if (hash != NULL && d.size >= ID_JOB_LEN + 8 + CRYPTO_SHA256_LEN)
-		memcpy(hash, (unsigned char *)d.data + ID_JOB_LEN + 8, CRYPTO_SHA256_LEN);
-	return 1;
-}
-
-/* Idempotency first: 1 when the item was answered from it. */
-static int
-create_check_idem(struct store *st, DB_TXN *txn, uint32_t account,
-    struct store_create *it)
-{
-	unsigned char k[KEY_MAX], hash[CRYPTO_SHA256_LEN];
-	char id[ID_JOB_LEN + 1];
-	size_t kl;
-	int ret;
-
-	if (it->idem_hash == NULL || it->job->idempotency_key == NULL)
-		return 0;
-	kl = key_acct_str(k, sizeof(k), account, it->job->idempotency_key);
-	memset(hash, 0, sizeof(hash));
-	ret = create_row_get(st, txn, DBI_IDEM, k, kl, it->job->created_at, id, hash);
-	if (ret != 1)
-		return ret;
-	if (memcmp(hash, it->idem_hash, CRYPTO_SHA256_LEN) != 0) {
-		it->result = STORE_IDEM_REUSED;
-		return 1;
-	}
-	ret = store_job_read(st, txn, id, 0, &it->existing);
-	if (ret == DB_NOTFOUND)		/* removed by retention: create anew */
-		return 0;
-	if (ret != 0)
-		return ret;
-	it->result = STORE_DEDUPLICATED;
-	return 1;
-}
-
-static int
-create_check_dedupe(struct store *st, DB_TXN *txn, uint32_t account,
-    struct store_create *it)
-{
-	unsigned char k[KEY_MAX];
-	char id[ID_JOB_LEN + 1];
-	size_t kl;
-	int ret;
-
-	if (it->job->dedupe_key == NULL)
-		return 0;
-	kl = key_acct_str(k, sizeof(k), account, it->job->dedupe_key);
-	ret = create_row_get(st, txn, DBI_DEDUPE, k, kl, it->job->created_at, id, NULL);
-	if (ret != 1)
-		return ret;
-	ret = store_job_read(st, txn, id, 0, &it->existing);
-	if (ret == DB_NOTFOUND)
-		return 0;
-	if (ret != 0)
-		return ret;
-	if (it->existing.status == JOB_FAILED || it->existing.status == JOB_CANCELLED) {
-		job_free(&it->existing);
-		return 0;
-	}
-	it->result = STORE_DEDUPLICATED;
-	return 1;
-}
-
-/* Past one of the account's limits the item is refused (1), nothing written;
- * else its queue has a record (0). */
-static int
-create_over_quota(struct store *st, DB_TXN *txn, uint32_t account,
-    struct store_create *it)
-{
-	int ret;
-
-	if ((ret = store_jobs_over_quota(st, txn, account)) == 1)
-		it->quota = STORE_QUOTA_JOBS;
-	else if (ret == 0 && (ret = store_queue_ensure(st, txn, account,
-	    it->job->queue, 1)) == STORE_RET(DQ_ERR_QUOTA)) {
-		it->quota = STORE_QUOTA_QUEUES;
-		ret = 1;
-	}
-	if (ret == 1)
-		it->result = STORE_OVER_QUOTA;
-	return ret;
-}
-
-static int
-create_insert(struct store *st, DB_TXN *txn, uint32_t account,
-    struct store_create *it)
-{
-	struct job *j = it->job;
-	unsigned char k[KEY_MAX];
-	int ret;
-
-	if ((ret = create_over_quota(st, txn, account, it)) != 0)
-		return ret == 1 ? 0 : ret;
-	j->account = account;
-	if (j->id[0] == '\0' && ids_new_job(j->id) == -1)
-		return STORE_RET(DQ_ERR_INTERNAL);
-	if ((ret = store_job_insert(st, txn, j)) != 0 ||
-	    (ret = store_job_apply(st, txn, NULL, j)) != 0)
-		return ret;
-	if (it->idem_hash != NULL && j->idempotency_key != NULL &&
-	    (ret = create_row_put(st, txn, DBI_IDEM, k,
-	    key_acct_str(k, sizeof(k), account, j->idempotency_key), j,
-	    it->idem_hash)) != 0)
-		return ret;
-	if (j->dedupe_key != NULL &&
-	    (ret = create_row_put(st, txn, DBI_DEDUPE, k,
-	    key_acct_str(k, sizeof(k), account, j->dedupe_key), j, NULL)) != 0)
-		return ret;
-	it->result = STORE_CREATED;
-	return 0;
-}
-
-static int
-create_txn(struct store *st, DB_TXN *txn, void *arg)
-{
-	struct create_arg *a = arg;
-	struct store_create *it;
-	size_t i;
-	int ret;
-
-	for (i = 0; i < a->n; i++) {		/* a retried txn starts clean */
-		job_free(&a->items[i].existing);
-		a->items[i].result = STORE_CREATED;
-	}
-	for (i = 0; i < a->n; i++) {
-		it = &a->items[i];
-		if ((ret = create_check_idem(st, txn, a->account, it)) < 0 ||
-		    (ret == 0 && (ret = create_check_dedupe(st, txn, a->account, it)) < 0))
-			return ret;
-		if (ret == 1)
-			continue;
-		if ((ret = create_insert(st, txn, a->account, it)) != 0)
-			return ret;
-	}
-	return 0;
-}
-
-enum dq_err
-store_jobs_create(struct store *st, uint32_t account, struct store_create *items,
-    size_t n)
-{
-	struct create_arg a = { account, items, n };
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		memset(&items[i].existing, 0, sizeof(items[i].existing));
-	return store_txn(st, 0, create_txn, &a);
-}
-
-/* Stored jobs of the account, from its counters by status (no scan). */
-int
-store_jobs_over_quota(struct store *st, DB_TXN *txn, uint32_t account)
-{
-	unsigned char dim[KEY_MAX];
-	int64_t n, total = 0;
-	int s, ret;
-
-	if (st->max_jobs <= 0)
-		return 0;
-	for (s = 0; s < JOB_NSTATUS; s++) {
-		if ((ret = store_count_get(st, txn, dim, key_dim(dim, sizeof(dim), account,
-		    DIM_STATUS, NULL, NULL, s), &n)) != 0)
-			return ret;
-		total += n;
-	}
-	return total >= st->max_jobs;
-}
 
 /* --- read and edit ------------------------------------------------------------ */
 
@@ -306,23 +68,23 @@ edit_dedupe_reclaim(struct store *st, DB_TXN *txn, const struct job *old,
     const struct job *j)
 {
 	unsigned char k[KEY_MAX];
-	char id[ID_JOB_LEN + 1];
+	char ids[STORE_FANOUT_MAX][ID_JOB_LEN + 1];
 	struct job cur;
 	size_t kl;
-	int ret, live;
+	int ret, live, n;
 
 	if (j->dedupe_key == NULL || edit_dedupe_blocks(old->status) ||
 	    !edit_dedupe_blocks(j->status) ||
 	    j->created_at + STORE_DEDUPE_WINDOW_MS <= j->updated_at)
 		return 0;
 	kl = key_acct_str(k, sizeof(k), j->account, j->dedupe_key);
-	ret = create_row_get(st, txn, DBI_DEDUPE, k, kl, j->updated_at, id, NULL);
+	ret = store_row_get(st, txn, DBI_DEDUPE, k, kl, j->updated_at, ids, &n, NULL);
 	if (ret < 0)
 		return ret;
-	if (ret == 1 && strcmp(id, j->id) == 0)
+	if (ret == 1 && strcmp(ids[0], j->id) == 0)
 		return 0;
 	if (ret == 1) {
-		ret = store_job_read(st, txn, id, 0, &cur);
+		ret = store_job_read(st, txn, ids[0], 0, &cur);
 		if (ret != 0 && ret != DB_NOTFOUND)
 			return ret;
 		live = ret == 0 && edit_dedupe_blocks(cur.status);
@@ -331,7 +93,18 @@ edit_dedupe_reclaim(struct store *st, DB_TXN *txn, const struct job *old,
 		if (live)
 			return 0;
 	}
-	return create_row_put(st, txn, DBI_DEDUPE, k, kl, j, NULL);
+	return store_row_put(st, txn, DBI_DEDUPE, k, kl, j, 1, NULL);
+}
+
+int
+store_job_change(struct store *st, DB_TXN *txn, const struct job *old,
+    struct job *j, struct job *copy)
+{
+	int ret;
+
+	if ((ret = edit_dedupe_reclaim(st, txn, old, j)) != 0)
+		return ret;
+	return store_job_rewrite(st, txn, old, j, copy);
 }
 
 static int
@@ -353,11 +126,9 @@ edit_txn(struct store *st, DB_TXN *txn, void *arg)
 		ret = STORE_RET(e);
 		goto done;
 	}
-	if ((ret = edit_dedupe_reclaim(st, txn, &old, &j)) != 0)
-		goto done;
 	if (a->out != NULL)
 		job_free(a->out);
-	ret = store_job_rewrite(st, txn, &old, &j, a->out);
+	ret = store_job_change(st, txn, &old, &j, a->out);
 done:
 	job_free(&j);
 	return ret;

@@ -1,10 +1,12 @@
 /*
  * Everything derived from a job record, kept in the same transaction as the
  * record: listing entries and counters for each dim, the per-queue due index
- * (pending jobs), leases (active), callbacks to make, and the finished index
- * that retention walks (finished jobs with no callback still to make).  Only listings filtered by status keep a counter;
- * a total without a status filter is the sum of the six (store_dim_total).
- * store_job_apply(old, new) is the only code that
+ * (pending jobs), the per-queue order index (pending and active jobs, in the
+ * order an ordered queue delivers them), leases (active), callbacks to make,
+ * the finished index that retention walks (finished jobs with no callback
+ * still to make), and the activity counts.  Only listings filtered by status
+ * keep a counter; a total without a status filter is the sum of the six
+ * (store_dim_total).  store_job_apply(old, new) is the only code that
  * changes them: callers edit a job and say what it was before.
  */
 #include "config.h"
@@ -85,25 +87,44 @@ jobidx_timed(struct store *st, DB_TXN *txn, int dbi, int had, int64_t old_t,
 }
 
 static int
-jobidx_due(struct store *st, DB_TXN *txn, const struct job *old,
-    const struct job *nw)
+jobidx_pending(const struct job *j)
+{
+	return j->status == JOB_PENDING;
+}
+
+/*
+ * A per-queue index of keys without data: the job's entry, at key(j), while
+ * in(j); written again only when its key changes.
+ */
+static int
+jobidx_keyed(struct store *st, DB_TXN *txn, int dbi, int (*in)(const struct job *),
+    size_t (*key)(unsigned char *, size_t, const struct job *),
+    const struct job *old, const struct job *nw)
 {
 	unsigned char ok[KEY_MAX], nk[KEY_MAX];
-	int had = old && old->status == JOB_PENDING;
-	int has = nw && nw->status == JOB_PENDING;
-	size_t ol = had ? jobidx_due_key(ok, sizeof(ok), old) : 0;
-	size_t nl = has ? jobidx_due_key(nk, sizeof(nk), nw) : 0;
+	int had = old && in(old);
+	int has = nw && in(nw);
+	size_t ol = had ? key(ok, sizeof(ok), old) : 0;
+	size_t nl = has ? key(nk, sizeof(nk), nw) : 0;
 	int ret;
 
 	if ((had && ol == 0) || (has && nl == 0))
 		return STORE_RET(DQ_ERR_INVALID);
 	if (had && has && ol == nl && memcmp(ok, nk, ol) == 0)
 		return 0;
-	if (had && (ret = store_del(st, txn, DBI_DUE, ok, ol)) != 0)
+	if (had && (ret = store_del(st, txn, dbi, ok, ol)) != 0)
 		return ret;
 	if (has)
-		return store_put(st, txn, DBI_DUE, nk, nl, "", 0);
+		return store_put(st, txn, dbi, nk, nl, "", 0);
 	return 0;
+}
+
+/* The due index: pending jobs of a queue by due time. */
+static int
+jobidx_due(struct store *st, DB_TXN *txn, const struct job *old,
+    const struct job *nw)
+{
+	return jobidx_keyed(st, txn, DBI_DUE, jobidx_pending, jobidx_due_key, old, nw);
 }
 
 static int
@@ -126,6 +147,44 @@ jobidx_lease(struct store *st, DB_TXN *txn, const struct job *old,
 }
 
 int
+store_job_in_order(const struct job *j)
+{
+	return j->status == JOB_PENDING || j->status == JOB_ACTIVE;
+}
+
+/*
+ * The order index: a job's place in its queue while it waits or runs, by
+ * order_at (when it last entered pending from elsewhere: created, approved,
+ * retried by hand), then seq (creation order).  An attempt that fails and
+ * is retried keeps its place, so in an ordered queue it holds the queue.
+ */
+static size_t
+jobidx_order_key(unsigned char *k, size_t cap, const struct job *j)
+{
+	return key_order(k, cap, j->account, j->queue, j->order_at, j->seq, j->id);
+}
+
+static int
+jobidx_order(struct store *st, DB_TXN *txn, const struct job *old,
+    const struct job *nw)
+{
+	return jobidx_keyed(st, txn, DBI_ORDER, store_job_in_order, jobidx_order_key,
+	    old, nw);
+}
+
+/* A job entering its queue's order takes its place now; one in it keeps it. */
+static void
+jobidx_order_stamp(const struct job *old, struct job *nw)
+{
+	if (!store_job_in_order(nw))
+		nw->order_at = 0;
+	else if (old == NULL || !store_job_in_order(old))
+		nw->order_at = nw->due_at;
+	else
+		nw->order_at = old->order_at;
+}
+
+int
 store_job_apply(struct store *st, DB_TXN *txn, const struct job *old,
     const struct job *nw)
 {
@@ -137,7 +196,9 @@ store_job_apply(struct store *st, DB_TXN *txn, const struct job *old,
 		return ret;
 	if ((ret = jobidx_dims(st, txn, old, nw)) != 0 ||
 	    (ret = jobidx_due(st, txn, old, nw)) != 0 ||
-	    (ret = jobidx_lease(st, txn, old, nw)) != 0)
+	    (ret = jobidx_order(st, txn, old, nw)) != 0 ||
+	    (ret = jobidx_lease(st, txn, old, nw)) != 0 ||
+	    (old == NULL && (ret = store_stats_job(st, txn, NULL, nw, NULL)) != 0))
 		return ret;
 	ret = jobidx_timed(st, txn, DBI_CBDUE,
 	    old && old->cb_status == JOB_CB_PENDING, old ? old->cb_due_at : 0,
@@ -199,12 +260,13 @@ store_job_put(struct store *st, DB_TXN *txn, const struct job *j, void **bufp,
 
 int
 store_job_rewrite(struct store *st, DB_TXN *txn, const struct job *old,
-    const struct job *j, struct job *copy)
+    struct job *j, struct job *copy)
 {
 	void *buf = NULL;
 	size_t len;
 	int ret;
 
+	jobidx_order_stamp(old, j);
 	if ((ret = store_job_put(st, txn, j, &buf, &len)) == 0 &&
 	    (ret = store_job_apply(st, txn, old, j)) == 0 && copy != NULL &&
 	    job_decode(buf, len, copy) == -1)
@@ -213,14 +275,54 @@ store_job_rewrite(struct store *st, DB_TXN *txn, const struct job *old,
 	return ret;
 }
 
+/* The next job's creation number, from meta (every write holds the writer
+ * lock, so numbers follow the order of commits). */
+static int
+jobidx_next_seq(struct store *st, DB_TXN *txn, int64_t *seq)
+{
+	unsigned char v[8];
+	DBT d;
+	int ret;
+
+	*seq = 0;
+	ret = store_get(st, txn, DBI_META, "job_seq", 7, &d, DB_RMW);
+	if (ret == 0 && d.size == 8)
+		*seq = (int64_t)num_be64_get(d.data);
+	else if (ret != DB_NOTFOUND && ret != 0)
+		return ret;
+	num_be64_put(v, (uint64_t)++*seq);
+	return store_put(st, txn, DBI_META, "job_seq", 7, v, 8);
+}
+
+/* A waiting or running job written before the order index: it takes its
+ * place now, by its due time (store_upgrade.c). */
 int
-store_job_insert(struct store *st, DB_TXN *txn, const struct job *j)
+store_job_order_fix(struct store *st, DB_TXN *txn, struct job *j)
+{
+	void *buf = NULL;
+	size_t len;
+	int ret;
+
+	if (!store_job_in_order(j) || j->order_at != 0)
+		return 0;
+	j->order_at = j->due_at;
+	if ((ret = store_job_put(st, txn, j, &buf, &len)) == 0)
+		ret = jobidx_order(st, txn, NULL, j);
+	free(buf);
+	return ret;
+}
+
+int
+store_job_insert(struct store *st, DB_TXN *txn, struct job *j)
 {
 	unsigned char created[8];
 	void *buf = NULL;
 	size_t len;
 	int ret;
 
+	if ((ret = jobidx_next_seq(st, txn, &j->seq)) != 0)
+		return ret;
+	jobidx_order_stamp(NULL, j);
 	num_be64_put(created, (uint64_t)j->created_at);
 	if ((ret = store_job_put(st, txn, j, &buf, &len)) == 0)
 		ret = store_put(st, txn, DBI_JOBIDS, j->id, ID_JOB_LEN, created, 8);

@@ -1,8 +1,9 @@
 /*
  * Housekeeping transactions: removing expired dedupe and idempotency rows,
  * removing finished jobs past retention (through the finished index, by
- * finish time), writing cache pages out and checkpointing.  The dispatcher's
- * housekeeper process runs them, never its delivery loop.
+ * finish time), writing cache pages out and checkpointing.  (Pruning old
+ * activity is a sweep too, store_stats.c's, which owns those records.)  The
+ * dispatcher's housekeeper process runs them, never its delivery loop.
  *
  * A sweep is many short transactions rather than one long one: every write
  * holds the store's writer lock (store.c), so a sweep stops after a few
@@ -12,28 +13,19 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
+#include "dqtime.h"
 #include "log.h"
 #include "num.h"
 #include "store_int.h"
 
 #define SWEEP_MAX	256
 
-static int64_t
-keep_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Has this transaction used its time?  Then what is left is for the next. */
 static int
 keep_spent(struct store_sweep *sw, int64_t t0)
 {
-	if (keep_us() - t0 < sw->budget_us)
+	if (dqtime_mono_us() - t0 < sw->budget_us)
 		return 0;
 	sw->more = 1;
 	return 1;
@@ -41,43 +33,20 @@ keep_spent(struct store_sweep *sw, int64_t t0)
 
 /* --- dedupe and idempotency rows ------------------------------------------------- */
 
-/* Remove a dedupe or idempotency row if it really has expired (it may have
- * been replaced by a newer one since its expiry entry was written). */
-static int
-expire_row(struct store *st, DB_TXN *txn, int dbi, const unsigned char *k,
-    size_t kl, int64_t now)
-{
-	DBT d;
-	int ret;
-
-	ret = store_get(st, txn, dbi, k, kl, &d, DB_RMW);
-	if (ret == DB_NOTFOUND)
-		return 0;
-	if (ret != 0)
-		return ret;
-	if (d.size >= ID_JOB_LEN + 8 && (int64_t)num_be64_get((unsigned char *)
-	    d.data + ID_JOB_LEN) + STORE_DEDUPE_WINDOW_MS > now)
-		return 0;
-	return store_del(st, txn, dbi, k, kl);
-}
-
 static int
 expire_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct store_sweep *sw = arg;
 	unsigned char kbuf[KEY_MAX + 16];
-	int64_t t0 = keep_us();
+	int64_t t0 = dqtime_mono_us();
 	DBC *c = NULL;
 	DBT k, d;
 	int ret;
 
 	sw->done = sw->more = 0;
-	if ((ret = st->db[DBI_EXPIRY]->cursor(st->db[DBI_EXPIRY], txn, &c, 0)) != 0)
+	if ((ret = store_range(st, txn, DBI_EXPIRY, NULL, 0, kbuf, sizeof(kbuf), &c,
+	    &k, &d, 1)) != 0)
 		return ret;
-	store_dbt(&k, kbuf, 0);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
 	while ((ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
 		if (k.size < 9 || (int64_t)num_be64_get(kbuf) > sw->before)
 			break;
@@ -85,8 +54,8 @@ expire_txn(struct store *st, DB_TXN *txn, void *arg)
 			sw->more = 1;
 			break;
 		}
-		if ((ret = expire_row(st, txn, kbuf[8] == 'I' ? DBI_IDEM : DBI_DEDUPE,
-		    kbuf + 9, k.size - 9, sw->before)) != 0 || (ret = c->del(c, 0)) != 0)
+		if ((ret = store_row_expire(st, txn, kbuf, k.size, sw->before)) != 0 ||
+		    (ret = c->del(c, 0)) != 0)
 			break;
 		sw->done++;
 	}
@@ -118,13 +87,9 @@ retain_scan(struct store *st, DB_TXN *txn, int64_t before, struct due_key *out,
 	int ret;
 
 	*n = 0;
-	if ((ret = st->db[DBI_FINISHED]->cursor(st->db[DBI_FINISHED], txn, &c, 0)) != 0)
+	if ((ret = store_range(st, txn, DBI_FINISHED, NULL, 0, kbuf, sizeof(kbuf), &c,
+	    &k, &d, 1)) != 0)
 		return ret;
-	store_dbt(&k, kbuf, 0);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
-	d.flags = DB_DBT_PARTIAL;	/* keys only */
 	while (*n < max && (ret = store_cursor_get(c, &k, &d, DB_NEXT)) == 0) {
 		if (k.size != 8 + ID_JOB_LEN)
 			continue;
@@ -167,9 +132,8 @@ retain_one(struct store *st, DB_TXN *txn, const struct due_key *e)
 		return ret;
 	if (!store_job_removable(&j) || j.finished_at != e->t)
 		ret = retain_drop_entry(st, txn, e, 0);
-	else if ((ret = store_job_apply(st, txn, &j, NULL)) == 0 &&
-	    (ret = store_attempts_delete(st, txn, j.id)) == 0)
-		ret = store_job_remove(st, txn, &j);
+	else
+		ret = store_job_drop(st, txn, &j);
 	job_free(&j);
 	return ret;
 }
@@ -179,7 +143,7 @@ retain_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct store_sweep *sw = arg;
 	struct due_key keys[SWEEP_MAX];
-	int64_t t0 = keep_us();
+	int64_t t0 = dqtime_mono_us();
 	int i, n, ret;
 
 	sw->done = sw->more = 0;

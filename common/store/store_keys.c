@@ -131,3 +131,18 @@ key_qkey_time_id(unsigned char *k, size_t cap, uint32_t account,
 		return 0;
 	return n + m;
 }
+
+size_t
+key_order(unsigned char *k, size_t cap, uint32_t account, const char *queue,
+    int64_t order_at, int64_t seq, const char *id)
+{
+	size_t n;
+
+	if ((n = key_qkey(k, cap, account, queue)) == 0 || cap - n < 16 + ID_JOB_LEN ||
+	    !key_id_ok(id, ID_JOB_LEN))
+		return 0;
+	num_be64_put(k + n, (uint64_t)order_at);
+	num_be64_put(k + n + 8, (uint64_t)seq);
+	memcpy(k + n + 16, id, ID_JOB_LEN);
+	return n + 16 + ID_JOB_LEN;
+}

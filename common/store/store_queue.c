@@ -3,8 +3,10 @@
  * API.md 7.  A queue record exists once a job or a PUT names the queue;
  * until then GET answers the defaults.
  *
- * Queue record, version 1: u8 version | u8 paused | i64 concurrency |
- * i64 rate in millionths per second | i64 created_at | i64 updated_at.
+ * Queue record, version 2: u8 version | u8 paused | i64 concurrency |
+ * i64 rate in millionths per second | i64 created_at | i64 updated_at |
+ * u8 ordered.  Version 1 lacked ordered (read as 0); records are written
+ * as version 2.
  *
  * Records are never removed, and an account has at most max_queues of
  * them: the counter under dim account | DIM_QUEUES counts them.  A store
@@ -21,7 +23,7 @@
 #include "rec.h"
 #include "store_int.h"
 
-#define QUEUE_REC_VERSION	1
+#define QUEUE_REC_VERSION	2
 #define PURGE_BATCH		256
 
 /* A name that fits queue_info's and the cache's buffers. */
@@ -47,6 +49,7 @@ queue_write(struct store *st, DB_TXN *txn, const struct queue_info *q)
 	rec_i64(&w, (int64_t)llround(q->rate_per_second * 1e6));
 	rec_i64(&w, q->created_at);
 	rec_i64(&w, q->updated_at);
+	rec_u8(&w, q->ordered ? 1 : 0);
 	if ((buf = rec_w_finish(&w, &len)) == NULL)
 		return STORE_RET(DQ_ERR_NOMEM);
 	ret = store_put(st, txn, DBI_QUEUES, k, key_qkey(k, sizeof(k), q->account,
@@ -60,6 +63,7 @@ queue_decode(const void *kd, size_t kl, const DBT *d, struct queue_info *q)
 {
 	const unsigned char *k = kd;
 	struct rec_r r;
+	unsigned version;
 
 	memset(q, 0, sizeof(*q));
 	if (kl < 6 || kl - 5 > JOB_QUEUE_MAX || k[kl - 1] != '\0')
@@ -67,13 +71,15 @@ queue_decode(const void *kd, size_t kl, const DBT *d, struct queue_info *q)
 	q->account = num_be32_get(k);
 	memcpy(q->name, k + 4, kl - 4);
 	rec_r_init(&r, d->data, d->size);
-	if (rec_get_u8(&r) != QUEUE_REC_VERSION)
+	if ((version = rec_get_u8(&r)) < 1 || version > QUEUE_REC_VERSION)
 		return STORE_RET(DQ_ERR_CORRUPT);
 	q->paused = rec_get_u8(&r);
 	q->concurrency = rec_get_i64(&r);
 	q->rate_per_second = (double)rec_get_i64(&r) / 1e6;
 	q->created_at = rec_get_i64(&r);
 	q->updated_at = rec_get_i64(&r);
+	if (version >= 2)
+		q->ordered = rec_get_u8(&r);
 	return rec_r_done(&r) == 0 ? 0 : STORE_RET(DQ_ERR_CORRUPT);
 }
 
@@ -200,6 +206,19 @@ store_queue_ensure(struct store *st, DB_TXN *txn, uint32_t account,
 	return queue_write(st, txn, &q);
 }
 
+int
+store_queue_is_ordered(struct store *st, DB_TXN *txn, uint32_t account,
+    const char *queue, int *ordered)
+{
+	struct queue_info q;
+	int ret;
+
+	*ordered = 0;
+	if ((ret = queue_read(st, txn, account, queue, 0, &q, NULL)) == 0)
+		*ordered = q.ordered;
+	return ret;
+}
+
 static int
 queue_counts(struct store *st, DB_TXN *txn, struct queue_info *q)
 {
@@ -259,6 +278,8 @@ qset_txn(struct store *st, DB_TXN *txn, void *arg)
 		q->concurrency = a->ch->concurrency;
 	if (a->ch->set_rate)
 		q->rate_per_second = a->ch->rate_per_second;
+	if (a->ch->set_ordered)
+		q->ordered = a->ch->ordered;
 	if (q->created_at == 0)
 		q->created_at = a->now;
 	q->updated_at = a->now;
@@ -325,10 +346,12 @@ store_queue_list(struct store *st, uint32_t account, int with_counts,
 /* --- one page of an account's queues, by name ------------------------------------- */
 
 struct qpage_arg {
-	const struct store_queue_query	*q;
+	const struct store_name_query	*q;
 	struct queue_info		*out;
 	int				*n, *more;
 	int64_t				*total;
+	struct store			*st;	/* of the walk */
+	DB_TXN				*txn;
 };
 
 /* The account's queue count: its counter, or its records counted. */
@@ -349,55 +372,45 @@ qpage_total(struct store *st, DB_TXN *txn, uint32_t account, int64_t *total)
 }
 
 static int
+qpage_take(const unsigned char *k, size_t kl, const DBT *d, int i, void *arg)
+{
+	struct qpage_arg *a = arg;
+	struct store *st = a->st;
+	int ret;
+
+	if ((ret = queue_decode(k, kl, d, &a->out[i])) != 0)
+		return ret;
+	return queue_counts(st, a->txn, &a->out[i]);
+}
+
+static int
 qpage_txn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct qpage_arg *a = arg;
-	unsigned char kbuf[KEY_MAX];
-	int64_t skip = a->q->offset;
-	size_t kl = 4;
-	DBC *c = NULL;
-	DBT k, d;
+	unsigned char start[KEY_MAX];
+	struct store_name_walk w = { a->q->account, start, 4, a->q->offset,
+	    a->q->limit, qpage_take, a };
 	int ret;
 
-	*a->n = *a->more = 0;
-	num_be32_put(kbuf, a->q->account);
+	a->st = st;
+	a->txn = txn;
+	num_be32_put(start, a->q->account);
 	if (a->q->after != NULL) {	/* just past the cursor's queue */
-		kl = key_qkey(kbuf, sizeof(kbuf), a->q->account, a->q->after);
-		kbuf[kl - 1] = 1;
+		if ((w.sl = key_qkey(start, sizeof(start), a->q->account,
+		    a->q->after)) == 0)
+			return STORE_RET(DQ_ERR_INVALID);
+		start[w.sl - 1] = 1;
 	}
-	if ((ret = qpage_total(st, txn, a->q->account, a->total)) != 0 ||
-	    (ret = st->db[DBI_QUEUES]->cursor(st->db[DBI_QUEUES], txn, &c, 0)) != 0)
+	if ((ret = qpage_total(st, txn, a->q->account, a->total)) != 0)
 		return ret;
-	store_dbt(&k, kbuf, kl);
-	k.ulen = sizeof(kbuf);
-	k.flags = DB_DBT_USERMEM;
-	memset(&d, 0, sizeof(d));
-	for (ret = store_cursor_get(c, &k, &d, DB_SET_RANGE); ret == 0;
-	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
-		if (k.size < 4 || num_be32_get(kbuf) != a->q->account)
-			break;
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
-		if (*a->n == a->q->limit) {
-			*a->more = 1;
-			break;
-		}
-		if ((ret = queue_decode(kbuf, k.size, &d, &a->out[*a->n])) != 0 ||
-		    (ret = queue_counts(st, txn, &a->out[*a->n])) != 0)
-			break;
-		(*a->n)++;
-	}
-	c->close(c);
-	return ret == DB_NOTFOUND ? 0 : ret;
+	return store_name_page(st, txn, DBI_QUEUES, &w, a->n, a->more);
 }
 
 enum dq_err
-store_queue_page(struct store *st, const struct store_queue_query *q,
+store_queue_page(struct store *st, const struct store_name_query *q,
     struct queue_info *out, int *n, int *more, int64_t *total)
 {
-	struct qpage_arg a = { q, out, n, more, total };
+	struct qpage_arg a = { q, out, n, more, total, NULL, NULL };
 
 	*n = 0;
 	if (q->limit > STORE_LIST_MAX || q->offset < 0)

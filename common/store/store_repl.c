@@ -155,7 +155,11 @@ repl_open_dbs(struct store *st)
 	if ((ret = store_open_dbs(st, 0)) == 0 &&
 	    (ret = store_schema(st, 0, err, sizeof(err))) == 0) {
 		st->dbs_open = 1;
-		return DQ_OK;
+		/* a store made by an older dq: the master brings it up to date,
+		 * the replicas receive that */
+		if (store_role(st) != STORE_ROLE_MASTER ||
+		    (ret = store_upgrade(st, err, sizeof(err))) == 0)
+			return DQ_OK;
 	}
 	store_close_dbs(st);
 	if (dqtime_mono_ms() - said > REPL_SYNC_LOG_MS || said == 0) {
@@ -201,6 +205,22 @@ repl_probe(struct store *st, u_int32_t commit_flags)
 	}
 	store_perm_failed = 0;
 	return txn->commit(txn, commit_flags);
+}
+
+void
+store_repl_flush(struct store *st)
+{
+	sigset_t shield;
+	int ret;
+
+	store_repl_shield(st, &shield);
+	ret = repl_probe(st, DB_TXN_SYNC);
+	store_repl_unshield(st, &shield, ret == 0);
+	if (ret != 0)
+		log_warnx("store: flushing the group's log: %s", db_strerror(ret));
+	else if (store_perm_failed && store_repl_confirm(st, 0) != 0)
+		log_warnx("store: writes made without a flush each may not be on a "
+		    "majority of the group's disks");
 }
 
 /*

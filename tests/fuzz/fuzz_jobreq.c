@@ -1,6 +1,7 @@
 /*
  * Fuzz target: the job validator.  The input is a request body as
- * POST /v1/jobs and POST /v1/schedules receive it; whatever jobreq_parse()
+ * POST /v1/jobs and POST /v1/schedules receive it (a create may name a
+ * topic instead of a url, and then has none); whatever jobreq_parse()
  * or sched_parse() accepts must keep the promises the dispatcher relies on
  * (no CR or LF in a header, a valid queue, limits held), and must survive
  * the store's record codec unchanged.  An input that is not JSON goes to
@@ -68,7 +69,8 @@ check_job(const struct job *j)
 	FUZZ_CHECK(same(d.url, j->url) && same(d.queue, j->queue) &&
 	    same(d.payload, j->payload) && same(d.headers, j->headers) &&
 	    same(d.callback_url, j->callback_url) &&
-	    same(d.dedupe_key, j->dedupe_key) && d.method == j->method &&
+	    same(d.dedupe_key, j->dedupe_key) && same(d.topic, j->topic) &&
+	    d.method == j->method &&
 	    d.due_at == j->due_at && d.max_attempts == j->max_attempts);
 	FUZZ_CHECK((o = job_to_json(&d, 0, NOW)) != NULL);
 	json_decref(o);
@@ -86,6 +88,13 @@ fuzz_job(json_t *body, int require_https)
 	verr_init(&e);
 	if (jobreq_parse(body, JOBREQ_CREATE, &ctx, &r, &e) == 0) {
 		FUZZ_CHECK(e.n == 0);
+		/* a create naming a topic has no url: each endpoint gives one */
+		FUZZ_CHECK((r.topic == NULL) != (r.job.url == NULL));
+		if (r.topic != NULL) {
+			FUZZ_CHECK(jobreq_queue_valid(r.topic));
+			r.job.url = "https://endpoint.example/";
+			r.job.topic = r.topic;
+		}
 		check_job(&r.job);
 	} else
 		FUZZ_CHECK(e.n > 0);

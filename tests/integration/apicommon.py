@@ -22,7 +22,7 @@ JOB_FIELDS = (
     "deduplicated payload headers dedupe_key delay_until started_at finished_at "
     "next_retry_at last_error response_code response_body duration_ms approved_at "
     "approved_by callback_url schedule_id idempotency_key retries_remaining "
-    "next_retry_in_seconds actions run_at timeout callback_status updated_at").split()
+    "next_retry_in_seconds actions run_at timeout callback_status updated_at topic").split()
 
 ACTIONS = {
     "pending": ["cancel"],

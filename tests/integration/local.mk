@@ -7,6 +7,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_api_conventions.py \
 	tests/integration/test_api_doc.py \
 	tests/integration/test_bad_input.py \
+	tests/integration/test_bulk.py \
 	tests/integration/test_chaos.py \
 	tests/integration/test_conf_samples.py \
 	tests/integration/test_crash.py \
@@ -31,13 +32,16 @@ INTEGRATION_TESTS = \
 	tests/integration/test_metrics.py \
 	tests/integration/test_monitoring.py \
 	tests/integration/test_openapi.py \
+	tests/integration/test_ordered.py \
 	tests/integration/test_queues.py \
 	tests/integration/test_ratelimit.py \
 	tests/integration/test_readme.py \
 	tests/integration/test_receiver.py \
 	tests/integration/test_schedules.py \
 	tests/integration/test_security.py \
-	tests/integration/test_stuck.py
+	tests/integration/test_stats.py \
+	tests/integration/test_stuck.py \
+	tests/integration/test_topics.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/dqtest.py \
 	tests/integration/apicommon.py tests/integration/loadgen.py \

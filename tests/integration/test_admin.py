@@ -1,5 +1,6 @@
 """
-Operating dq: dqctl stats, jobs, verify, backup (hot) and restore, recover;
+Operating dq: dqctl stats, jobs (list, show, bulk, delete), topics, verify,
+backup (hot) and restore, recover;
 /metrics (who may read it: test_metrics.py); SIGHUP reloading dq-fcgi
 without dropping a request.
 """
@@ -72,6 +73,55 @@ def jobs_list_is_newest_first_across_accounts():
     r = subprocess.run([S.bin("dqctl"), "-c", S.conf_path, "jobs", "list", "--account",
                         "nobody"], capture_output=True, text=True)
     eq((r.returncode, r.stderr.strip()), (1, "dqctl: there is no account named nobody"))
+
+
+@test
+def jobs_bulk_and_delete_for_the_operator():
+    T.on("/op-down", 500)
+    ids = [S.create({"url": T.url("/op-down"), "queue": "op-q", "max_attempts": 1})["id"]
+           for _ in range(4)]
+    other = S.create({"url": T.url("/op-down"), "queue": "op-q", "max_attempts": 1},
+                     key=S.key2)["id"]
+    for j in ids:
+        S.wait_status(j, "failed")
+    S.wait_status(other, "failed", key=S.key2)
+    ctl(S, "jobs", "bulk", "retry", "--account", "test", expect=2)     # no filter
+    ctl(S, "jobs", "bulk", "explode", "--queue", "op-q", expect=2)
+    ctl(S, "jobs", "bulk", "retry", "--status", "finished", expect=2)
+    T.on("/op-down", 200)
+    out = ctl(S, "jobs", "bulk", "retry", "--account", "test", "--queue", "op-q",
+              "--status", "failed")
+    eq(out.strip(), "retry: matched 4, changed 4, skipped 0")
+    for j in ids:
+        S.wait_status(j, "completed")    # the dispatcher was told at once
+    eq(S.job(other, key=S.key2)["status"], "failed", "another account's job")
+    out = ctl(S, "jobs", "bulk", "delete", "--queue", "op-q", "--ids",
+              ",".join(ids[:2] + [other]))
+    eq(out.strip(), "delete: matched 3, changed 3, skipped 0", "ids of two accounts")
+    pending = S.create({"url": T.url("/x"), "delay": "1h"})["id"]
+    r = subprocess.run([S.bin("dqctl"), "-c", S.conf_path, "jobs", "delete", ids[2],
+                        pending, "job_doesNotExist1234"], capture_output=True, text=True)
+    eq(r.returncode, 1, r.stderr)
+    eq(r.stdout.strip(), "deleted " + ids[2])
+    check("not finished" in r.stderr and "no job job_doesNotExist1234" in r.stderr, r.stderr)
+    eq(S.req("GET", "/v1/jobs/" + ids[2]).status, 404)
+
+
+@test
+def topics_for_the_operator():
+    out = ctl(S, "topics", "set", "test", "ops-topic", T.url("/t1"), T.url("/t2"))
+    eq(out.strip(), "set ops-topic of test: 2 endpoints")
+    t = S.req("GET", "/v1/topics/ops-topic").json
+    eq([e["url"] for e in t["endpoints"]], [T.url("/t1"), T.url("/t2")])
+    out = ctl(S, "topics", "list", "--account", "test")
+    check(re.search(r"^test\s+ops-topic\s+2\s", out, re.M), out)
+    check(T.url("/t2") in ctl(S, "topics", "show", "test", "ops-topic"))
+    ctl(S, "topics", "set", "test", "ops-topic", "ftp://nope", expect=1)
+    ctl(S, "topics", "set", "nobody", "ops-topic", T.url("/t1"), expect=1)
+    ctl(S, "topics", "show", "test", "missing", expect=1)
+    eq(ctl(S, "topics", "delete", "test", "ops-topic").strip(), "deleted ops-topic of test")
+    eq(S.req("GET", "/v1/topics/ops-topic").status, 404)
+    ctl(S, "topics", "delete", "test", "ops-topic", expect=1)
 
 
 @test

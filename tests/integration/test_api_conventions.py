@@ -258,15 +258,17 @@ def wrong_method_is_405_with_allow():
     cases = [
         ("DELETE", "/v1/jobs", {"GET", "POST"}),
         ("PUT", "/v1/jobs", {"GET", "POST"}),
-        ("PATCH", "/v1/jobs/" + jid, {"GET"}),
-        ("DELETE", "/v1/jobs/" + jid, {"GET"}),
-        ("POST", "/v1/jobs/" + jid, {"GET"}),
+        ("PATCH", "/v1/jobs/" + jid, {"GET", "DELETE"}),
+        ("POST", "/v1/jobs/" + jid, {"GET", "DELETE"}),
         ("GET", "/v1/jobs/%s/approve" % jid, {"POST"}),
         ("GET", "/v1/jobs/%s/cancel" % jid, {"POST"}),
         ("PUT", "/v1/jobs/%s/retry" % jid, {"POST"}),
         ("POST", "/v1/jobs/%s/attempts" % jid, {"GET"}),
         ("DELETE", "/v1/queues/default", {"GET", "PUT"}),
         ("POST", "/v1/queues", {"GET"}),
+        ("POST", "/v1/topics", {"GET"}),
+        ("POST", "/v1/topics/orders", {"GET", "PUT", "DELETE"}),
+        ("DELETE", "/v1/stats", {"GET"}),
     ]
     for method, path, allowed in cases:
         r = check_error(api(method, path), 405, "method_not_allowed")

@@ -35,7 +35,8 @@ def code_routes():
 def code_errors():
     """{code: {statuses}} of every error the API answers, from the code:
     resp_error() calls, the enum-to-HTTP table, the validation codes (always
-    400), batch items (400) and the job actions' conflicts."""
+    400), batch items (400, or the status their code has elsewhere, as
+    not_found for an unknown topic) and the job actions' conflicts."""
     fcgi = source("fcgi/*.c")
     out = {}
 
@@ -47,7 +48,8 @@ def code_errors():
     for status, name in re.findall(r'\{\s*DQ_ERR_\w+,\s*(\d{3}),\s*"(\w+)"', fcgi):
         add(name, status)
     for name in re.findall(r'resp_error_object\(\s*\w+,\s*"(\w+)"', fcgi):
-        add(name, 400)
+        if name not in out:     # a batch item's error: its code's status, else 400
+            add(name, 400)
     names = re.search(r"names\[\] = \{([^}]*)\}", source("common/**/verr.c"))
     check(names, "found verr_code_name()'s table in common/verr.c")
     for name in re.findall(r'"(\w+)"', names.group(1)):

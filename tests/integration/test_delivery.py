@@ -1,6 +1,7 @@
 """
 Delivery (API.md 5): the exact request a target receives, both signatures
-checked the way a receiver would, retries with backoff, failure, timeouts,
+checked the way a receiver would, retries with backoff, failure, a target
+that says not to retry (API.md 9), timeouts,
 redirects, response capture, callbacks, and the lifecycle actions meeting
 the dispatcher.
 """
@@ -144,6 +145,30 @@ def always_failing_fails_and_calls_back():
        webhook_signature(S.secret, hd["webhook-id"], hd["webhook-timestamp"], cb["body"]))
     wait_for(lambda: S.job(j["id"])["callback_status"] == "delivered", what="callback delivered")
     eq(S.job(j["id"])["status"], "failed")
+
+
+@test
+def a_target_can_say_do_not_retry():
+    # API.md 9: a non-2xx answer with DQ-No-Retry: true (or QStash's
+    # Upstash-NonRetryable-Error: true) fails the job at once.
+    for name in ("DQ-No-Retry", "upstash-nonretryable-error"):
+        path = "/noretry-" + name.lower()
+        T.on(path, (422, {name: "TRUE"}, '{"bad":"input"}', 0))
+        j = S.create({"url": T.url(path), "max_attempts": 5,
+                      "callback_url": T.url(path + "-cb")})
+        f = S.wait_status(j["id"], "failed")
+        eq((f["attempts"], f["response_code"], len(T.hits(path))), (1, 422, 1),
+           "one attempt, then failed: " + name)
+        check("not retried" in f["last_error"] and name.lower() in f["last_error"].lower() and
+              "422" in f["last_error"], f["last_error"])
+        cb = T.wait_hits(path + "-cb", 1)[0]
+        eq(json.loads(cb["body"])["status"], "failed", "its callback as for any failure")
+    # not on a success, and only when it says true
+    T.on("/noretry-ok", (200, {"DQ-No-Retry": "true"}, "{}", 0))
+    S.wait_status(S.create({"url": T.url("/noretry-ok")})["id"], "completed")
+    T.on("/noretry-false", (500, {"DQ-No-Retry": "false"}, "{}", 0))
+    j = S.create({"url": T.url("/noretry-false"), "max_attempts": 2})
+    eq(S.wait_status(j["id"], "failed")["attempts"], 2, "false: retried as usual")
 
 
 @test

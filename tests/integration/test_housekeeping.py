@@ -109,7 +109,7 @@ def a_status_filtered_list_holds_only_jobs_of_that_status():
     t0 = time.time() + 3
     batch(s, [{"url": T.url("/moving"), "run_at": iso(t0 + i * 8.0 / 4000)}
               for i in range(4000)])
-    wrong, calls = [], [0]
+    wrong, calls, caught = [], [0], [0]
 
     def lister():
         while time.time() < t0 + 9:
@@ -117,6 +117,8 @@ def a_status_filtered_list_holds_only_jobs_of_that_status():
                 r = s.req("GET", "/v1/jobs?status=%s&limit=100" % status)
                 eq(r.status, 200)
                 calls[0] += 1
+                if status == "active" and r.json["data"]:
+                    caught[0] += 1
                 wrong.extend((status, j["id"], j["status"]) for j in r.json["data"]
                              if j["status"] != status)
     threads = [threading.Thread(target=lister) for _ in range(3)]
@@ -124,8 +126,10 @@ def a_status_filtered_list_holds_only_jobs_of_that_status():
         t.start()
     for t in threads:
         t.join()
-    print("# %d lists while the jobs ran" % calls[0])
-    check(calls[0] >= 20, "lists made: %d" % calls[0])
+    print("# %d lists while the jobs ran, %d of them found jobs active" %
+          (calls[0], caught[0]))
+    # however busy the machine, the lists must have met jobs on the move
+    check(caught[0] >= 10, "lists that found jobs active: %d of %d" % (caught[0], calls[0]))
     eq(wrong[:5], [], "jobs of another status")
     s.destroy()
 

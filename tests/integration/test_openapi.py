@@ -155,7 +155,7 @@ def the_delivery_checks_catch_drift():
     check(apispec.Spec(d).check_delivery(hook["headers"], hook["body"]),
           "a changed webhook-signature was not noticed")
     d = copy.deepcopy(doc())
-    d["components"]["schemas"]["Job"]["required"].append("topic")
+    d["components"]["schemas"]["Job"]["required"].append("colour")
     check(apispec.Spec(d).check_delivery(cb["headers"], cb["body"]),
           "a callback without a required field was not noticed")
 

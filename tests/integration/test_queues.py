@@ -25,7 +25,7 @@ def queue(name, key=None):
 @test
 def any_valid_name_is_a_queue_with_defaults():
     q = queue("never-used_1")
-    eq(q, {"name": "never-used_1", "paused": False, "concurrency": None,
+    eq(q, {"name": "never-used_1", "paused": False, "ordered": False, "concurrency": None,
            "rate_per_second": None,
            "counts": {"pending": 0, "active": 0, "awaiting_approval": 0,
                       "completed": 0, "failed": 0, "cancelled": 0}})

@@ -17,6 +17,7 @@ UNIT_TESTS = \
 	tests/unit/test_schedule \
 	tests/unit/test_store \
 	tests/unit/test_store_concurrency \
+	tests/unit/test_store_ops \
 	tests/unit/test_utf8
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -33,6 +34,7 @@ tests_unit_test_jsonw_LDADD = $(UNIT_LIBS)
 tests_unit_test_num_LDADD = $(UNIT_LIBS)
 tests_unit_test_store_LDADD = $(UNIT_LIBS)
 tests_unit_test_store_concurrency_LDADD = $(UNIT_LIBS)
+tests_unit_test_store_ops_LDADD = $(UNIT_LIBS)
 tests_unit_test_addr_LDADD = $(UNIT_LIBS)
 tests_unit_test_rec_LDADD = $(UNIT_LIBS)
 tests_unit_test_recover_LDADD = $(UNIT_LIBS)

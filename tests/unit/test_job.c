@@ -61,7 +61,13 @@ job_full(struct job *j)
 	j->approved_by = "alice";
 	j->last_error = "HTTP 503";
 	j->response_body = "{\"error\":\"busy\"}";
+	j->order_at = T0 + 10;
+	j->seq = 77;
+	j->topic = "orders";
 }
+
+/* The bytes version 3 added at the end of job_full's record. */
+#define V3_TAIL	(8 + 8 + 4 + sizeof("orders"))
 
 /* The least a record can hold: url and queue, everything else unset. */
 static void
@@ -83,10 +89,10 @@ job_same(const struct job *a, const struct job *b, int line)
 {
 	const char *const sa[] = { a->url, a->queue, a->payload, a->headers,
 	    a->dedupe_key, a->idempotency_key, a->callback_url, a->schedule_id,
-	    a->approved_by, a->last_error, a->response_body };
+	    a->approved_by, a->last_error, a->response_body, a->topic };
 	const char *const sb[] = { b->url, b->queue, b->payload, b->headers,
 	    b->dedupe_key, b->idempotency_key, b->callback_url, b->schedule_id,
-	    b->approved_by, b->last_error, b->response_body };
+	    b->approved_by, b->last_error, b->response_body, b->topic };
 
 	if (strcmp(a->id, b->id) != 0 || a->account != b->account ||
 	    a->status != b->status || a->method != b->method ||
@@ -102,7 +108,8 @@ job_same(const struct job *a, const struct job *b, int line)
 	    a->response_code != b->response_code ||
 	    a->response_is_json != b->response_is_json ||
 	    a->cb_status != b->cb_status || a->cb_attempts != b->cb_attempts ||
-	    a->cb_due_at != b->cb_due_at || a->interrupts != b->interrupts)
+	    a->cb_due_at != b->cb_due_at || a->interrupts != b->interrupts ||
+	    a->order_at != b->order_at || a->seq != b->seq)
 		tap_fail(__FILE__, line, "a numeric field differs after the round trip");
 	tap_strings_copied(sa, sb, sizeof(sa) / sizeof(sa[0]), line);
 }
@@ -259,15 +266,21 @@ test_version1(void)
 		CHECK(!"encode failed");
 		return;
 	}
-	CHECK_INT(buf[0], 2);
+	CHECK_INT(buf[0], 3);
 	buf[0] = 1;
-	CHECK_INT(job_decode(buf, len - 4, &b), 0);
+	CHECK_INT(job_decode(buf, len - V3_TAIL - 4, &b), 0);
 	CHECK_INT(b.interrupts, 0);
 	CHECK_INT(b.attempts, 2);
 	CHECK_STR(b.response_body, a.response_body);
 	job_free(&b);
-	decode_refused(buf, len, "version 1 with version 2's field", __LINE__);
-	buf[0] = 3;
+	decode_refused(buf, len - V3_TAIL, "version 1 with version 2's field", __LINE__);
+	buf[0] = 2;
+	CHECK_INT(job_decode(buf, len - V3_TAIL, &b), 0);
+	CHECK_INT(b.interrupts, 4);
+	CHECK(b.topic == NULL && b.order_at == 0 && b.seq == 0);
+	job_free(&b);
+	decode_refused(buf, len, "version 2 with version 3's fields", __LINE__);
+	buf[0] = 4;
 	decode_refused(buf, len, "an unknown version", __LINE__);
 	free(buf);
 }
@@ -303,15 +316,15 @@ test_garbled(void)
 		return;
 	}
 	/* the offsets used below are where this test thinks they are */
-	CHECK_INT(buf[0], 2);
+	CHECK_INT(buf[0], 3);
 	CHECK_INT(buf[OFF_STATUS], JOB_ACTIVE);
 	CHECK_INT(buf[OFF_METHOD], JOB_PATCH);
 	CHECK_INT(buf[OFF_CB_STATUS], JOB_CB_DELIVERED);
 	CHECK_INT(buf[OFF_ATTEMPTS + 3], 2);
 	CHECK_INT(buf[OFF_ATTEMPTS + 7], 7);
 	save = buf[0];
-	buf[0] = 3;
-	decode_refused(buf, len, "version 3", __LINE__);
+	buf[0] = 4;
+	decode_refused(buf, len, "version 4", __LINE__);
 	buf[0] = 0;
 	decode_refused(buf, len, "version 0", __LINE__);
 	buf[0] = save;
@@ -435,7 +448,7 @@ static const char *const api_keys[] = {
 	"approved_at", "approved_by", "callback_url", "schedule_id",
 	"idempotency_key", "retries_remaining", "next_retry_in_seconds", "actions",
 	/* and the extensions */
-	"run_at", "timeout", "callback_status", "updated_at",
+	"run_at", "timeout", "callback_status", "updated_at", "topic",
 };
 #define NKEYS	(sizeof(api_keys) / sizeof(api_keys[0]))
 
@@ -539,6 +552,7 @@ test_json_full(void)
 	CHECK_STR(jstr(o, "timeout"), "2m");
 	CHECK_STR(jstr(o, "callback_status"), "delivered");
 	CHECK_STR(jstr(o, "updated_at"), "2031-06-01T00:00:00.001Z");
+	CHECK_STR(jstr(o, "topic"), "orders");
 	json_decref(o);
 }
 
@@ -550,6 +564,7 @@ test_json_nulls(void)
 		"finished_at", "next_retry_at", "last_error", "response_code",
 		"response_body", "duration_ms", "approved_at", "approved_by",
 		"callback_url", "schedule_id", "idempotency_key", "callback_status",
+		"topic",
 	};
 	struct job j;
 	json_t *o;

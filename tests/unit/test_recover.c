@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "log.h"
 #include "store_int.h"
+#include "storetest.h"
 #include "tap.h"
 
 static struct dq_conf	 conf;
@@ -26,16 +27,7 @@ static char		 err[512];
 static int
 conf_here(void)
 {
-	unsetenv("RATE_LIMIT_PER_SECOND");
-	unsetenv("WEBHOOK_TIMEOUT_MS");
-	if (conf_load(&conf, NULL, err, sizeof(err)) == -1)
-		return -1;
-	free(conf.data_dir);
-	if ((conf.data_dir = strdup(tap_dir())) == NULL)
-		return -1;
-	conf.sync = CONF_SYNC_WRITE;
-	conf.cache_size = 4 << 20;
-	return 0;
+	return storetest_conf(&conf, CONF_SYNC_WRITE);
 }
 
 /* Run fn in a child; its wait status. */

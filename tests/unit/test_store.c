@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "store_int.h"	/* to write an entry as dq 0.1.0 did */
+#include "storetest.h"
 #include "tap.h"
 
 #define T0	1938038400000LL		/* 2031-06-01T00:00:00.000Z */
@@ -34,59 +35,15 @@ static char		 err[512];
 static int
 store_up(int sync)
 {
-	unsetenv("RATE_LIMIT_PER_SECOND");
-	unsetenv("WEBHOOK_TIMEOUT_MS");
-	st = NULL;
-	if (conf_load(&conf, NULL, err, sizeof(err)) == -1) {
-		tap_fail(__FILE__, __LINE__, "conf_load: %s", err);
+	if (storetest_conf(&conf, sync) == -1)
 		return -1;
-	}
-	free(conf.data_dir);
-	if ((conf.data_dir = strdup(tap_dir())) == NULL)
-		return -1;
-	conf.sync = sync;
-	conf.cache_size = 4 << 20;
-	if (store_open(&st, &conf, STORE_CREATE, err, sizeof(err)) == -1) {
-		tap_fail(__FILE__, __LINE__, "store_open: %s", err);
-		conf_free(&conf);
-		return -1;
-	}
-	return 0;
+	return storetest_up(&conf, &st);
 }
 
 static void
 store_down(void)
 {
-	store_close(st);
-	st = NULL;
-	conf_free(&conf);
-}
-
-/* A new account; its id, or 0 on failure. */
-static uint32_t
-new_account(const char *name)
-{
-	char key[ID_KEY_LEN + 1], secret[ID_SECRET_LEN + 1];
-	struct account a;
-
-	if (store_account_add(st, name, 0, key, secret, &a) != DQ_OK) {
-		tap_fail(__FILE__, __LINE__, "account_add %s failed", name);
-		return 0;
-	}
-	return a.id;
-}
-
-/* A job as jobreq would make it (id assigned by the store). */
-static void
-mkjob(struct job *j, const char *queue, int64_t created)
-{
-	job_init(j);
-	j->url = "https://example.com/hook";
-	j->queue = queue;
-	j->max_attempts = 3;
-	j->timeout_ms = 30000;
-	j->created_at = j->updated_at = j->due_at = created;
-	j->status = JOB_PENDING;
+	storetest_down(&conf, &st);
 }
 
 /* Create one job; the create result, or -1 on a store error. */
@@ -118,7 +75,7 @@ newjob(uint32_t account, const char *queue, int64_t created,
 {
 	struct job j;
 
-	mkjob(&j, queue, created);
+	storetest_job(&j, queue, created);
 	if (create1(account, &j, NULL, NULL) != STORE_CREATED)
 		tap_fail(__FILE__, __LINE__, "job not created");
 	memcpy(id, j.id, ID_JOB_LEN + 1);
@@ -173,13 +130,8 @@ test_open(void)
 	struct account a;
 	struct store *s2 = NULL;
 
-	unsetenv("RATE_LIMIT_PER_SECOND");
-	unsetenv("WEBHOOK_TIMEOUT_MS");
-	CHECK_INT(conf_load(&conf, NULL, err, sizeof(err)), 0);
-	free(conf.data_dir);
-	conf.data_dir = strdup(tap_dir());
-	conf.sync = CONF_SYNC_NONE;
-	conf.cache_size = 4 << 20;
+	if (storetest_conf(&conf, CONF_SYNC_NONE) == -1)
+		return;
 	/* without STORE_CREATE a new directory is not a store */
 	CHECK_INT(store_open(&s2, &conf, 0, err, sizeof(err)), -1);
 	CHECK(s2 == NULL);
@@ -394,9 +346,9 @@ test_account_list(void)
 	memset(&s, 0, sizeof(s));
 	CHECK_INT(store_account_list(st, list_cb, &s), DQ_OK);
 	CHECK_INT(s.n, 0);
-	new_account("zeta");
-	new_account("alpha");
-	new_account("mid");
+	storetest_account(st, "zeta");
+	storetest_account(st, "alpha");
+	storetest_account(st, "mid");
 	CHECK_INT(store_account_disable(st, "alpha"), DQ_OK);
 	memset(&s, 0, sizeof(s));
 	CHECK_INT(store_account_list(st, list_cb, &s), DQ_OK);
@@ -507,9 +459,9 @@ test_job_create_get(void)
 	struct job j, g;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
-	mkjob(&j, "emails", T0);
+	storetest_job(&j, "emails", T0);
 	j.method = JOB_PUT;
 	j.payload = "{\"a\":1}";
 	j.headers = "{\"X-A\":\"b\"}";
@@ -560,29 +512,29 @@ test_idempotency(void)
 	struct job j;
 	uint32_t a, b;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
-	    (b = new_account("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0 ||
+	    (b = storetest_account(st, "other")) == 0)
 		goto done;
 	crypto_sha256("body one", 8, h1);
 	crypto_sha256("body two", 8, h2);
-	mkjob(&j, "default", T0);
+	storetest_job(&j, "default", T0);
 	j.idempotency_key = "idem-1";
 	CHECK_INT(create1(a, &j, h1, ex), STORE_CREATED);
 	memcpy(first, j.id, sizeof(first));
 	/* the same key and body: the first job, nothing new */
-	mkjob(&j, "default", T0 + 1000);
+	storetest_job(&j, "default", T0 + 1000);
 	j.idempotency_key = "idem-1";
 	CHECK_INT(create1(a, &j, h1, ex), STORE_DEDUPLICATED);
 	CHECK_STR(ex, first);
 	CHECK_INT(count_of(a, NULL, JOB_PENDING), 1);
 	/* the same key with another body */
-	mkjob(&j, "default", T0 + 2000);
+	storetest_job(&j, "default", T0 + 2000);
 	j.idempotency_key = "idem-1";
 	CHECK_INT(create1(a, &j, h2, ex), STORE_IDEM_REUSED);
 	CHECK_INT(count_of(a, NULL, JOB_PENDING), 1);
 	/* any status counts */
 	CHECK_INT(set_status(a, first, JOB_CANCELLED), DQ_OK);
-	mkjob(&j, "default", T0 + 3000);
+	storetest_job(&j, "default", T0 + 3000);
 	j.idempotency_key = "idem-1";
 	memset(&it, 0, sizeof(it));
 	it.job = &j;
@@ -593,24 +545,24 @@ test_idempotency(void)
 	CHECK_INT(it.existing.status, JOB_CANCELLED);
 	job_free(&it.existing);
 	/* keys are per account */
-	mkjob(&j, "default", T0 + 4000);
+	storetest_job(&j, "default", T0 + 4000);
 	j.idempotency_key = "idem-1";
 	CHECK_INT(create1(b, &j, h1, ex), STORE_CREATED);
 	/* another key is another request */
-	mkjob(&j, "default", T0 + 5000);
+	storetest_job(&j, "default", T0 + 5000);
 	j.idempotency_key = "idem-2";
 	CHECK_INT(create1(a, &j, h1, ex), STORE_CREATED);
 	/* the window is 24 hours from the first job */
-	mkjob(&j, "default", T0 + 24 * HOUR - 1);
+	storetest_job(&j, "default", T0 + 24 * HOUR - 1);
 	j.idempotency_key = "idem-1";
 	CHECK_INT(create1(a, &j, h2, ex), STORE_IDEM_REUSED);
-	mkjob(&j, "default", T0 + 24 * HOUR);
+	storetest_job(&j, "default", T0 + 24 * HOUR);
 	j.idempotency_key = "idem-1";
 	CHECK_INT(create1(a, &j, h2, ex), STORE_CREATED);
 	CHECK(strcmp(j.id, first) != 0);
 	/* and the new job now answers for the key */
 	memcpy(first, j.id, sizeof(first));
-	mkjob(&j, "default", T0 + 24 * HOUR + 10);
+	storetest_job(&j, "default", T0 + 24 * HOUR + 10);
 	j.idempotency_key = "idem-1";
 	CHECK_INT(create1(a, &j, h2, ex), STORE_DEDUPLICATED);
 	CHECK_STR(ex, first);
@@ -628,46 +580,46 @@ test_dedupe_key(void)
 	uint32_t a, b;
 	size_t i;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
-	    (b = new_account("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0 ||
+	    (b = storetest_account(st, "other")) == 0)
 		goto done;
-	mkjob(&j, "default", T0);
+	storetest_job(&j, "default", T0);
 	j.dedupe_key = "order-1";
 	CHECK_INT(create1(a, &j, NULL, ex), STORE_CREATED);
 	memcpy(first, j.id, sizeof(first));
 	/* while pending */
-	mkjob(&j, "default", T0 + 1000);
+	storetest_job(&j, "default", T0 + 1000);
 	j.dedupe_key = "order-1";
 	CHECK_INT(create1(a, &j, NULL, ex), STORE_DEDUPLICATED);
 	CHECK_STR(ex, first);
 	/* and in every status but failed and cancelled */
 	for (i = 0; i < sizeof(hits) / sizeof(hits[0]); i++) {
 		CHECK_INT(set_status(a, first, hits[i]), DQ_OK);
-		mkjob(&j, "default", T0 + 2000);
+		storetest_job(&j, "default", T0 + 2000);
 		j.dedupe_key = "order-1";
 		CHECK_INT(create1(a, &j, NULL, ex), STORE_DEDUPLICATED);
 		CHECK_STR(ex, first);
 	}
 	/* another account's same key is its own */
-	mkjob(&j, "default", T0 + 2000);
+	storetest_job(&j, "default", T0 + 2000);
 	j.dedupe_key = "order-1";
 	CHECK_INT(create1(b, &j, NULL, ex), STORE_CREATED);
 	CHECK(strcmp(j.id, first) != 0);
 	CHECK_INT(count_of(a, NULL, JOB_COMPLETED) + count_of(a, NULL, JOB_PENDING), 1);
 	/* failed: a new job, which then owns the key */
 	CHECK_INT(set_status(a, first, JOB_FAILED), DQ_OK);
-	mkjob(&j, "default", T0 + 3000);
+	storetest_job(&j, "default", T0 + 3000);
 	j.dedupe_key = "order-1";
 	CHECK_INT(create1(a, &j, NULL, ex), STORE_CREATED);
 	CHECK(strcmp(j.id, first) != 0);
 	memcpy(second, j.id, sizeof(second));
-	mkjob(&j, "default", T0 + 4000);
+	storetest_job(&j, "default", T0 + 4000);
 	j.dedupe_key = "order-1";
 	CHECK_INT(create1(a, &j, NULL, ex), STORE_DEDUPLICATED);
 	CHECK_STR(ex, second);
 	/* cancelled: the same */
 	CHECK_INT(set_status(a, second, JOB_CANCELLED), DQ_OK);
-	mkjob(&j, "default", T0 + 5000);
+	storetest_job(&j, "default", T0 + 5000);
 	j.dedupe_key = "order-1";
 	CHECK_INT(create1(a, &j, NULL, ex), STORE_CREATED);
 	CHECK(strcmp(j.id, first) != 0 && strcmp(j.id, second) != 0);
@@ -676,15 +628,15 @@ test_dedupe_key(void)
 	CHECK_INT(count_of(a, NULL, JOB_FAILED), 1);
 	CHECK_INT(count_of(a, NULL, JOB_CANCELLED), 1);
 	/* 24 hours after the job that holds it, the key is free again */
-	mkjob(&j, "default", T0 + 5000 + 24 * HOUR - 1);
+	storetest_job(&j, "default", T0 + 5000 + 24 * HOUR - 1);
 	j.dedupe_key = "order-1";
 	CHECK_INT(create1(a, &j, NULL, ex), STORE_DEDUPLICATED);
 	CHECK_STR(ex, second);
-	mkjob(&j, "default", T0 + 5000 + 24 * HOUR);
+	storetest_job(&j, "default", T0 + 5000 + 24 * HOUR);
 	j.dedupe_key = "order-1";
 	CHECK_INT(create1(a, &j, NULL, ex), STORE_CREATED);
 	/* different keys do not collide */
-	mkjob(&j, "default", T0 + 6000);
+	storetest_job(&j, "default", T0 + 6000);
 	j.dedupe_key = "order-2";
 	CHECK_INT(create1(a, &j, NULL, ex), STORE_CREATED);
 done:
@@ -700,31 +652,31 @@ test_idempotency_first(void)
 	struct job j;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
 	crypto_sha256("1", 1, h1);
 	crypto_sha256("2", 1, h2);
-	mkjob(&j, "default", T0);
+	storetest_job(&j, "default", T0);
 	j.idempotency_key = "i";
 	CHECK_INT(create1(a, &j, h1, ex), STORE_CREATED);
 	memcpy(x, j.id, sizeof(x));
-	mkjob(&j, "default", T0 + 1);
+	storetest_job(&j, "default", T0 + 1);
 	j.dedupe_key = "d";
 	CHECK_INT(create1(a, &j, NULL, ex), STORE_CREATED);
 	memcpy(y, j.id, sizeof(y));
 	/* idempotency key of x, dedupe_key of y: x answers */
-	mkjob(&j, "default", T0 + 2);
+	storetest_job(&j, "default", T0 + 2);
 	j.idempotency_key = "i";
 	j.dedupe_key = "d";
 	CHECK_INT(create1(a, &j, h1, ex), STORE_DEDUPLICATED);
 	CHECK_STR(ex, x);
 	/* idempotency key reused with another body: 422 even though dedupe hits */
-	mkjob(&j, "default", T0 + 3);
+	storetest_job(&j, "default", T0 + 3);
 	j.idempotency_key = "i";
 	j.dedupe_key = "d";
 	CHECK_INT(create1(a, &j, h2, ex), STORE_IDEM_REUSED);
 	/* a new idempotency key falls through to dedupe_key */
-	mkjob(&j, "default", T0 + 4);
+	storetest_job(&j, "default", T0 + 4);
 	j.idempotency_key = "fresh";
 	j.dedupe_key = "d";
 	CHECK_INT(create1(a, &j, h1, ex), STORE_DEDUPLICATED);
@@ -742,10 +694,10 @@ test_batch(void)
 	uint32_t a;
 	int i;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
 	for (i = 0; i < 6; i++) {
-		mkjob(&j[i], i % 2 ? "odd" : "even", T0 + i);
+		storetest_job(&j[i], i % 2 ? "odd" : "even", T0 + i);
 		memset(&it[i], 0, sizeof(it[i]));
 		it[i].job = &j[i];
 	}
@@ -790,8 +742,8 @@ test_isolation(void)
 	int64_t total;
 	uint32_t a, b;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
-	    (b = new_account("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0 ||
+	    (b = storetest_account(st, "other")) == 0)
 		goto done;
 	newjob(a, "secret-queue", T0, id);
 	CHECK_INT(store_job_get(st, b, id, &g), DQ_ERR_NOTFOUND);
@@ -834,7 +786,7 @@ test_edit(void)
 	int64_t now = T0 + 777;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
 	newjob(a, "default", T0, id);
 	/* a refusing edit writes nothing */
@@ -904,7 +856,7 @@ test_list_order(void)
 	int i, n, more, off, got = 0;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
 	/* created out of order; 12 distinct times */
 	for (i = 0; i < 12; i++)
@@ -973,8 +925,8 @@ test_paging(void)
 	int i, n, more, pages = 0, nseen = 0, inq = 0, dups = 0;
 	uint32_t a, b;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
-	    (b = new_account("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0 ||
+	    (b = storetest_account(st, "other")) == 0)
 		goto done;
 	for (i = 0; i < NPAGE; i++) {
 		newjob(a, i % 3 ? "q1" : "q2", T0 + (i / 7) * 1000, made[i]);
@@ -1067,7 +1019,7 @@ test_filters_and_counts(void)
 	size_t i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
 	memset(want, 0, sizeof(want));
 	for (i = 0; i < np; i++) {
@@ -1143,10 +1095,10 @@ test_schedule_filter(void)
 	int n, more, i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
 	for (i = 0; i < 5; i++) {
-		mkjob(&j, "default", T0 + i);
+		storetest_job(&j, "default", T0 + i);
 		j.schedule_id = i < 3 ? "sch_AAAAAAAAAAAAAAAA" : "sch_BBBBBBBBBBBBBBBB";
 		CHECK_INT(create1(a, &j, NULL, NULL), STORE_CREATED);
 	}
@@ -1200,8 +1152,8 @@ test_queues(void)
 	int i;
 	uint32_t a, b;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
-	    (b = new_account("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0 ||
+	    (b = storetest_account(st, "other")) == 0)
 		goto done;
 	/* any valid name has a queue, with the defaults */
 	memset(&qi, 0x5a, sizeof(qi));
@@ -1298,8 +1250,8 @@ test_purge(void)
 	size_t i;
 	uint32_t a, b;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0 ||
-	    (b = new_account("other")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0 ||
+	    (b = storetest_account(st, "other")) == 0)
 		goto done;
 	for (i = 0; i < sizeof(plan) / sizeof(plan[0]); i++) {
 		newjob(a, "p", T0 + (int64_t)i, ids[i]);
@@ -1349,7 +1301,7 @@ test_purge_many(void)
 	int i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
 	for (i = 0; i < 600; i++) {
 		newjob(a, "big", T0 + i, id);
@@ -1397,7 +1349,7 @@ test_retain(void)
 	int more = -1, i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
 	for (i = 0; i < 3; i++)
 		newjob(a, "q", T0 + i, ids[i]);
@@ -1429,7 +1381,7 @@ test_retain_bounded(void)
 	int more = -1, i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
 	for (i = 0; i < 10; i++) {
 		newjob(a, "q", T0 + i, id);
@@ -1485,10 +1437,10 @@ test_retain_callback(void)
 	int i;
 	uint32_t a;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
 	for (i = 0; i < 2; i++) {
-		mkjob(&j, "q", T0 + i);
+		storetest_job(&j, "q", T0 + i);
 		j.callback_url = "https://cb.example/";
 		CHECK_INT(create1(a, &j, NULL, NULL), STORE_CREATED);
 		memcpy(id[i], j.id, sizeof(id[i]));
@@ -1566,12 +1518,12 @@ test_watchdog_ends_a_long_transaction(void)
 	uint32_t a;
 	pid_t pid;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		return;
 	for (b = 0; b < 200; b++) {
 		memset(it, 0, sizeof(it));
 		for (i = 0; i < 100; i++) {
-			mkjob(&jobs[i], "q", T0 + b * 100 + i);
+			storetest_job(&jobs[i], "q", T0 + b * 100 + i);
 			it[i].job = &jobs[i];
 		}
 		CHECK_INT(store_jobs_create(st, a, it, 100), DQ_OK);
@@ -1627,7 +1579,7 @@ test_oversized_keys(void)
 	size_t lens[] = { 65, 500, 509, 512, 700, sizeof(big) - 1 };
 	size_t i;
 
-	if (store_up(CONF_SYNC_NONE) == -1 || (a = new_account("acme")) == 0)
+	if (store_up(CONF_SYNC_NONE) == -1 || (a = storetest_account(st, "acme")) == 0)
 		goto done;
 	newjob(a, "ok", T0, id);
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
@@ -1652,7 +1604,7 @@ test_oversized_keys(void)
 		CHECK_INT(store_queue_set(st, a, big, &ch, T0, &qi), DQ_ERR_INVALID);
 		CHECK_INT(store_queue_purge(st, a, big, T0, &cancelled), DQ_ERR_INVALID);
 		CHECK_INT(store_queue_next_due(st, a, big, &next), DQ_ERR_INVALID);
-		mkjob(&j, big, T0);
+		storetest_job(&j, big, T0);
 		CHECK(store_jobs_create(st, a, &(struct store_create){ .job = &j }, 1) !=
 		    DQ_OK);
 	}
