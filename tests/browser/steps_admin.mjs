@@ -18,12 +18,12 @@ export async function queues(t) {
 
   await card.getByLabel('Concurrency').fill('3');
   await card.getByLabel('Rate per second').fill('2.5');
-  await card.getByRole('button', { name: 'Save limits of pausable' }).click();
-  await page.locator('#notice').getByText('Saved the limits of pausable.').waitFor();
+  await card.getByRole('button', { name: 'Save settings of pausable' }).click();
+  await page.locator('#notice').getByText('Saved the settings of pausable.').waitFor();
   const q = await t.api.queue('pausable');
   eq([q.concurrency, q.rate_per_second], [3, 2.5], 'limits on the server');
   await card.getByLabel('Concurrency').fill('0');
-  await card.getByRole('button', { name: 'Save limits of pausable' }).click();
+  await card.getByRole('button', { name: 'Save settings of pausable' }).click();
   const alert = page.locator('#notice [role="alert"]');
   await alert.waitFor();
   ok(/validation_error[\s\S]*concurrency[\s\S]*Request id: req_/.test(await alert.innerText()),
