@@ -118,7 +118,12 @@ export async function keyboard(t) {
 
 const VIEWS = (t) => [['approvals', '#/approvals', '.inbox > *'], ['jobs', '#/jobs', '.results > *'],
   ['job', `#/jobs/${t.jobs.xss.id}`, '.timeline'], ['schedules', '#/schedules', '.results > *'],
-  ['queues', '#/queues', '.queues > *']];
+  ['queues', '#/queues', '.queues > *'], ['overview', '#/overview', '.chart-box svg, .results .error'],
+  ['send', '#/send', 'form.job-form'], ['topics', '#/topics', '.topics > *'],
+  ['schedule-editor', '#/schedules/new', '.preview > *']];
+
+// Nothing on screen carries a style attribute: the CSP would refuse it.
+const styled = (page) => page.evaluate(() => document.querySelectorAll('[style]').length);
 
 export async function phone(t) {
   const { page } = t;
@@ -134,6 +139,7 @@ export async function phone(t) {
       const [scroll, client] = await page.evaluate(() =>
         [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
       ok(scroll <= client, `${name}: ${scroll} px of content in ${client} px`);
+      eq(await styled(page), 0, `${name}: elements with a style attribute`);
       await t.shot(name);
     }
   } finally {
@@ -171,6 +177,7 @@ export function cron() {
 
 export async function hygiene(t) {
   eq(t.pageErrors, [], 'uncaught script errors');
+  eq(t.cspReports, [], 'Content-Security-Policy refusals');
   const leaked = t.requestUrls.filter((u) => u.includes(t.key));
   eq(leaked, [], 'request URLs carrying the key');
   const outside = t.requestUrls.filter((u) => !u.startsWith(`${t.url}/`));

@@ -97,7 +97,8 @@ function drawPreview(box, expr, zone) {
   const words = cronWords(expr);
   const firings = nextFirings(expr, zone, PREVIEW);
   fill(box,
-    h('p', { class: 'words' }, words ? `Runs ${words}, ${zone} time.` : `Runs on the cron's own terms, ${zone} time.`),
+    h('p', { class: 'words' }, words ? `Runs ${words}, ${zone} time.` :
+      `No short wording for this cron (${zone} time); the times below say when it runs.`),
     h('p', { class: 'label', text: `The next ${firings.length} times, in ${zone}:` }),
     h('ol', { class: 'firings' }, firings.map((f) => h('li', { 'data-at': new Date(f.at).toISOString() },
       h('time', { datetime: new Date(f.at).toISOString(), text: firingText(f) }),
