@@ -7,6 +7,9 @@ import { XSS } from './steps_jobs.mjs';
 import { eq, ok, until } from './tap.mjs';
 
 const notice = (t, text) => t.page.locator('#notice').getByText(text, { exact: true }).waitFor();
+// The server's refusal, in words, replacing whatever was said before.
+const refusedWith = (page, re) => until(async () => re.test(await page.getByRole('alert').innerText()),
+  `an alert saying ${re}`);
 
 export async function topics(t) {
   const { page } = t;
@@ -46,8 +49,7 @@ export async function topics(t) {
   await row(0).getByRole('button', { name: 'Remove endpoint' }).click();
   await row(0).getByLabel('URL').fill('ftp://nope');
   await page.getByRole('button', { name: 'Save topic' }).click();
-  const refused = await page.getByRole('alert').innerText();
-  ok(/400 validation_error[\s\S]*Request id: req_/.test(refused), `the server's refusal in words: ${refused}`);
+  await refusedWith(page, /400 validation_error[\s\S]*Request id: req_/);
   await row(0).getByLabel('URL').fill(`${t.target}/c`);
   await page.getByRole('button', { name: 'Save topic' }).click();
   await notice(t, 'Saved topic alerts with 1 endpoint.');
@@ -205,8 +207,7 @@ export async function scheduleEditor(t) {
   await page.getByLabel('Queue').fill('cron');
   await page.getByLabel('URL', { exact: true }).fill('ftp://nope');
   await page.getByRole('button', { name: 'Save schedule' }).click();
-  const refused = await page.getByRole('alert').innerText();
-  ok(/400 validation_error[\s\S]*url[\s\S]*Request id: req_/.test(refused), `the server's refusal: ${refused}`);
+  await refusedWith(page, /400 validation_error[\s\S]*url[\s\S]*Request id: req_/);
   await page.getByLabel('URL', { exact: true }).fill(`${t.target}/ok`);
   const shown = await preview.locator('li').evaluateAll((lis) => lis.map((li) => li.dataset.at));
   await t.shot('schedule-new');

@@ -25,12 +25,16 @@ export async function overview(t) {
   for (const j of bad) await t.api.waitStatus(j.id, 'failed');
   const stats = async (q) => (await t.api.call('GET', `/stats?${q}`)).json;
   // dq keeps the figures itself; they may take a moment to show.
-  const hour = await until(async () => {
-    const s = await stats('window=1h&queue=stats');
-    const got = ['created', 'delivered', 'failed_attempts', 'failed_jobs'].map((k) => sum(s.series, k));
-    return JSON.stringify(got) === '[5,3,2,2]' && s;
-  }, 'GET /v1/stats to count 5 created, 3 delivered, 2 failed attempts and jobs', 60000);
-  await page.goto(`${t.url}/ui/#/overview?window=1h&queue=stats`);
+  const counted = (s) => ['created', 'delivered', 'failed_attempts', 'failed_jobs'].map((k) => sum(s.series, k));
+  await until(async () => JSON.stringify(counted(await stats('window=1h&queue=stats'))) === '[5,3,2,2]',
+    'GET /v1/stats to count 5 created, 3 delivered, 2 failed attempts and jobs', 60000);
+  // The page is held to the answer it got.
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/v1/stats?window=1h&queue=stats')),
+    page.goto(`${t.url}/ui/#/overview?window=1h&queue=stats`),
+  ]);
+  const hour = await answer.json();
+  eq(counted(hour), [5, 3, 2, 2], 'the page\'s answer counts the same');
   await page.locator('#chart-jobs .chart-box svg').waitFor();
   eq(await page.getByLabel('Queue').inputValue(), 'stats', 'the queue from the address is chosen');
   eq(await checkChart(t, 'chart-jobs', hour.series, ['created', 'delivered']), 'Created: 5 · Delivered: 3', 'jobs totals');
@@ -50,25 +54,28 @@ export async function overview(t) {
   const readout = await page.locator('#chart-jobs .readout').innerText();
   ok(readout.endsWith(`Created ${last.created}, Delivered ${last.delivered}`) && readout.includes(':'), `readout: ${readout}`);
   await page.locator('#chart-jobs summary').click();
-  eq(await page.locator('#chart-jobs tbody tr').count(), hour.series.length, 'the table has a row per point');
+  await until(async () => (await page.locator('#chart-jobs tbody tr').count()) === hour.series.length,
+    'the table to have a row per point');
   await t.shot('overview');
 
-  // Another window: the address, the request and the unit follow.
-  const [asked] = await Promise.all([
-    page.waitForRequest((r) => r.url().includes('/v1/stats?window=7d')),
-    page.getByLabel('Last week').check(),
-  ]);
-  ok(asked.url().includes('queue=stats'), `the queue stays chosen: ${asked.url()}`);
+  // Another window, then all queues: the page shows what the API answered it.
+  const shows = async (urlEnd, choose) => {
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(urlEnd)),
+      choose(),
+    ]);
+    const body = await resp.json();
+    await until(async () => (await page.locator('#chart-jobs .totals').innerText()) ===
+      `Created: ${sum(body.series, 'created')} · Delivered: ${sum(body.series, 'delivered')}`, `the totals of ${urlEnd}`);
+    return body;
+  };
+  const week = await shows('/v1/stats?window=7d&queue=stats', () => page.getByLabel('Last week').check());
   await until(() => page.url().endsWith('#/overview?window=7d&queue=stats'), 'the window in the address');
-  const week = await stats('window=7d&queue=stats');
-  await until(async () => (await page.locator('#chart-jobs .totals').innerText()) ===
-    `Created: ${sum(week.series, 'created')} · Delivered: ${sum(week.series, 'delivered')}`, 'the week\'s totals');
   ok(week.step_seconds > hour.step_seconds, `a week has coarser points (${week.step_seconds} s)`);
-  await page.getByLabel('Queue').selectOption('');
+  eq(await page.locator('#chart-jobs .unit').innerText(), `jobs per ${week.step_seconds === 3600 ? 'hour' :
+    `${week.step_seconds / 60} minutes`}`, 'the unit follows');
+  const all = await shows('/v1/stats?window=7d', () => page.getByLabel('Queue').selectOption(''));
   await until(() => page.url().endsWith('#/overview?window=7d'), 'all queues in the address');
-  const all = await stats('window=7d');
-  await until(async () => (await page.locator('#chart-jobs .totals').innerText()) ===
-    `Created: ${sum(all.series, 'created')} · Delivered: ${sum(all.series, 'delivered')}`, 'all queues\' totals');
   ok(sum(all.series, 'created') > 5, 'all queues count more than one queue');
   await t.shot('overview-week');
 }

@@ -39,7 +39,7 @@ export function bulkPanel(filters, onDone) {
   const state = { total: 0, running: false };
   const actions = BY_STATUS[filters.status] || [];
   const update = (total) => {
-    if (state.running || total === state.total) return;
+    if (state.running || total === state.total || !actions.length) return;
     state.total = total;
     fill(buttons, total > 0 ? actions.map((a) => button(
       `${VERB[a]} ${total === 1 ? 'the' : 'all'} ${described(total, filters)}`,

@@ -57,6 +57,12 @@ function linePath(rows, key, x, y) {
   return d;
 }
 
+// Points with no value on either side, which a line cannot show: dots.
+function alone(rows, key) {
+  const has = (r) => r && typeof r[key] === 'number';
+  return rows.filter((r, i) => has(r) && !has(rows[i - 1]) && !has(rows[i + 1]));
+}
+
 function draw(box, spec, rows, pick) {
   const width = Math.max(box.clientWidth, 240);
   const from = rows.length ? rows[0].at : 0;
@@ -83,6 +89,8 @@ function draw(box, spec, rows, pick) {
       svg('text', { class: 'axis', x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, num(v))]),
     xt.out.map((t) => svg('text', { class: 'axis', x: x(t), y: HEIGHT - 6, 'text-anchor': 'middle' }, xt.label(t))),
     spec.series.map((s) => svg('path', { class: `line series-${s.key}`, d: linePath(rows, s.key, x, y) })),
+    spec.series.map((s) => alone(rows, s.key).map((r) =>
+      svg('circle', { class: `alone series-${s.key}`, cx: x(r.at), cy: y(r[s.key]), r: 2.5 }))),
     guide, dots);
   chart.addEventListener('pointermove', (ev) => {
     const at = from + ((ev.offsetX - PAD.left) / inner.w) * (to - from);

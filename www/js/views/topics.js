@@ -7,7 +7,7 @@ import { button, fill, field, h } from '../dom.js';
 import { errorBox, problemBox } from '../errors.js';
 import { NONE, when } from '../format.js';
 import { headersText, parseHeaders } from '../jobfields.js';
-import { notify, notifyError } from '../notice.js';
+import { notify, notifyError, notifyNext } from '../notice.js';
 import { changed, every } from '../poll.js';
 import { dataTable } from '../table.js';
 
@@ -139,7 +139,7 @@ function topicForm(topic, editing) {
     }
     try {
       await api('PUT', `/topics/${seg(topicName)}`, { endpoints });
-      notify(`Saved topic ${topicName} with ${endpoints.length} ${endpoints.length === 1 ? 'endpoint' : 'endpoints'}.`);
+      notifyNext(`Saved topic ${topicName} with ${endpoints.length} ${endpoints.length === 1 ? 'endpoint' : 'endpoints'}.`);
       location.hash = '#/topics';
     } catch (e) {
       fill(problem, errorBox(e, 'Saving the topic'));
