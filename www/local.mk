@@ -15,6 +15,7 @@ nobase_dist_pkgdata_DATA = \
 	www/js/cronnext.js \
 	www/js/dialog.js \
 	www/js/dom.js \
+	www/js/editor.js \
 	www/js/errors.js \
 	www/js/format.js \
 	www/js/jobactions.js \

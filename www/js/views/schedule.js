@@ -7,6 +7,7 @@ import { api, seg } from '../api.js';
 import { cronWords } from '../cron.js';
 import { cronError, nextFirings } from '../cronnext.js';
 import { fill, field, h } from '../dom.js';
+import { editorPage } from '../editor.js';
 import { errorBox, problemBox } from '../errors.js';
 import { jobFields } from '../jobfields.js';
 import { notifyNext } from '../notice.js';
@@ -15,20 +16,16 @@ import { isZone, offsetText, zoneNames } from '../tz.js';
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const PREVIEW = 5;
 
-export default async function schedule(root, ctx) {
+export default function schedule(root, ctx) {
   const id = ctx.params[0] || null;
-  fill(root, h('p', { class: 'back' }, h('a', { href: '#/schedules', text: '← All schedules' })),
-    h('h1', { tabindex: -1 }, id ? ['Edit schedule ', h('code', { text: id })] : 'New schedule'));
-  let s = { cron: '', timezone: 'UTC', paused: false };
-  if (id) {
-    try {
-      s = await api('GET', `/schedules/${seg(id)}`, undefined, { signal: ctx.signal });
-    } catch (e) {
-      if (!ctx.signal.aborted) root.append(errorBox(e, `Loading schedule ${id}`));
-      return;
-    }
-  }
-  root.append(scheduleForm(s, id));
+  return editorPage(root, ctx, {
+    back: ['#/schedules', '← All schedules'],
+    heading: id ? ['Edit schedule ', h('code', { text: id })] : 'New schedule',
+    path: id && `/schedules/${seg(id)}`,
+    blank: { cron: '', timezone: 'UTC', paused: false },
+    doing: `Loading schedule ${id}`,
+    form: (s) => scheduleForm(s, id),
+  });
 }
 
 function scheduleForm(s, id) {

@@ -4,6 +4,7 @@
 import { api, seg } from '../api.js';
 import { confirmAction } from '../dialog.js';
 import { button, fill, field, h } from '../dom.js';
+import { editorPage } from '../editor.js';
 import { errorBox, problemBox } from '../errors.js';
 import { NONE, when } from '../format.js';
 import { headersText, parseHeaders } from '../jobfields.js';
@@ -95,20 +96,16 @@ async function remove(t, reload) {
 }
 
 // The editor: #/topics/new, or #/topics/<name>/edit.
-export async function topicEditor(root, ctx) {
+export function topicEditor(root, ctx) {
   const editing = ctx.params[0] ? decodeURIComponent(ctx.params[0]) : null;
-  const heading = h('h1', { tabindex: -1, text: editing ? `Edit topic ${editing}` : 'New topic' });
-  fill(root, h('p', { class: 'back' }, h('a', { href: '#/topics', text: '← All topics' })), heading);
-  let topic = { name: '', endpoints: [{ url: '', headers: null }] };
-  if (editing) {
-    try {
-      topic = await api('GET', `/topics/${seg(editing)}`, undefined, { signal: ctx.signal });
-    } catch (e) {
-      if (!ctx.signal.aborted) root.append(errorBox(e, `Loading topic ${editing}`));
-      return;
-    }
-  }
-  root.append(topicForm(topic, editing));
+  return editorPage(root, ctx, {
+    back: ['#/topics', '← All topics'],
+    heading: editing ? `Edit topic ${editing}` : 'New topic',
+    path: editing && `/topics/${seg(editing)}`,
+    blank: { name: '', endpoints: [{ url: '', headers: null }] },
+    doing: `Loading topic ${editing}`,
+    form: (topic) => topicForm(topic, editing),
+  });
 }
 
 function topicForm(topic, editing) {
