@@ -35,6 +35,7 @@ const STEPS = [
   ['queues: ordered delivery set and shown', config.ordered],
   ['topics: create, refuse a bad header and a bad URL, edit, delete', config.topics],
   ['schedule editor: the next five firings are the server\'s, across DST gaps and overlaps', config.dstAgainstServer],
+  ['jobs of a schedule: the filter, and a bulk delete of them', config.scheduleJobs],
   ['schedule editor: cron checked and in words, create and edit', config.scheduleEditor],
   ['schedules: cron in words with pause and delete, or the 404 in words', admin.schedules],
   ['an API error is shown in words with its request id', jobs.apiError],

@@ -134,12 +134,12 @@ async function serverFirings(t, id, from) {
   let s = await get();
   const seen = [];
   setClock(t, from);
-  while (seen.length < 5) {
+  for (;;) {
     s = await fired(s.next_run_at);
     seen.push(s.next_run_at);
+    if (seen.length === 5) return seen;
     setClock(t, Date.parse(s.next_run_at) + 1000);
   }
-  return seen;
 }
 
 async function dstCase(t, c) {
@@ -166,6 +166,7 @@ async function dstCase(t, c) {
       setClock(t, null);
       await t.api.call('DELETE', `/schedules/${id}`);
     }
+    return id;
   } finally {
     await tab.context().close();
   }
@@ -174,7 +175,24 @@ async function dstCase(t, c) {
 export async function dstAgainstServer(t) {
   const others = (await t.api.call('GET', '/schedules?limit=1')).json.total;
   eq(others, 0, 'no other schedule to fire while the clock moves');
-  for (const c of dstCases()) await dstCase(t, c);
+  for (const c of dstCases()) t.fired = await dstCase(t, c);
+}
+
+// The jobs a schedule made (five: the catch-up and four firings, above):
+// the jobs view's schedule filter, and a bulk action on it.
+export async function scheduleJobs(t) {
+  const { page } = t;
+  const id = t.fired;
+  const list = async () => (await t.api.call('GET', `/jobs?schedule_id=${id}&status=completed&limit=1`)).json.total;
+  await until(async () => (await list()) === 5, 'five completed jobs of the schedule');
+  await page.goto(`${t.url}/ui/#/jobs?status=completed&schedule_id=${id}`);
+  eq(await page.getByLabel('Schedule').inputValue(), id, 'the schedule filter');
+  await until(async () => (await page.locator('.results .count').innerText()) === 'Jobs 1–5 of 5, newest first.',
+    'the five jobs listed');
+  await page.getByRole('button', { name: `Delete all 5 completed jobs of schedule ${id}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete 5 jobs' }).click();
+  await notice(t, `Deleted 5 completed jobs of schedule ${id}; 0 skipped.`);
+  eq(await list(), 0, 'deleted on the server');
 }
 
 export async function scheduleEditor(t) {

@@ -91,7 +91,7 @@ function controls(choice, choose, signal) {
   });
   queueOptions(queue, choice, signal);
   return h('div', { class: 'filters' },
-    h('fieldset', { class: 'windows' }, h('legend', { text: 'Window' }), radios),
+    h('fieldset', { class: 'choices' }, h('legend', { text: 'Window' }), radios),
     field('Queue', queue));
 }
 

@@ -55,7 +55,7 @@ function targetChoice(job, topicName, signal) {
     h('input', { type: 'radio', name: 'send-to', value, checked: (value === 'topic') === Boolean(topicName) }),
     ` ${label}`);
   const el = h('div', {},
-    h('fieldset', { class: 'windows' }, h('legend', { text: 'Send to' }), radio('url', 'A URL'), radio('topic', 'A topic')),
+    h('fieldset', { class: 'choices' }, h('legend', { text: 'Send to' }), radio('url', 'A URL'), radio('topic', 'A topic')),
     topicField, h('datalist', { id: 'topic-names' }));
   const toTopic = () => el.querySelector('input[value="topic"]').checked;
   const sync = () => {
@@ -76,7 +76,7 @@ function targetChoice(job, topicName, signal) {
 
 async function topicNames(signal) {
   try {
-    const res = await api('GET', '/topics', undefined, { signal });
+    const res = await api('GET', '/topics?limit=100', undefined, { signal });
     const list = document.getElementById('topic-names');
     if (list) fill(list, (res.data || []).map((t) => h('option', { value: t.name })));
   } catch {
