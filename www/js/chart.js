@@ -128,6 +128,7 @@ export function timeChart(spec, signal) {
   };
   const redraw = () => {
     state.width = box.clientWidth;
+    if (!state.rows.length) return;   // nothing to draw until the data comes
     state.show = draw(box, spec, state.rows, pick);
     if (state.index >= 0) pick(Math.min(state.index, state.rows.length - 1));
   };
