@@ -177,6 +177,15 @@ unauthorized() {
 }
 t "the key reaches dq (CGIPassAuth): 401 without it, 200 with it" unauthorized
 
+metrics_here_only() {
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/metrics")
+	far=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 "$URL/metrics" \
+		-H "Authorization: Bearer $KEY")
+	echo "from 127.0.0.1: $code, from 127.0.0.2: $far"
+	[ "$code" = 200 ] && [ "$far" = 403 ]
+}
+t "/metrics answers this machine only (the .htaccess refuses 127.0.0.2)" metrics_here_only
+
 t "POST /v1/jobs through Apache and mod_fcgid: 201" create_job
 t "the job is delivered by the cron-started dispatcher" delivered
 t "/ui/ and a module through Apache and .htaccess: types, CSP, nosniff, no referrer" \
