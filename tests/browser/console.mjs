@@ -37,6 +37,7 @@ const STEPS = [
   ['schedule editor: the next five firings are the server\'s, across DST gaps and overlaps', config.dstAgainstServer],
   ['jobs of a schedule: the filter, and a bulk delete of them', config.scheduleJobs],
   ['schedule editor: cron checked and in words, create and edit', config.scheduleEditor],
+  ['cron checked as the server does: the same refusals in the same words, the same next firing', config.cronAgainstServer],
   ['schedules: cron in words with pause and delete, or the 404 in words', admin.schedules],
   ['an API error is shown in words with its request id', jobs.apiError],
   ['keyboard: Shift+Tab to the nav, Enter follows, visible focus, Enter submits', admin.keyboard],

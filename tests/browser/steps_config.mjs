@@ -3,6 +3,7 @@
 // browser) are held to what the server answers as next_run_at, across the
 // days the clocks change. Each takes the shared context t (see console.mjs).
 import { renameSync, writeFileSync } from 'node:fs';
+import { cronError, nextFirings } from '../../www/js/cronnext.js';
 import { XSS } from './steps_jobs.mjs';
 import { eq, ok, until } from './tap.mjs';
 
@@ -252,4 +253,26 @@ export async function scheduleEditor(t) {
   eq([after.cron, after.timezone, after.payload], ['*/15 * * * *', 'Asia/Kolkata', { report: true }], 'replaced on the server');
   eq(after.next_run_at, edited.find((at) => at > after.updated_at), 'the next run the preview said');
   eq((await t.api.call('DELETE', `/schedules/${s.id}`)).status, 200, 'cleaned up');
+}
+
+// cronnext.js (here under Node) against the server: the same expressions
+// refused with the same words, and the same next firing for those accepted.
+export async function cronAgainstServer(t) {
+  const bad = ['61 * * * *', '* * * *', '0 0 30 2 *', '*/0 * * * *', '5-1 * * * *', '@reboot', '@often',
+    '1,,2 * * * *', '* * * FOO *', '0 0 31 4,6 *', '0 24 * * *', '0 0 * * 8', '*/60 * * * *', 'a * * * *'];
+  for (const cron of bad) {
+    const r = await t.api.call('POST', '/schedules', { cron, url: `${t.target}/ok` });
+    eq([r.status, r.json.error.code, r.json.error.details[0].message], [400, 'invalid_cron', `is invalid: ${cronError(cron)}`],
+      `the words for ${JSON.stringify(cron)}`);
+  }
+  const good = [['*/7 3-5 * * *', 'UTC'], ['0 9 * * MON-FRI', 'Europe/Paris'], ['30 2 1,15 * *', 'America/New_York'],
+    ['@weekly', 'Asia/Kolkata'], ['0 0 29 2 *', 'Australia/Lord_Howe'], ['15 10 * 1-3 0', 'America/Santiago']];
+  for (const [cron, timezone] of good) {
+    eq(cronError(cron), null, `${cron} is accepted here`);
+    const r = await t.api.call('POST', '/schedules', { cron, timezone, url: `${t.target}/ok`, paused: false });
+    eq(r.status, 201, `${cron} is accepted by the server`);
+    const [next] = nextFirings(cron, timezone, 1, Date.parse(r.json.created_at));
+    eq(new Date(next.at).toISOString(), r.json.next_run_at, `the next firing of ${cron} in ${timezone}`);
+    eq((await t.api.call('DELETE', `/schedules/${r.json.id}`)).status, 200, 'deleted');
+  }
 }
