@@ -8,10 +8,9 @@ gone.
 """
 import os
 import re
-import sys
 
-SRC = os.environ.get("DQ_SRCDIR") or os.path.abspath(
-    os.path.join(os.path.dirname(__file__), "..", ".."))
+from srccheck import SRC, check, finish, read
+
 DOC = os.path.join("doc", "INTERNALS.md")
 SOURCE_DIRS = ("common", "fcgi", "dispatcher", "dqctl", "tests", "conf")
 SOURCE_EXT = (".c", ".h", ".py", ".sh", ".in", ".mk")
@@ -19,18 +18,6 @@ DB_H = "/usr/include/db.h"
 # Where the library functions the page names (Berkeley DB's methods, libc's)
 # are declared.
 SYSTEM_HEADERS = (DB_H, "/usr/include/unistd.h", "/usr/include/signal.h")
-
-results = []
-
-
-def check(ok, name, detail=""):
-    results.append((ok, name, detail))
-
-
-def read(path):
-    with open(os.path.join(SRC, path), encoding="utf-8", errors="replace") as f:
-        return f.read()
-
 
 def tree_files():
     out = []
@@ -137,10 +124,4 @@ for f in SOURCES:
 check(not outside, "no source comment points outside the tree", "\n".join(outside))
 check(not gone, "every repository file a source comment names exists", "\n".join(gone))
 
-print("1..%d" % len(results))
-for i, (ok, name, detail) in enumerate(results, 1):
-    print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-    if not ok and detail:
-        for line in detail.splitlines():
-            print("# " + line)
-sys.exit(0 if all(ok for ok, _, _ in results) else 1)
+finish()
