@@ -108,9 +108,14 @@ comment = re.compile(r"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"", re.S)
 for f in SOURCES:
     if not f.endswith((".c", ".h")):
         continue
-    # comments kept, strings blanked, line numbers kept
-    text = comment.sub(lambda m: m.group(0) if m.group(0)[0] == "/" else
-                       re.sub(r"[^\n]", " ", m.group(0)), TEXT[f])
+    # the comments alone, on their own lines
+    text = ["\n"] * (TEXT[f].count("\n") + 1)
+    for m in comment.finditer(TEXT[f]):
+        if m.group(0)[0] == "/":
+            first = TEXT[f].count("\n", 0, m.start())
+            for i, part in enumerate(m.group(0).split("\n")):
+                text[first + i] = part + "\n"
+    text = "".join(text)
     for n, line in enumerate(text.splitlines(), 1):
         for m in path_word.finditer(line):
             w = m.group(1)
