@@ -78,7 +78,7 @@ json_t	*resp_error_object(const struct req *, const char *code, json_t *details,
 json_t	*resp_verr_object(const struct req *, const struct verr *);
 /* A validation failure: code and message from the first item, every item in details. */
 void	resp_verr(struct resp *, const struct req *, const struct verr *);
-/* A store error mapped to its HTTP status and code (one table, errmap.c). */
+/* A store error mapped to its HTTP status and code (one table, resp.c). */
 void	resp_dq_err(struct resp *, const struct req *, enum dq_err, const char *what);
 
 /* Parse the body as a JSON object; on failure the error is in resp. */
