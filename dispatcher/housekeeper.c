@@ -26,7 +26,7 @@
  * delayed every delivery due meanwhile (by 0.25-1 s at each checkpoint);
  * here they delay nothing but housekeeping.  A process rather than a thread
  * because each process has one store handle, opened without DB_THREAD
- * (notes/berkeley-db.md), and a process that dies in the store is cleaned
+ * (doc/INTERNALS.md), and a process that dies in the store is cleaned
  * up by the janitor like any other.
  *
  * Removals are sweeps of short transactions (store_keep.c): each stops

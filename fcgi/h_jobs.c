@@ -469,24 +469,13 @@ h_job_list(struct req *q, struct resp *r)
 		page_free(&pg);
 		return;
 	}
-	jw_init(&w);
-	jw_open(&w, '{');
-	jw_key(&w, "data");
-	jw_open(&w, '[');
-	for (i = 0; i < n; i++)
-		job_write_json(&w, &jobs[i], 0, q->now);
-	jw_close(&w, ']');
 	if (more && n > 0)
 		cursor = page_cursor(&pg, jobs[n - 1].created_at, jobs[n - 1].id);
-	jw_key(&w, "total");
-	jw_int(&w, total);
-	jw_key(&w, "limit");
-	jw_int(&w, pg.limit);
-	jw_key(&w, "offset");
-	jw_int(&w, pg.offset);
-	jw_key(&w, "next_cursor");
-	jw_str(&w, cursor);
-	jw_close(&w, '}');
+	jw_init(&w);
+	list_open(&w);
+	for (i = 0; i < n; i++)
+		job_write_json(&w, &jobs[i], 0, q->now);
+	list_close(&w, total, &pg, cursor);
 	resp_jw(r, q, 200, &w);
 	free(cursor);
 	for (i = 0; i < n; i++)

@@ -11,6 +11,7 @@
 
 #include "handlers.h"
 #include "jobreq.h"
+#include "jsonw.h"
 #include "listing.h"
 #include "wakeup.h"
 
@@ -43,8 +44,9 @@ h_queue_list(struct req *q, struct resp *r)
 	enum dq_err err;
 	int64_t total = 0;
 	int n = 0, more = 0, i;
-	json_t *data;
+	json_t *item;
 	char *cursor = NULL;
+	struct jw w;
 
 	if (list_name_page(q, &queue_list_kind, &pg, &lq, r) == -1)
 		return;
@@ -53,14 +55,17 @@ h_queue_list(struct req *q, struct resp *r)
 		page_free(&pg);
 		return;
 	}
-	data = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(data, queue_json(&qi[i]));
 	if (more && n > 0)
 		cursor = list_name_cursor(&pg, qi[n - 1].name);
-	resp_json(r, 200, json_pack("{s:o, s:I, s:i, s:I, s:s?}", "data", data,
-	    "total", (json_int_t)total, "limit", pg.limit, "offset",
-	    (json_int_t)pg.offset, "next_cursor", cursor));
+	jw_init(&w);
+	list_open(&w);
+	for (i = 0; i < n; i++) {
+		item = queue_json(&qi[i]);
+		jw_value(&w, item);
+		json_decref(item);
+	}
+	list_close(&w, total, &pg, cursor);
+	resp_jw(r, q, 200, &w);
 	free(cursor);
 	page_free(&pg);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "jsonw.h"
 #include "listing.h"
 #include "query.h"
 #include "schedreq.h"
@@ -114,7 +115,8 @@ h_sched_list(struct req *q, struct resp *r)
 	enum dq_err err;
 	int64_t total;
 	int n = 0, more, i;
-	json_t *data;
+	json_t *item;
+	struct jw w;
 	char *cursor = NULL;
 
 	verr_init(&e);
@@ -138,14 +140,17 @@ h_sched_list(struct req *q, struct resp *r)
 		page_free(&pg);
 		return;
 	}
-	data = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(data, sched_to_json(&s[i]));
 	if (more && n > 0)
 		cursor = page_cursor(&pg, s[n - 1].created_at, s[n - 1].id);
-	resp_json(r, 200, json_pack("{s:o, s:I, s:i, s:I, s:s?}", "data", data,
-	    "total", (json_int_t)total, "limit", pg.limit, "offset",
-	    (json_int_t)pg.offset, "next_cursor", cursor));
+	jw_init(&w);
+	list_open(&w);
+	for (i = 0; i < n; i++) {
+		item = sched_to_json(&s[i]);
+		jw_value(&w, item);
+		json_decref(item);
+	}
+	list_close(&w, total, &pg, cursor);
+	resp_jw(r, q, 200, &w);
 	free(cursor);
 	for (i = 0; i < n; i++)
 		sched_free(&s[i]);

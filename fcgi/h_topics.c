@@ -194,17 +194,10 @@ h_topic_list(struct req *q, struct resp *r)
 	if (more && n > 0)
 		cursor = list_name_cursor(&pg, ts[n - 1].name);
 	jw_init(&w);
-	jw_open(&w, '{');
-	jw_key(&w, "data");
-	jw_open(&w, '[');
+	list_open(&w);
 	for (i = 0; i < n; i++)
 		topic_write(&w, &ts[i]);
-	jw_close(&w, ']');
-	jw_key(&w, "total"); jw_int(&w, total);
-	jw_key(&w, "limit"); jw_int(&w, pg.limit);
-	jw_key(&w, "offset"); jw_int(&w, pg.offset);
-	jw_key(&w, "next_cursor"); jw_str(&w, cursor);
-	jw_close(&w, '}');
+	list_close(&w, total, &pg, cursor);
 	resp_jw(r, q, 200, &w);
 	for (i = 0; i < n; i++)
 		store_topic_free(&ts[i]);

@@ -84,7 +84,7 @@ void	resp_verr(struct resp *, const struct req *, const struct verr *);
  * is known, so that a client or front end can go there.
  */
 void	resp_not_master(struct resp *, const struct req *);
-/* A store error mapped to its HTTP status and code (one table, errmap.c). */
+/* A store error mapped to its HTTP status and code (one table, resp.c). */
 void	resp_dq_err(struct resp *, const struct req *, enum dq_err, const char *what);
 
 /* Parse the body as a JSON object; on failure the error is in resp. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jobreq.h"
+#include "jsonw.h"
 #include "listing.h"
 
 int
@@ -145,4 +146,27 @@ list_name_cursor(struct page *pg, const char *last)
 	json_decref(pg->filters);	/* the next page starts after this one */
 	pg->filters = f;
 	return page_cursor(pg, 0, NAME_CURSOR_ID);
+}
+
+void
+list_open(struct jw *w)
+{
+	jw_open(w, '{');
+	jw_key(w, "data");
+	jw_open(w, '[');
+}
+
+void
+list_close(struct jw *w, int64_t total, const struct page *pg, const char *cursor)
+{
+	jw_close(w, ']');
+	jw_key(w, "total");
+	jw_int(w, total);
+	jw_key(w, "limit");
+	jw_int(w, pg->limit);
+	jw_key(w, "offset");
+	jw_int(w, pg->offset);
+	jw_key(w, "next_cursor");
+	jw_str(w, cursor);
+	jw_close(w, '}');
 }

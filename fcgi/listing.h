@@ -10,6 +10,17 @@
 
 #define LIST_OFFSET_MAX	10000
 
+struct jw;
+
+/*
+ * Every list answers {"data":[…],"total","limit","offset","next_cursor"}:
+ * list_open() starts it (the caller writes the items), list_close() ends
+ * it with the page's figures (cursor NULL: the last page).
+ */
+void	list_open(struct jw *);
+void	list_close(struct jw *, int64_t total, const struct page *,
+	    const char *cursor);
+
 /* page_parse(), then the offset cap; 0, or -1 with e filled. */
 int	list_page(const struct query *, const struct page_kind *, uint32_t account,
 	    json_t *filters, struct page *, struct verr *);

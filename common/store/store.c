@@ -2,7 +2,7 @@
  * The Berkeley DB environment: opening it the multi-process way (each
  * process its own handle, DB_REGISTER + DB_RECOVER + DB_FAILCHK), the
  * transaction runner with bounded deadlock retries, and small DBT helpers.
- * See ../shared/notes/berkeley-db.md for why each flag is set.
+ * doc/INTERNALS.md says why each flag is set and what dq relies on.
  */
 #include "config.h"
 
@@ -55,9 +55,9 @@
  * tens of milliseconds every few seconds, longer while the disk was busy.
  * Bigger files make it rare; the housekeeper's frequent flushes keep what
  * that fsync has left to write small.  Files no longer needed are removed
- * at each checkpoint (half a minute apart), so data_dir holds a few of
- * them; in a group the housekeeper removes them, and keeps those a member
- * that is away still needs (store_repl_logs_trim).
+ * after the housekeeper's checkpoints (thirty seconds apart), so data_dir
+ * holds a few of them; in a group the housekeeper removes them, and keeps
+ * those a member that is away still needs (store_repl_logs_trim).
  */
 #define STORE_LOG_FILE_SIZE	(64 << 20)
 /* Left by an open that hung; the next open recovers without trying failchk. */

@@ -10,7 +10,9 @@ EXTRA_DIST += $(BROWSER_TESTS) \
 	tests/browser/console.mjs \
 	tests/browser/dqapi.mjs \
 	tests/browser/steps_admin.mjs \
+	tests/browser/steps_config.mjs \
 	tests/browser/steps_jobs.mjs \
+	tests/browser/steps_ops.mjs \
 	tests/browser/tap.mjs \
 	tests/browser/package.json \
 	tests/browser/package-lock.json

@@ -18,12 +18,12 @@ export async function queues(t) {
 
   await card.getByLabel('Concurrency').fill('3');
   await card.getByLabel('Rate per second').fill('2.5');
-  await card.getByRole('button', { name: 'Save limits of pausable' }).click();
-  await page.locator('#notice').getByText('Saved the limits of pausable.').waitFor();
+  await card.getByRole('button', { name: 'Save settings of pausable' }).click();
+  await page.locator('#notice').getByText('Saved the settings of pausable.').waitFor();
   const q = await t.api.queue('pausable');
   eq([q.concurrency, q.rate_per_second], [3, 2.5], 'limits on the server');
   await card.getByLabel('Concurrency').fill('0');
-  await card.getByRole('button', { name: 'Save limits of pausable' }).click();
+  await card.getByRole('button', { name: 'Save settings of pausable' }).click();
   const alert = page.locator('#notice [role="alert"]');
   await alert.waitFor();
   ok(/validation_error[\s\S]*concurrency[\s\S]*Request id: req_/.test(await alert.innerText()),
@@ -118,7 +118,12 @@ export async function keyboard(t) {
 
 const VIEWS = (t) => [['approvals', '#/approvals', '.inbox > *'], ['jobs', '#/jobs', '.results > *'],
   ['job', `#/jobs/${t.jobs.xss.id}`, '.timeline'], ['schedules', '#/schedules', '.results > *'],
-  ['queues', '#/queues', '.queues > *']];
+  ['queues', '#/queues', '.queues > *'], ['overview', '#/overview', '.chart-box svg, .results .error'],
+  ['send', '#/send', 'form.job-form'], ['topics', '#/topics', '.topics > *'],
+  ['schedule-editor', '#/schedules/new', '.preview > *']];
+
+// Nothing on screen carries a style attribute: the CSP would refuse it.
+const styled = (page) => page.evaluate(() => document.querySelectorAll('[style]').length);
 
 export async function phone(t) {
   const { page } = t;
@@ -134,6 +139,7 @@ export async function phone(t) {
       const [scroll, client] = await page.evaluate(() =>
         [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
       ok(scroll <= client, `${name}: ${scroll} px of content in ${client} px`);
+      eq(await styled(page), 0, `${name}: elements with a style attribute`);
       await t.shot(name);
     }
   } finally {
@@ -171,6 +177,7 @@ export function cron() {
 
 export async function hygiene(t) {
   eq(t.pageErrors, [], 'uncaught script errors');
+  eq(t.cspReports, [], 'Content-Security-Policy refusals');
   const leaked = t.requestUrls.filter((u) => u.includes(t.key));
   eq(leaked, [], 'request URLs carrying the key');
   const outside = t.requestUrls.filter((u) => !u.startsWith(`${t.url}/`));

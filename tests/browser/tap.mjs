@@ -3,10 +3,15 @@
 // still run, so one regression does not hide the others.
 
 // steps: [[name, fn(ctx)]]; onFail(n) may save evidence (a screenshot).
-export async function runSteps(steps, ctx, onFail) {
+// only: the step numbers to run (the others are skipped), or null for all.
+export async function runSteps(steps, ctx, onFail, only = null) {
   console.log(`1..${steps.length}`);
   let failed = 0;
   for (const [i, [name, fn]] of steps.entries()) {
+    if (only && !only.includes(i + 1)) {
+      console.log(`ok ${i + 1} - ${name} # SKIP not chosen`);
+      continue;
+    }
     const t0 = Date.now();
     try {
       await fn(ctx);

@@ -132,10 +132,15 @@ def main(frontend="nginx"):
             os.unlink(os.path.join(out, old))
     target = Target()
     target.on("/fail-once", 500, 200)
+    target.on("/fail", 500)
     target.on("/xss", (200, {"Content-Type": "text/html"}, XSS, 0))
-    stack = Stack(frontend=frontend)
+    # The schedule editor's firings are checked against the server's across
+    # changes of the clocks: the scenario moves the schedule clock (DQ_CLOCK).
+    stack = Stack(frontend=frontend, conf={"test_clock_file": "/dev/null"})
+    stack.schedule_clock()
     env = dict(os.environ, DQ_URL="http://127.0.0.1:%d" % stack.port, DQ_API_KEY=stack.key,
-               DQ_TARGET=target.url(""), DQ_OUT=out, DQ_CHROMIUM=CHROMIUM)
+               DQ_TARGET=target.url(""), DQ_CLOCK=os.path.join(stack.dir, "clock"), DQ_OUT=out,
+               DQ_CHROMIUM=CHROMIUM)
     sys.stdout.flush()
     return run_node(node, env, out)
 

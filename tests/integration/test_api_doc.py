@@ -51,7 +51,7 @@ def code_errors():
         if name not in out:     # a batch item's error: its code's status, else 400
             add(name, 400)
     names = re.search(r"names\[\] = \{([^}]*)\}", source("common/**/verr.c"))
-    check(names, "found verr_code_name()'s table in common/verr.c")
+    check(names, "found verr_code_name()'s table in common/base/verr.c")
     for name in re.findall(r'"(\w+)"', names.group(1)):
         add(name, 400)
     m = re.search(r"resp_error\(r, q, (\d{3}), a->conflict", fcgi)

@@ -111,7 +111,7 @@ def burst_over_the_limit_gets_429():
     # the bucket starts full (50) and refills at 50/s while the burst lasts
     most = LIMIT + LIMIT * elapsed
     sys.stderr.write("burst: %d ok in %.3fs\n" % (len(ok), elapsed))
-    check(40 <= len(ok) <= 75, "about %d of 200 succeed in %.2fs, got %d" %
+    check(len(ok) >= 40, "about %d of 200 succeed in %.2fs, got %d" %
           (LIMIT, elapsed, len(ok)))
     check(len(ok) <= most + 3, "%d succeeded in %.2fs, at most %.0f allowed" %
           (len(ok), elapsed, most))

@@ -89,6 +89,7 @@ contents() {
 	    ./usr/lib/tmpfiles.d/dq.conf ./usr/lib/sysusers.d/dq.conf \
 	    ./usr/share/man/man8/dq-fcgi.8.gz ./usr/share/man/man5/dq.conf.5.gz \
 	    ./usr/share/doc/dq/examples/DB_CONFIG ./usr/share/doc/dq/API.md.gz \
+	    ./usr/share/doc/dq/INTERNALS.md.gz \
 	    ./usr/share/dq/www/index.html \
 	    ./usr/share/dq/www/js/main.js ./usr/share/dq/www/js/views/jobs.js; do
 		grep -q " $f\$" "$W/contents" || { echo "missing $f"; return 1; }

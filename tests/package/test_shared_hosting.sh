@@ -61,6 +61,7 @@ must "./configure --prefix=\$HOME/dq && make && make install, as the user" \
 installed() {
 	for f in sbin/dq-fcgi sbin/dq-dispatcher sbin/dqctl etc/dq/dq.conf \
 	    share/man/man8/dq-fcgi.8 share/doc/dq/API.md share/doc/dq/README.md \
+	    share/doc/dq/INTERNALS.md \
 	    share/doc/dq/examples/shared-hosting/htaccess \
 	    share/doc/dq/examples/shared-hosting/dq.fcgi \
 	    share/doc/dq/examples/shared-hosting/crontab \

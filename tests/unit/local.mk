@@ -45,3 +45,8 @@ tests_unit_test_utf8_LDADD = $(UNIT_LIBS)
 # on the sources.
 TESTS += tests/unit/test_layout.py
 EXTRA_DIST += tests/unit/test_layout.py
+
+# doc/INTERNALS.md against the sources (its files, functions and constants
+# exist), and no source comment naming a file outside the tree or one gone.
+TESTS += tests/unit/test_internals_doc.py
+EXTRA_DIST += tests/unit/test_internals_doc.py tests/unit/srccheck.py

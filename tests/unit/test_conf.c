@@ -1,5 +1,5 @@
 /*
- * Unit tests for common/base/conf.c: the defaults of DESIGN.md's key table, a
+ * Unit tests for common/base/conf.c: the defaults of the README's key table, a
  * file that sets every key, "file:line: message" errors for unknown keys,
  * bad values and duplicates, and the DispatchQ environment overrides.
  */

@@ -7,22 +7,14 @@ reach into the store; they are not checked.
 """
 import os
 import re
-import sys
 
-SRC = os.environ.get("DQ_SRCDIR") or os.path.abspath(
-    os.path.join(os.path.dirname(__file__), "..", ".."))
+from srccheck import SRC, check, finish
+
 PROGRAM_DIRS = ("common", "fcgi", "dispatcher", "dqctl", "repd")
 STORE = os.path.join("common", "store")
 DB_WORD = re.compile(r"<db\.h>|\bDB_[A-Z][A-Z_]*\b|\b(DB|DB_ENV|DB_TXN|DBT|DBC)\b")
 COMMENT_OR_STRING = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"', re.S)
 INCLUDE = re.compile(r'^#include\s+[<"]([^>"]+)[>"]', re.M)
-
-results = []
-
-
-def check(ok, name, detail=""):
-    results.append((ok, name, detail))
-
 
 def sources():
     for top in PROGRAM_DIRS:
@@ -79,10 +71,4 @@ check("jansson.h" not in closure and "jobreq.h" not in closure,
 check(os.path.exists(os.path.join(SRC, STORE, "store_int.h")),
       "the store's internal header lives in the store's folder")
 
-print("1..%d" % len(results))
-for i, (ok, name, detail) in enumerate(results, 1):
-    print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-    if not ok and detail:
-        for line in detail.splitlines():
-            print("# " + line)
-sys.exit(0 if all(ok for ok, _, _ in results) else 1)
+finish()

@@ -1,5 +1,5 @@
 /*
- * Unit tests for common/utf8.c: which byte sequences are valid UTF-8
+ * Unit tests for common/base/utf8.c: which byte sequences are valid UTF-8
  * (overlong forms, surrogates, past U+10FFFF and truncated sequences are
  * not), and that utf8_text() keeps valid text and replaces the rest.
  */

@@ -30,6 +30,17 @@ function setProp(el, name, value) {
   }
 }
 
+// svg('path', {d: 'M0 0L5 5', class: 'line'}): an SVG element; attributes
+// only (the CSP refuses style attributes: looks come from console.css).
+export function svg(tag, attrs, ...children) {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value !== undefined && value !== null) el.setAttribute(name, String(value));
+  }
+  add(el, ...children);
+  return el;
+}
+
 // Appends children; strings and numbers become text nodes.
 export function add(el, ...children) {
   for (const c of children.flat(Infinity)) {

@@ -14,6 +14,8 @@ const WORDS = {
   not_cancellable: 'This job cannot be cancelled in its current status.',
   not_approvable: 'This job is no longer waiting for approval.',
   not_retryable: 'Only failed or cancelled jobs can be retried.',
+  not_deletable: 'Only completed, failed or cancelled jobs can be deleted.',
+  invalid_cron: 'The cron expression was not accepted.',
   rate_limited: 'Too many requests for this key; try again in a moment.',
   unavailable: 'The server is busy or shutting down; try again shortly.',
   internal_error: 'The server hit a bug; the request id helps find it in the logs.',
@@ -41,4 +43,19 @@ function details(list) {
   return h('ul', { class: 'details' }, list.map((d) =>
     h('li', {}, d.field ? h('code', { text: d.field }) : null, d.field ? ': ' : '',
       d.message || JSON.stringify(d))));
+}
+
+// What the browser found wrong in a form before sending it: problems are
+// [{field, message, control}]; each control is marked invalid (the marks of
+// an earlier try are cleared first) and the first takes the focus. Returns
+// the alert box to show, or null when there is nothing wrong.
+export function problemBox(problems, doing, form) {
+  for (const c of form.querySelectorAll('[aria-invalid]')) c.removeAttribute('aria-invalid');
+  if (!problems.length) return null;
+  for (const p of problems) p.control?.setAttribute('aria-invalid', 'true');
+  problems[0].control?.focus();
+  return h('div', { class: 'error', role: 'alert' },
+    h('p', {}, h('strong', { text: `${doing}: nothing was sent.` }), ' ',
+      problems.length === 1 ? 'One value needs fixing:' : 'These values need fixing:'),
+    h('ul', { class: 'details' }, problems.map((p) => h('li', {}, h('code', { text: p.field }), `: ${p.message}`))));
 }

@@ -4,6 +4,10 @@
 import { h } from './dom.js';
 
 export const NONE = '—';
+const numbers = new Intl.NumberFormat('en');
+
+// 1234 → "1,234"; null → a dash
+export const num = (n) => (n === null || n === undefined ? NONE : numbers.format(n));
 
 // "2026-11-07 05:31:56 UTC"
 export function utc(iso) {

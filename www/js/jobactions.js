@@ -1,9 +1,10 @@
 // The buttons for what a job's status allows (its `actions` list from the
-// API: approve, cancel, retry). The server decides what is allowed; the
-// console only offers what it lists, and reports a refusal (409) in words.
+// API: approve, cancel, retry; and delete once it has finished). The server
+// decides what is allowed; the console reports a refusal (409) in words.
 import { api, seg } from './api.js';
+import { confirmAction } from './dialog.js';
 import { h } from './dom.js';
-import { notify, notifyError } from './notice.js';
+import { notify, notifyError, notifyNext } from './notice.js';
 import { approver } from './session.js';
 
 const LABEL = { approve: 'Approve', cancel: 'Cancel job', retry: 'Retry' };
@@ -37,5 +38,28 @@ async function perform(job, action, btn, onDone) {
   } catch (e) {
     notifyError(e, `${LABEL[action]} ${job.id}`);
     btn.removeAttribute('aria-disabled');
+  }
+}
+
+const FINISHED = ['completed', 'failed', 'cancelled'];
+
+// Delete, for a finished job: after a confirmation, back to the jobs list.
+export function deleteButton(job) {
+  if (!FINISHED.includes(job.status)) return null;
+  return h('button', { type: 'button', class: 'danger', 'data-action': 'delete',
+    'aria-label': `Delete ${job.id}`, onclick: () => remove(job) }, 'Delete');
+}
+
+async function remove(job) {
+  const yes = await confirmAction(`Delete job ${job.id}?`,
+    `It is ${job.status}. The job and its attempts are removed for good, and its dedupe key is free again.`,
+    'Delete job');
+  if (!yes) return;
+  try {
+    await api('DELETE', `/jobs/${seg(job.id)}`);
+    notifyNext(`Deleted ${job.id}.`);
+    location.hash = '#/jobs';
+  } catch (e) {
+    notifyError(e, `Delete ${job.id}`);
   }
 }

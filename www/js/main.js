@@ -1,5 +1,6 @@
-// The console's entry point: hash routes (#/approvals, #/jobs, #/jobs/<id>,
-// #/schedules, #/queues) to views, one view at a time. Leaving a view aborts
+// The console's entry point: hash routes (#/overview, #/approvals, #/jobs,
+// #/jobs/<id>, #/send, #/schedules, #/schedules/<id> or new, #/queues,
+// #/topics, #/topics/<name>/edit or new) to views, one view at a time. Leaving a view aborts
 // its requests and timers through the AbortSignal it was given.
 import { h, fill } from './dom.js';
 import { keyForm } from './keyform.js';
@@ -8,15 +9,26 @@ import { apiKey, setApiKey } from './session.js';
 import approvals from './views/approvals.js';
 import job from './views/job.js';
 import jobs from './views/jobs.js';
+import overview from './views/overview.js';
 import queues from './views/queues.js';
+import schedule from './views/schedule.js';
 import schedules from './views/schedules.js';
+import send from './views/send.js';
+import topics, { topicEditor } from './views/topics.js';
 
 const ROUTES = [
+  { re: /^\/overview$/, nav: 'overview', title: 'Overview', view: overview },
   { re: /^\/approvals$/, nav: 'approvals', title: 'Approvals', view: approvals },
   { re: /^\/jobs$/, nav: 'jobs', title: 'Jobs', view: jobs },
   { re: /^\/jobs\/([A-Za-z0-9_]{1,64})$/, nav: 'jobs', title: 'Job', view: job },
+  { re: /^\/send$/, nav: 'send', title: 'Send a job', view: send },
   { re: /^\/schedules$/, nav: 'schedules', title: 'Schedules', view: schedules },
+  { re: /^\/schedules\/new$/, nav: 'schedules', title: 'New schedule', view: schedule },
+  { re: /^\/schedules\/(sch_[A-Za-z0-9]{1,64})$/, nav: 'schedules', title: 'Edit schedule', view: schedule },
   { re: /^\/queues$/, nav: 'queues', title: 'Queues', view: queues },
+  { re: /^\/topics$/, nav: 'topics', title: 'Topics', view: topics },
+  { re: /^\/topics\/new$/, nav: 'topics', title: 'New topic', view: topicEditor },
+  { re: /^\/topics\/([^/]{1,200})\/edit$/, nav: 'topics', title: 'Edit topic', view: topicEditor },
 ];
 
 let running = null;   // the AbortController of the view on screen

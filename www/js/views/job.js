@@ -5,7 +5,7 @@ import { api, seg } from '../api.js';
 import { fill, h } from '../dom.js';
 import { errorBox } from '../errors.js';
 import { badge, block, isTimeField, NONE, when } from '../format.js';
-import { actionButtons } from '../jobactions.js';
+import { actionButtons, deleteButton } from '../jobactions.js';
 import { changed, every } from '../poll.js';
 
 const REFRESH_MS = 2000;
@@ -43,7 +43,9 @@ export default function job(root, ctx) {
 
 function drawJob(top, fields, j, reload) {
   const hadFocus = top.contains(document.activeElement);
-  fill(top, h('p', { class: 'job-status' }, 'Status: ', badge(j.status)), actionButtons(j, reload));
+  const buttons = actionButtons(j, reload);
+  buttons.append(...[deleteButton(j)].filter(Boolean));
+  fill(top, h('p', { class: 'job-status' }, 'Status: ', badge(j.status)), buttons);
   if (hadFocus) (top.querySelector('button') || top.closest('main')).focus();
   fill(fields, h('dl', { class: 'fields' }, Object.entries(j).map(([k, v]) =>
     [h('dt', {}, h('code', { text: k })), h('dd', { 'data-field': k }, value(k, v))])));

@@ -1,7 +1,9 @@
-// The jobs list: filter by status and queue (kept in the address, so a view
-// can be bookmarked or shared without the key), page with the API's cursor,
-// and refresh the current page every few seconds while "Live" is on.
+// The jobs list: filter by status, queue and schedule (kept in the address,
+// so a view can be bookmarked or shared without the key), page with the
+// API's cursor, refresh the current page every few seconds while "Live" is
+// on, and act on every job the filter matches (bulk.js).
 import { api } from '../api.js';
+import { bulkPanel } from '../bulk.js';
 import { fill, field, h } from '../dom.js';
 import { errorBox } from '../errors.js';
 import { badge, NONE, target, when } from '../format.js';
@@ -13,7 +15,8 @@ const LIMIT = 25;
 const REFRESH_MS = 4000;
 
 export default function jobs(root, ctx) {
-  const filters = { status: ctx.query.get('status') || '', queue: ctx.query.get('queue') || '' };
+  const filters = { status: ctx.query.get('status') || '', queue: ctx.query.get('queue') || '',
+    schedule_id: ctx.query.get('schedule_id') || '' };
   const page = { cursors: [null], index: 0, seen: {}, seq: 0 };
   const out = h('div', { class: 'results' });
   const live = h('input', { type: 'checkbox', checked: true });
@@ -22,12 +25,14 @@ export default function jobs(root, ctx) {
     const q = new URLSearchParams({ limit: String(LIMIT) });
     if (filters.status) q.set('status', filters.status);
     if (filters.queue) q.set('queue', filters.queue);
+    if (filters.schedule_id) q.set('schedule_id', filters.schedule_id);
     if (page.cursors[page.index]) q.set('cursor', page.cursors[page.index]);
     try {
       const res = await api('GET', `/jobs?${q}`, undefined, { signal: ctx.signal });
       if (seq !== page.seq) return;
       page.cursors[page.index + 1] = res.next_cursor;
       if (changed(page.seen, res)) draw(out, res, page.index);
+      bulk.update(res.total);
     } catch (e) {
       if (ctx.signal.aborted || seq !== page.seq) return;
       page.seen.last = null;
@@ -36,10 +41,11 @@ export default function jobs(root, ctx) {
     pager.update();
   };
   const pager = pagerControls(page, load);
+  const bulk = bulkPanel(filters, load);
   fill(root,
     h('h1', { tabindex: -1, text: 'Jobs' }),
     filterForm(filters, live),
-    out, pager.el);
+    bulk.el, out, pager.el);
   queueNames(ctx.signal);
   load();
   every(REFRESH_MS, () => (live.checked ? load() : null), ctx.signal);
@@ -51,8 +57,10 @@ function filterForm(filters, live) {
   status.value = filters.status;
   const queue = h('input', { type: 'text', list: 'queue-names', value: filters.queue,
     autocomplete: 'off', spellcheck: 'false' });
+  const schedule = h('input', { type: 'text', value: filters.schedule_id, autocomplete: 'off',
+    spellcheck: 'false', placeholder: 'sch_…', size: 22 });
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter jobs' },
-    field('Status', status), field('Queue', queue),
+    field('Status', status), field('Queue', queue), field('Schedule', schedule),
     h('div', { class: 'field submit' }, h('button', { type: 'submit', text: 'Show jobs' })),
     h('div', { class: 'field check' }, h('label', {}, live, ' Live refresh')),
     h('datalist', { id: 'queue-names' }));
@@ -61,6 +69,7 @@ function filterForm(filters, live) {
     const q = new URLSearchParams();
     if (status.value) q.set('status', status.value);
     if (queue.value.trim()) q.set('queue', queue.value.trim());
+    if (schedule.value.trim()) q.set('schedule_id', schedule.value.trim());
     const hash = `#/jobs${q.size ? `?${q}` : ''}`;
     if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
     else location.hash = hash;

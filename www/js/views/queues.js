@@ -1,5 +1,6 @@
 // Queues: counts by status (each a link to those jobs), pause and resume,
-// concurrency and rate limits, and purge behind a confirmation. Live refresh
+// concurrency and rate limits, ordered delivery, and purge behind a
+// confirmation. Live refresh
 // updates counts in place and leaves limits being edited alone.
 import { api, seg } from '../api.js';
 import { fill, field, h } from '../dom.js';
@@ -47,7 +48,7 @@ function queueCard(q, reload) {
   const headingId = `q-${q.name}`;
   const state = h('span');
   const counts = h('dl', { class: 'counts' });
-  const limits = limitsForm(q.name, (after) => update(after));
+  const limits = limitsForm(q, (after) => update(after));
   const toggle = h('button', { type: 'button', onclick: () => pauseResume(current, update) });
   const purge = h('button', { type: 'button', class: 'danger', 'aria-label': `Purge ${q.name}`,
     onclick: () => purgeQueue(current, reload) }, 'Purge');
@@ -56,7 +57,7 @@ function queueCard(q, reload) {
     counts, limits.el, h('div', { class: 'actions' }, toggle, purge));
   function update(next) {
     current = next;
-    fill(state, badge(next.paused ? 'paused' : 'running'));
+    fill(state, badge(next.paused ? 'paused' : 'running'), next.ordered ? [' ', badge('ordered')] : null);
     toggle.textContent = next.paused ? 'Resume' : 'Pause';
     toggle.setAttribute('aria-label', `${next.paused ? 'Resume' : 'Pause'} ${next.name}`);
     fill(counts, STATUSES.map((s) => countItem(next, s)));
@@ -76,33 +77,42 @@ function countItem(q, status) {
       text: String(q.counts[status]) })));
 }
 
-function limitsForm(name, onSaved) {
+// A server that does not know ordered queues shows no `ordered` field; the
+// form then neither shows nor sends it (unknown fields are refused).
+function limitsForm(q, onSaved) {
+  const { name } = q;
   const conc = h('input', { type: 'number', min: 1, max: 10000, step: 1, placeholder: 'unlimited' });
   const rate = h('input', { type: 'number', min: 0.01, max: 100000, step: 'any', placeholder: 'unlimited' });
+  const ordered = h('input', { type: 'checkbox' });
+  const hasOrdered = 'ordered' in q;
   let dirty = false;
   // novalidate: the API's own message (with the allowed range) says what is wrong.
-  const el = h('form', { class: 'limits', 'aria-label': `Limits of ${name}`, novalidate: true },
+  const el = h('form', { class: 'limits', 'aria-label': `Settings of ${name}`, novalidate: true },
     field('Concurrency', conc, 'Jobs running at once; empty for no limit.'),
     field('Rate per second', rate, 'Jobs started per second; empty for no limit.'),
+    hasOrdered ? h('div', { class: 'field check' }, h('label', {}, ordered, ' Ordered'),
+      h('small', { class: 'hint', text: 'One job at a time, in run_at order.' })) : null,
     h('div', { class: 'field submit' },
-      h('button', { type: 'submit', 'aria-label': `Save limits of ${name}` }, 'Save limits')));
+      h('button', { type: 'submit', 'aria-label': `Save settings of ${name}` }, 'Save')));
   el.addEventListener('input', () => { dirty = true; });
   el.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { concurrency: number(conc.value), rate_per_second: number(rate.value) };
+    if (hasOrdered) body.ordered = ordered.checked;
     try {
       const after = await api('PUT', `/queues/${seg(name)}`, body);
       dirty = false;
       onSaved(after);
-      notify(`Saved the limits of ${name}.`);
+      notify(`Saved the settings of ${name}.`);
     } catch (e) {
-      notifyError(e, `Saving the limits of ${name}`);
+      notifyError(e, `Saving the settings of ${name}`);
     }
   });
   const update = (q) => {
     if (dirty) return;   // never overwrite what a person is typing
     conc.value = q.concurrency ?? '';
     rate.value = q.rate_per_second ?? '';
+    ordered.checked = Boolean(q.ordered);
   };
   return { el, update };
 }

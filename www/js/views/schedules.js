@@ -1,5 +1,6 @@
 // Schedules: each cron schedule in words, its next and last run, and pause,
-// resume and delete; refreshed every few seconds. A server without the
+// resume and delete, links to edit it (schedule.js) and to its jobs;
+// refreshed every few seconds. A server without the
 // schedules API answers 404; the view then says so instead of an empty list.
 import { api, seg } from '../api.js';
 import { fill, h } from '../dom.js';
@@ -20,6 +21,7 @@ export default function schedules(root, ctx) {
   fill(root, h('h1', { tabindex: -1, text: 'Schedules' }),
     h('p', { class: 'lead', text: 'Cron schedules that create jobs. The cron runs in each schedule\'s ' +
       'time zone; next and last runs are shown in UTC.' }),
+    h('p', {}, h('a', { class: 'button primary', href: '#/schedules/new', text: 'New schedule' })),
     out, more);
   const state = { rows: [], cursor: null, pages: 1, seen: {} };
   const load = async (append) => {
@@ -88,6 +90,9 @@ function buttons(s, reload) {
     if (yes) act('DELETE', path, `Delete ${label}`, reload);
   };
   return h('div', { class: 'actions' },
+    h('a', { class: 'button', href: `#/schedules/${seg(s.id)}`, 'aria-label': `Edit ${label}`, text: 'Edit' }),
+    h('a', { class: 'button', href: `#/jobs?${new URLSearchParams({ schedule_id: s.id })}`,
+      'aria-label': `Jobs of ${label}`, text: 'Jobs' }),
     h('button', { type: 'button', 'aria-label': `${verb} ${label}`, onclick: toggle }, verb),
     h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${label}`, onclick: remove },
       'Delete'));
