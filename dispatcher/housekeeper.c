@@ -109,9 +109,8 @@ keep_sweep(struct keeper *k, keep_sweep_fn fn, struct store_sweep *sw,
 /*
  * In a group, old log files go here, not in Berkeley DB (store.c): all but
  * those a member that is away may still ask for, within replication_log_keep.
- * Every second (a few stat calls): they go as soon as the checkpoint that
- * ends their use is here (a replica receives it from the master), and a
- * member's are kept from the moment it stops reporting.
+ * On the master after each checkpoint, on a replica as often (it receives
+ * the master's checkpoints).
  */
 static void
 keep_logs(struct keeper *k)
@@ -130,13 +129,10 @@ keep_logs(struct keeper *k)
 		log_debug("removed %d old log files", removed);
 }
 
-/*
- * Write cache pages out, unless the disk just refused: when it is full,
- * every dirty page would fail in turn, for as long as that takes.  Only a
- * writer checkpoints (a replica applies the master's checkpoints).
- */
+/* Write cache pages out, unless the disk just refused: when it is full,
+ * every dirty page would fail in turn, for as long as that takes. */
 static void
-keep_pages(struct keeper *k, int64_t mono, int writer)
+keep_pages(struct keeper *k, int64_t mono)
 {
 	enum dq_err e;
 
@@ -144,10 +140,10 @@ keep_pages(struct keeper *k, int64_t mono, int writer)
 		return;
 	e = store_trickle(k->st, HK_TRICKLE_CLEAN_PCT);
 	if (e == DQ_OK && mono >= k->next_checkpoint) {
-		if (writer)
-			e = store_checkpoint(k->st);
-		if (e == DQ_OK)
+		if ((e = store_checkpoint(k->st)) == DQ_OK) {
+			keep_logs(k);
 			k->next_checkpoint = mono + HK_CHECKPOINT_MS;
+		}
 	}
 	if (e != DQ_OK) {
 		log_warnx("cannot write cache pages to disk (full?); trying again "
@@ -157,37 +153,55 @@ keep_pages(struct keeper *k, int64_t mono, int writer)
 }
 
 /*
- * One round: whatever is due.  1 if retention has more to do at once.  In
- * a group only the master's housekeeper writes: a replica receives the
- * master's removals, and flushes and writes out only its own log and pages.
+ * A replica's housekeeper (or one whose member has no role yet) writes
+ * nothing: the master's removals and checkpoints come by replication, and
+ * the replica's log and pages are written as they say.  Nor does it flush
+ * or write pages out: Berkeley DB counts such a call as inside the
+ * environment, and when the member falls in with a new master (or becomes
+ * it) the replication waits, in steps of a second, for every call inside
+ * to end, while the transactions that begin meanwhile sleep five.  It only
+ * removes old log files, every thirty seconds.
  */
+static void
+keep_replica(struct keeper *k, int64_t mono)
+{
+	k->retain_more = 0;
+	if (mono < k->next_checkpoint)
+		return;
+	keep_logs(k);
+	k->next_checkpoint = mono + HK_CHECKPOINT_MS;
+}
+
+/* One round: whatever is due.  1 if retention has more to do at once. */
 static int
 keep_round(struct keeper *k)
 {
 	int64_t mono = dqtime_mono_ms(), now = dqtime_now_ms();
-	int writer = store_writable(k->st);
 
+	if (!store_writable(k->st)) {
+		keep_replica(k, mono);
+		return 0;
+	}
 	if (mono >= k->next_flush) {
 		if (store_sync(k->st) != DQ_OK)
 			log_warnx("cannot flush the store's log");
 		k->next_flush = mono + HK_FLUSH_MS;
 	}
-	if (writer && mono >= k->next_keys)	/* again at once if it stopped short */
+	if (mono >= k->next_keys)	/* again at once if it stopped short */
 		k->next_keys = keep_sweep(k, store_expire_keys,
 		    &(struct store_sweep){ 0 }, now, "expired keys") ?
 		    mono : mono + HK_KEYS_MS;
-	if (writer && mono >= k->next_activity)
+	if (mono >= k->next_activity)
 		k->next_activity = keep_sweep(k, store_stats_prune, &k->activity,
 		    now - STORE_STATS_KEEP_MS, "activity") ? mono : mono + HK_ACTIVITY_MS;
 	if (mono < k->next_tick && !k->retain_more)
 		return 0;
 	if (mono >= k->next_tick) {
-		keep_pages(k, mono, writer);
-		keep_logs(k);
+		keep_pages(k, mono);
 		k->next_tick = mono + HK_TICK_MS;
 	}
-	k->retain_more = writer && keep_sweep(k, store_retain,
-	    &(struct store_sweep){ 0 }, now - k->conf->retention_ms, "retention");
+	k->retain_more = keep_sweep(k, store_retain, &(struct store_sweep){ 0 },
+	    now - k->conf->retention_ms, "retention");
 	return k->retain_more;
 }
 

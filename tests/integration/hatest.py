@@ -26,7 +26,7 @@ import time
 
 import apispec
 import dqtest
-from dqtest import BUILD, SRC, at_exit, check, eq, wait_for
+from dqtest import BUILD, SRC, at_exit, check, wait_for
 
 NGINX = dqtest.NGINX
 RESTART_S = 1.0          # RestartSec of the shipped units
@@ -280,7 +280,7 @@ class Member:
                                                           r.stdout, r.stderr))
         return r
 
-    def fcgi(self, method, path, body=b"", key=None, headers=None):
+    def fcgi(self, method, path, body=b"", key=None, headers=None, timeout=20):
         """(status, headers, parsed body) straight from the member's dq-fcgi."""
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
@@ -290,7 +290,7 @@ class Member:
         for k, v in (headers or {}).items():
             extra["HTTP_" + k.upper().replace("-", "_")] = v
         params = dqtest.fcgi_params(key or self.g.key or "none", **extra)
-        status, hdrs, payload = dqtest.fcgi_request(self.sock, params, body, timeout=20)
+        status, hdrs, payload = dqtest.fcgi_request(self.sock, params, body, timeout=timeout)
         try:
             data = json.loads(payload) if payload else None
         except ValueError:
@@ -303,9 +303,9 @@ class Member:
                                     SCRIPT_NAME="/metrics", CONTENT_LENGTH="0")
         return dqtest.fcgi_request(self.sock, params)[2].decode()
 
-    def health(self):
+    def health(self, timeout=20):
         try:
-            status, _, body = self.fcgi("GET", "/healthz")
+            status, _, body = self.fcgi("GET", "/healthz", timeout=timeout)
         except OSError:
             return None
         return body if isinstance(body, dict) else None
@@ -416,7 +416,10 @@ class Group:
         """The member whose dq-fcgi says it is the master (and runs dq-repd)."""
         def find():
             for m in among or self.members:
-                h = m.alive("dq-fcgi") and m.health()
+                # short: a replica's reads wait about 5 s while it falls
+                # in with a new master (Berkeley DB's lockout), which would
+                # hold up the look at the next member
+                h = m.alive("dq-fcgi") and m.health(timeout=1)
                 r = (h or {}).get("replication") or {}
                 if r.get("role") == "master" and r.get("dq_repd"):
                     return m
@@ -496,3 +499,58 @@ class Group:
             sys.stderr.write("kept %s\n" % self.dir)
             return
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Load:
+    """Creates through a group's front end from a few threads, each create
+    with an Idempotency-Key of its own and sent again with it after a 503,
+    a 504 or no answer, every answer recorded.  body(key): a create's body."""
+
+    def __init__(self, group, body, threads=3, pause=0.05, prefix="load"):
+        self.g, self.body, self.pause, self.prefix = group, body, pause, prefix
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.created = {}       # idempotency key -> job id (201 or 200)
+        self.answers = []       # (time, status, the member that answered last)
+        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True)
+                        for i in range(threads)]
+
+    def run(self, n):
+        i = 0
+        while not self.stop.is_set():
+            key = "%s-%d-%d-%s" % (self.prefix, n, i, secrets.token_hex(3))
+            i += 1
+            while not self.stop.is_set():
+                member = None
+                try:
+                    r = self.g.req("POST", "/v1/jobs", self.body(key),
+                                   headers={"Idempotency-Key": key}, timeout=30)
+                    status = r.status
+                    # the members nginx tried, the one that answered last
+                    member = (r.header("DQ-Member") or "").split(",")[-1].strip()
+                except OSError:
+                    status = 0
+                with self.lock:
+                    self.answers.append((time.time(), status, member))
+                    if status in (200, 201):
+                        self.created[key] = r.json["id"]
+                if status in (200, 201):
+                    break
+                time.sleep(self.pause)      # 503 or 504: the same key again
+
+    def first_201_after(self, t0, not_from):
+        """When a 201 first came after t0 from another member than not_from
+        (a Member), or None."""
+        ts = [t for t, s, m in list(self.answers)
+              if s == 201 and m and m != "unix:" + not_from.sock and t > t0]
+        return min(ts) if ts else None
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *a):
+        self.stop.set()
+        for t in self.threads:
+            t.join(60)

@@ -11,12 +11,10 @@ copying, and a member can be removed.  The tests run in order on one group.
 """
 import json
 import re
-import threading
 import time
-import uuid
 
 import hatest
-from dqtest import Target, at_exit, check, eq, run, test, wait_for
+from dqtest import Target, check, eq, run, test, wait_for
 
 G = None
 T = None
@@ -153,93 +151,61 @@ def metrics_have_role_lag_and_elections():
             check(name in text, "%s: %s in:\n%s" % (m.name, name, text[-1500:]))
 
 
-class Load:
-    """Creates through the front end from a few threads, each with its own
-    Idempotency-Key, recording every answer."""
+def load(threads=3):
+    return hatest.Load(G, lambda key: job_body(delay="1h"), threads)
 
-    def __init__(self, threads=3):
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.created = {}       # idempotency key -> job id (201 or 200)
-        self.answers = []       # (time, status, member)
-        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True)
-                        for i in range(threads)]
 
-    def run(self, n):
-        i = 0
-        while not self.stop.is_set():
-            key = "load-%d-%d-%s" % (n, i, uuid.uuid4().hex[:6])
-            i += 1
-            while not self.stop.is_set():
-                member = None
-                try:
-                    r = G.req("POST", "/v1/jobs", job_body(delay="1h"),
-                              headers={"Idempotency-Key": key}, timeout=20)
-                    status = r.status
-                    # the members nginx tried, the one that answered last
-                    member = (r.header("DQ-Member") or "").split(",")[-1].strip()
-                except OSError:
-                    status = 0
-                with self.lock:
-                    self.answers.append((time.time(), status, member))
-                    if status in (200, 201):
-                        self.created[key] = r.json["id"]
-                if status in (200, 201):
-                    break
-                time.sleep(0.05)        # 503 or 504: the same key again
+def joins(m):
+    """m comes (back) as a replica: dq-repd first, then the others."""
+    m.start("dq-repd")
+    G.wait_role(m, "replica", 60)
+    m.start("dq-fcgi", "dq-dispatcher")
 
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
 
-    def __exit__(self, *a):
-        self.stop.set()
-        for t in self.threads:
-            t.join(30)
+def follows(m, what):
+    """A job created on the master now reaches m; the master."""
+    master = G.master()
+    status, _, job = master.fcgi("POST", "/v1/jobs", job_body(delay="1h"))
+    eq(status, 201, "create on the master")
+    wait_for(lambda: m.fcgi("GET", "/v1/jobs/" + job["id"])[0] == 200, 20, what=what)
+    return master
 
 
 @test
 def kill_the_master_under_creates_and_lose_its_disk():
     old = G.master()
-    with Load() as load:
-        wait_for(lambda: len(load.created) >= 30, 20, what="creates before the kill")
+    with load() as creates:
+        wait_for(lambda: len(creates.created) >= 30, 20, what="creates before the kill")
         t_kill = time.time()
         old.kill()
         old.wipe()
         new = G.master(among=[m for m in G.members if m is not old], timeout=30)
 
         def from_new():
-            return [t for t, s, m in list(load.answers) if s == 201 and m == "unix:" + new.sock]
+            return [t for t, s, m in list(creates.answers) if s == 201 and m == "unix:" + new.sock]
         wait_for(from_new, 30, what="a 201 from the new master")
-        n_at = len(load.created)
-        wait_for(lambda: len(load.created) >= n_at + 20, 30, what="creates go on")
+        n_at = len(creates.created)
+        wait_for(lambda: len(creates.created) >= n_at + 20, 30, what="creates go on")
     first = min(from_new())
-    errors = [s for t, s, m in load.answers if t_kill < t < first and s not in (200, 201)]
+    errors = [s for t, s, m in creates.answers if t_kill < t < first and s not in (200, 201)]
     print("# failover: first 201 from the new master %.2f s after the kill; %d "
           "other answers meanwhile (%s); %d jobs created" % (
-              first - t_kill, len(errors), sorted(set(errors)), len(load.created)))
+              first - t_kill, len(errors), sorted(set(errors)), len(creates.created)))
     check(set(errors) <= {503}, "only 503s meanwhile: %r" % sorted(set(errors)))
     check(first - t_kill < 20, "failover within 20 s")
     # every job answered 201 (or 200 for its key) is on the new master
-    missing = [jid for jid in load.created.values()
+    missing = [jid for jid in creates.created.values()
                if new.fcgi("GET", "/v1/jobs/" + jid)[0] != 200]
     eq(missing, [], "acknowledged jobs missing on the new master")
-    eq(len(set(load.created.values())), len(load.created), "one job per key")
+    eq(len(set(creates.created.values())), len(creates.created), "one job per key")
 
 
 @test
 def a_new_empty_member_joins_by_copying():
     # the killed member's disk is gone: it comes back empty and copies
     old = next(m for m in G.members if not m.alive("dq-repd"))
-    old.start("dq-repd")
-    G.wait_role(old, "replica", 60)
-    old.start("dq-fcgi", "dq-dispatcher")
-    master = G.master()
-    status, _, job = master.fcgi("POST", "/v1/jobs", job_body(delay="1h"))
-    eq(status, 201)
-    wait_for(lambda: old.fcgi("GET", "/v1/jobs/" + job["id"])[0] == 200, 20,
-             what="the new member to have a new job")
+    joins(old)
+    master = follows(old, "the new member to have a new job")
     _, _, page = old.fcgi("GET", "/v1/jobs?limit=1")
     _, _, want = master.fcgi("GET", "/v1/jobs?limit=1")
     eq(page["total"], want["total"], "the copy has every job")
@@ -274,34 +240,29 @@ def the_new_master_delivers_what_the_dead_one_held():
 @test
 def the_old_master_rejoins_as_a_replica():
     old = next(m for m in G.members if not m.alive("dq-repd"))
-    old.start()
-    G.wait_role(old, "replica", 60)
-    master = G.master()
-    status, _, job = master.fcgi("POST", "/v1/jobs", job_body(delay="1h"))
-    eq(status, 201)
-    wait_for(lambda: old.fcgi("GET", "/v1/jobs/" + job["id"])[0] == 200, 20,
-             what="the old master to follow")
+    joins(old)
+    follows(old, "the old master to follow")
     eq(old.fcgi("POST", "/v1/jobs", job_body())[0], 503, "it takes no writes")
 
 
 @test
 def a_planned_switch_over_loses_nothing():
     old = G.master()
-    with Load(2) as load:
-        wait_for(lambda: len(load.created) >= 10, 20, what="creates before")
+    with load(2) as creates:
+        wait_for(lambda: len(creates.created) >= 10, 20, what="creates before")
         t0 = time.time()
         old.stop("dq-repd")                 # systemctl restart dq-repd, first half
         new = G.master(among=[m for m in G.members if m is not old], timeout=30)
         took = time.time() - t0
         old.start("dq-repd")
         G.wait_role(old, "replica", 60)
-        n_at = len(load.created)
-        wait_for(lambda: len(load.created) >= n_at + 10, 30, what="creates go on")
-    bad = sorted({s for t, s, m in load.answers if s not in (200, 201, 503)})
+        n_at = len(creates.created)
+        wait_for(lambda: len(creates.created) >= n_at + 10, 30, what="creates go on")
+    bad = sorted({s for t, s, m in creates.answers if s not in (200, 201, 503)})
     print("# switch-over: a new master %.2f s after dq-repd was stopped" % took)
     eq(bad, [], "answers other than 201, 200 and 503 (a 504 would be a write "
        "the old master took while leaving)")
-    missing = [jid for jid in load.created.values()
+    missing = [jid for jid in creates.created.values()
                if new.fcgi("GET", "/v1/jobs/" + jid)[0] != 200]
     eq(missing, [], "jobs missing after the switch-over")
 
@@ -358,14 +319,8 @@ def nothing_stays_active():
 @test
 def a_fourth_member_joins_with_an_empty_disk():
     m4 = G.add_member()                 # a new address; it knows the others
-    m4.start("dq-repd")
-    G.wait_role(m4, "replica", 60)
-    m4.start("dq-fcgi", "dq-dispatcher")
-    master = G.master()
-    status, _, job = master.fcgi("POST", "/v1/jobs", job_body(delay="1h"))
-    eq(status, 201)
-    wait_for(lambda: m4.fcgi("GET", "/v1/jobs/" + job["id"])[0] == 200, 20,
-             what="the fourth member to follow")
+    joins(m4)
+    master = follows(m4, "the fourth member to follow")
     out = master.ctl("group").stdout
     check(re.search(r"^%s\s+replica\s+connected" % re.escape(m4.addr), out, re.M), out)
 

@@ -13,7 +13,6 @@ another member) are printed, with the deliveries made more than once.
 import os
 import random
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
@@ -32,62 +31,27 @@ def setup():
     G = hatest.Group(3)
 
 
-class Clients:
-    def __init__(self, n=3):
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.created = {}
-        self.answers = []
-        self.threads = [threading.Thread(target=self.run, args=(k,), daemon=True)
-                        for k in range(n)]
-
-    def run(self, k):
-        i = 0
-        while not self.stop.is_set():
-            i += 1
-            key = "soak-%d-%d" % (k, i)
-            while not self.stop.is_set():
-                try:
-                    r = G.req("POST", "/v1/jobs", {"url": T.url("/hook"), "payload": {"k": key}},
-                              headers={"Idempotency-Key": key}, timeout=30)
-                    st, last = r.status, (r.header("DQ-Member") or "").split(",")[-1].strip()
-                except OSError:
-                    st, last = 0, ""
-                with self.lock:
-                    self.answers.append((time.time(), st, last))
-                    if st in (200, 201):
-                        self.created[key] = r.json["id"]
-                if st in (200, 201):
-                    break
-                time.sleep(0.1)
-
-
 @test
 def a_group_under_load_and_kills_loses_nothing():
-    c = Clients()
-    for t in c.threads:
-        t.start()
     end, failovers, kills = time.time() + SECONDS, [], 0
     rnd = random.Random(1)
-    while time.time() < end:
-        time.sleep(EVERY)
-        master = G.master()
-        victim = master if rnd.random() < 2 / 3 else rnd.choice(
-            [m for m in G.members if m is not master])
-        t_kill = time.time()
-        victim.kill()
-        kills += 1
-        if victim is master:
-            wait_for(lambda: any(s == 201 and a and a != "unix:" + victim.sock and t > t_kill
-                                 for t, s, a in list(c.answers)), 60, 0.05, "a new master")
-            failovers.append(min(t for t, s, a in list(c.answers) if s == 201 and a and
-                                 a != "unix:" + victim.sock and t > t_kill) - t_kill)
-        time.sleep(3)
-        victim.start()
-        G.wait_role(victim, "replica", 120)
-    c.stop.set()
-    for t in c.threads:
-        t.join(60)
+    with hatest.Load(G, lambda key: {"url": T.url("/hook"), "payload": {"k": key}},
+                     pause=0.1, prefix="soak") as c:
+        while time.time() < end:
+            time.sleep(EVERY)
+            master = G.master()
+            victim = master if rnd.random() < 2 / 3 else rnd.choice(
+                [m for m in G.members if m is not master])
+            t_kill = time.time()
+            victim.kill()
+            kills += 1
+            if victim is master:
+                wait_for(lambda: c.first_201_after(t_kill, victim), 60, 0.05,
+                         "a new master")
+                failovers.append(c.first_201_after(t_kill, victim) - t_kill)
+            time.sleep(3)
+            victim.start()
+            G.wait_role(victim, "replica", 120)
     master = G.master()
     ids = set(c.created.values())
 
