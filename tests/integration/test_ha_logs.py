@@ -90,7 +90,7 @@ def the_master_keeps_the_log_a_member_away_needs_within_replication_log_keep():
     ids = write_files(m1, 2)
     # m1's checkpoint (every 30 s) frees the old files; it keeps m3's, and
     # of m4's only what replication_log_keep holds
-    wait_for(lambda: log_files(m1)[0] > need4, 75, 0.5,
+    wait_for(lambda: log_files(m1)[0] > need4, 100, 0.5,
              "m1 to remove log file %d, which only m4 needs (it has %s)"
              % (need4, log_files(m1)))
     have = log_files(m1)
