@@ -101,14 +101,14 @@ fuzz_page(const struct query *q)
 }
 
 static void
-fuzz_cursor(const char *value)
+fuzz_cursor(char *value)
 {
 	struct query q;
 
 	memset(&q, 0, sizeof(q));
 	q.n = 1;
 	q.name[0] = "cursor";
-	q.value[0] = (char *)value;
+	q.value[0] = value;
 	fuzz_page(&q);
 }
 

@@ -85,17 +85,17 @@ def jobs_bulk_and_delete_for_the_operator():
     for j in ids:
         S.wait_status(j, "failed")
     S.wait_status(other, "failed", key=S.key2)
-    ctl(S, "jobs", "bulk", "retry", "--account", "test", expect=2)     # no filter
-    ctl(S, "jobs", "bulk", "explode", "--queue", "op-q", expect=2)
-    ctl(S, "jobs", "bulk", "retry", "--status", "finished", expect=2)
+    S.ctl("jobs", "bulk", "retry", "--account", "test", expect=2)     # no filter
+    S.ctl("jobs", "bulk", "explode", "--queue", "op-q", expect=2)
+    S.ctl("jobs", "bulk", "retry", "--status", "finished", expect=2)
     T.on("/op-down", 200)
-    out = ctl(S, "jobs", "bulk", "retry", "--account", "test", "--queue", "op-q",
+    out = S.ctl("jobs", "bulk", "retry", "--account", "test", "--queue", "op-q",
               "--status", "failed")
     eq(out.strip(), "retry: matched 4, changed 4, skipped 0")
     for j in ids:
         S.wait_status(j, "completed")    # the dispatcher was told at once
     eq(S.job(other, key=S.key2)["status"], "failed", "another account's job")
-    out = ctl(S, "jobs", "bulk", "delete", "--queue", "op-q", "--ids",
+    out = S.ctl("jobs", "bulk", "delete", "--queue", "op-q", "--ids",
               ",".join(ids[:2] + [other]))
     eq(out.strip(), "delete: matched 3, changed 3, skipped 0", "ids of two accounts")
     pending = S.create({"url": T.url("/x"), "delay": "1h"})["id"]
@@ -109,19 +109,19 @@ def jobs_bulk_and_delete_for_the_operator():
 
 @test
 def topics_for_the_operator():
-    out = ctl(S, "topics", "set", "test", "ops-topic", T.url("/t1"), T.url("/t2"))
+    out = S.ctl("topics", "set", "test", "ops-topic", T.url("/t1"), T.url("/t2"))
     eq(out.strip(), "set ops-topic of test: 2 endpoints")
     t = S.req("GET", "/v1/topics/ops-topic").json
     eq([e["url"] for e in t["endpoints"]], [T.url("/t1"), T.url("/t2")])
-    out = ctl(S, "topics", "list", "--account", "test")
+    out = S.ctl("topics", "list", "--account", "test")
     check(re.search(r"^test\s+ops-topic\s+2\s", out, re.M), out)
-    check(T.url("/t2") in ctl(S, "topics", "show", "test", "ops-topic"))
-    ctl(S, "topics", "set", "test", "ops-topic", "ftp://nope", expect=1)
-    ctl(S, "topics", "set", "nobody", "ops-topic", T.url("/t1"), expect=1)
-    ctl(S, "topics", "show", "test", "missing", expect=1)
-    eq(ctl(S, "topics", "delete", "test", "ops-topic").strip(), "deleted ops-topic of test")
+    check(T.url("/t2") in S.ctl("topics", "show", "test", "ops-topic"))
+    S.ctl("topics", "set", "test", "ops-topic", "ftp://nope", expect=1)
+    S.ctl("topics", "set", "nobody", "ops-topic", T.url("/t1"), expect=1)
+    S.ctl("topics", "show", "test", "missing", expect=1)
+    eq(S.ctl("topics", "delete", "test", "ops-topic").strip(), "deleted ops-topic of test")
     eq(S.req("GET", "/v1/topics/ops-topic").status, 404)
-    ctl(S, "topics", "delete", "test", "ops-topic", expect=1)
+    S.ctl("topics", "delete", "test", "ops-topic", expect=1)
 
 
 @test
