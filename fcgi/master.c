@@ -217,7 +217,10 @@ master_reap(int stopping)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid == janitor_pid) {
 			if (!stopping)
-				log_warnx("janitor %ld ended; starting another", (long)pid);
+				log_warnx("janitor %ld ended (%s %d); starting another",
+				    (long)pid, WIFSIGNALED(status) ? "signal" : "status",
+				    WIFSIGNALED(status) ? WTERMSIG(status) :
+				    WEXITSTATUS(status));
 			janitor_pid = 0;
 			continue;
 		}

@@ -8,7 +8,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -124,6 +126,20 @@ int
 repl_master(int64_t now_ms)
 {
 	return repl_alive(now_ms) && atomic_load(&repl->role) == REPL_MASTER;
+}
+
+int
+repl_is_repd(int pid)
+{
+	return repl != NULL && pid != 0 && atomic_load(&repl->pid) == pid;
+}
+
+int
+repl_repd_lives(void)
+{
+	int32_t pid = repl != NULL ? atomic_load(&repl->pid) : 0;
+
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
 int

@@ -87,6 +87,12 @@ int	repl_alive(int64_t now_ms);
  * dq-repd's word, published after that, is to be trusted.
  */
 int	repl_master(int64_t now_ms);
+/*
+ * Is pid the dq-repd that published last, and does that one's process
+ * live?  (Berkeley DB's failchk must not clean up after it: store.c.)
+ */
+int	repl_is_repd(int pid);
+int	repl_repd_lives(void);
 /* Is this member catching up (initial sync)?  Async-signal-safe. */
 int	repl_syncing(void);
 /* When this member last became master (0: it is not, or not known). */

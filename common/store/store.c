@@ -192,6 +192,23 @@ store_open_timeout(int sig)
 }
 
 /*
+ * Berkeley DB 5.3's failchk cannot clean up after a dead dq-repd: for the
+ * databases its replication threads opened to apply the master's records,
+ * __dbreg_failchk() looks in the calling process's own table of handles,
+ * which are not there (a process without databases, the janitor, crashes
+ * on a null pointer; another could close a handle of its own).  So in a
+ * group failchk runs only while dq-repd lives (store_failchk_now), and
+ * takes it for alive all the same (it may die meanwhile); a dq-repd that
+ * died is cleaned up by full recovery, at the next open (its successor's,
+ * which runs without failchk, or any process's opened before that).
+ */
+static int
+store_failchk_now(const struct store *st)
+{
+	return !st->repl || repl_repd_lives();
+}
+
+/*
  * dq-repd (STORE_NO_FAILCHK) opens without failchk: cleaning up after a dead
  * process writes to the log, and a member restarted after a crash still
  * looks like the master it was until dq-repd has started replication, so
@@ -219,7 +236,8 @@ store_env_open(struct store *st, const struct dq_conf *c, int flags)
 	alarm(STORE_OPEN_TIMEOUT_S);
 	ret = st->env->open(st->env, c->data_dir, DB_CREATE | DB_INIT_TXN |
 	    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
-	    DB_RECOVER | (wedged || (flags & STORE_NO_FAILCHK) ? 0 : DB_FAILCHK) |
+	    DB_RECOVER | (wedged || (flags & STORE_NO_FAILCHK) ||
+	    !store_failchk_now(st) ? 0 : DB_FAILCHK) |
 	    store_repl_open_flags(st), 0600);
 	alarm(0);
 	store_opening = 0;
@@ -232,6 +250,8 @@ store_env_open(struct store *st, const struct dq_conf *c, int flags)
 static int
 store_is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
 {
+	if (repl_is_repd(pid))
+		return 1;
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
@@ -779,7 +799,11 @@ store_txn(struct store *st, int flags, store_txn_fn fn, void *arg)
 enum dq_err
 store_failchk(struct store *st)
 {
-	int ret = st->env->failchk(st->env, 0);
+	int ret;
+
+	if (!store_failchk_now(st))
+		return DQ_OK;
+	ret = st->env->failchk(st->env, 0);
 
 	if (ret == DB_RUNRECOVERY) {
 		log_warnx("store: a process died inside the store; exiting for recovery");
