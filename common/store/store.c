@@ -839,6 +839,14 @@ store_ping(struct store *st)
 		return e;
 	memset(&d, 0, sizeof(d));
 	ret = store_get(st, NULL, DBI_META, "schema", 6, &d, 0);
+	/* a rollback or a new copy here: open them again, as store_txn does
+	 * (a process that serves only /healthz would say unavailable for ever) */
+	if (ret == DB_REP_HANDLE_DEAD) {
+		store_close_dbs(st);
+		if ((e = store_repl_admit(st, 0)) != DQ_OK)
+			return e;
+		ret = store_get(st, NULL, DBI_META, "schema", 6, &d, 0);
+	}
 	return store_map(ret);
 }
 

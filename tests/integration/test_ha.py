@@ -281,8 +281,10 @@ def a_dq_repd_killed_alone_crashes_no_other_process():
         time.sleep(2)           # every janitor's failchk comes round meanwhile
         G.wait_role(m, "replica", 60)
     for m in G.members:
-        wait_for(lambda: (m.health() or {}).get("status") == "ok", 30, 0.2,
-                 m.name + " healthy")
+        try:
+            wait_for(lambda: (m.health() or {}).get("status") == "ok", 60, 0.2)
+        except AssertionError:
+            raise AssertionError("%s not healthy: %s\n%s" % (m.name, m.health(), m.logs()))
         logs = m.logs()
         crashed = [l for l in logs.splitlines()
                    if re.search(r"ended \(signal (?!9\))|killed by signal (?!9;)", l)]
