@@ -253,6 +253,25 @@ worker_handle(FCGX_Request *fr, struct store *st, const struct dq_conf *c)
 	resp_free(&r);
 }
 
+/*
+ * End the request.  libfcgi closes a connection gently: it shuts down its
+ * side, then waits for the front end to close and reads whatever is left,
+ * so that unread request data cannot make the kernel reset the connection
+ * and lose the answer with it.  That costs three system calls and often a
+ * sleep per request.  When the request has been read to its end (the
+ * empty stdin record nginx and Apache send after the body), nothing is
+ * left to arrive: the connection is closed at once, as for a detached
+ * request.  A request whose body was not read through (413) still gets
+ * the gentle close.
+ */
+static void
+worker_finish(FCGX_Request *fr)
+{
+	if (FCGX_GetChar(fr->in) == EOF)
+		FCGX_Detach(fr);
+	FCGX_Finish_r(fr);
+}
+
 int
 worker_run(int listen_fd, const struct dq_conf *c)
 {
@@ -292,7 +311,7 @@ worker_run(int listen_fd, const struct dq_conf *c)
 			break;
 		}
 		worker_handle(&fr, st, c);
-		FCGX_Finish_r(&fr);
+		worker_finish(&fr);
 	}
 	FCGX_Free(&fr, 1);
 	store_close(st);
