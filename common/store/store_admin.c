@@ -81,7 +81,7 @@ verify_job(struct verify *v, const struct job *j)
 		if ((mask & DIM_SCHED) && j->schedule_id == NULL)
 			continue;
 		dl = key_dim(dim, sizeof(dim), j->account, mask, j->queue,
-		    j->schedule_id, j->status);
+		    j->schedule_id, store_job_listed((int)j->status));
 		if (!vexists(v, DBI_JOBIDX, k, key_idx(k, sizeof(k), dim, dl,
 		    j->created_at, j->id, ID_JOB_LEN)))
 			vfail(v, "jobidx.db: %s is missing from listing %d", j->id, mask);
@@ -203,22 +203,29 @@ walk_jobidx(struct verify *v, const DBT *k, const DBT *d)
 		vfail(v, "jobidx.db: a key of %u bytes", k->size);
 		return;
 	}
-	if (p[4] == DIM_SCHEDULES || (p[4] & DIM_STATUS))
-		dim_count(v, p, dl);	/* the listings that keep a counter */
 	if (p[4] == DIM_SCHEDULES) {
+		dim_count(v, p, dl);
 		memcpy(sid, p + dl + 8, ID_SCHED_LEN);
 		sid[ID_SCHED_LEN] = '\0';
 		if (!vexists(v, DBI_SCHEDULES, sid, ID_SCHED_LEN))
 			vfail(v, "jobidx.db: lists schedule %s, which does not exist", sid);
 		return;
 	}
-	if (verify_target(v, "jobidx.db", p + dl + 8, &j) == -1)
+	if (verify_target(v, "jobidx.db", p + dl + 8, &j) == -1) {
+		if (p[4] & DIM_STATUS)
+			dim_count(v, p, dl);
 		return;
+	}
 	if (key_dim(dim, sizeof(dim), j.account, p[4], j.queue, j.schedule_id,
-	    j.status) != dl ||
+	    store_job_listed((int)j.status)) != dl ||
 	    memcmp(dim, p, dl) != 0 ||
-	    (int64_t)~num_be64_get(p + dl) != j.created_at)
+	    (int64_t)~num_be64_get(p + dl) != j.created_at) {
 		vfail(v, "jobidx.db: a listing entry of %s does not match the job", j.id);
+		if (p[4] & DIM_STATUS)
+			dim_count(v, p, dl);
+	} else if (p[4] & DIM_STATUS)	/* counters count by the real status */
+		dim_count(v, dim, key_dim(dim, sizeof(dim), j.account, p[4], j.queue,
+		    j.schedule_id, (int)j.status));
 	job_free(&j);
 }
 
@@ -338,6 +345,25 @@ dim_cmp(const void *a, const void *b)
 	return store_key_cmp(x->key, x->len, y->key, y->len);
 }
 
+/* Sorted for walk_counts' search, each dim once (a listing of pending jobs
+ * counts its running jobs under their own status, between its pending ones). */
+static void
+dims_sort(struct verify *v)
+{
+	size_t i, n = 0;
+
+	if (v->ndims == 0)
+		return;
+	qsort(v->dims, v->ndims, sizeof(v->dims[0]), dim_cmp);
+	for (i = 1; i < v->ndims; i++) {
+		if (dim_cmp(&v->dims[n], &v->dims[i]) == 0)
+			v->dims[n].n += v->dims[i].n;
+		else
+			v->dims[++n] = v->dims[i];
+	}
+	v->ndims = n + 1;
+}
+
 /* Each counter equals the number of listing entries under its dim. */
 static void
 walk_counts(struct verify *v, const DBT *k, const DBT *d)
@@ -421,8 +447,7 @@ store_verify(struct store *st, const char *data_dir, int structure,
 	    (ret = verify_walk(&v, DBI_QUEUES, walk_queues)) != 0 ||
 	    (ret = verify_walk(&v, DBI_TOPICS, walk_topics)) != 0)
 		goto done;
-	if (v.ndims > 0)
-		qsort(v.dims, v.ndims, sizeof(v.dims[0]), dim_cmp);
+	dims_sort(&v);
 	if ((ret = verify_walk(&v, DBI_COUNTS, walk_counts)) == 0)
 		verify_uncounted(&v);
 done:

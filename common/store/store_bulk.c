@@ -164,7 +164,7 @@ bulk_scan(struct store *st, DB_TXN *txn, struct bulk_slice *s, int want)
 	int mask = (b->status >= 0 ? DIM_STATUS : 0) | (b->queue ? DIM_QUEUE : 0) |
 	    (b->schedule_id ? DIM_SCHED : 0);
 	size_t dl = key_dim(dim, sizeof(dim), b->account, mask, b->queue,
-	    b->schedule_id, b->status), sl;
+	    b->schedule_id, store_job_listed(b->status)), sl;
 	int64_t created;
 	DBC *c = NULL;
 	DBT k, d;
@@ -237,7 +237,9 @@ bulk_index_txn(struct store *st, DB_TXN *txn, void *arg)
 			continue;	/* indexed but gone: dqctl verify says more */
 		if (ret != 0)
 			return ret;
-		ret = bulk_one(st, txn, s, &j);
+		/* running jobs are listed as pending (store_job_listed) */
+		ret = b->status < 0 || (int)j.status == b->status ?
+		    bulk_one(st, txn, s, &j) : 0;
 		job_free(&j);
 		if (ret != 0)
 			return ret;

@@ -274,6 +274,10 @@ int	store_job_rewrite(struct store *, DB_TXN *, const struct job *old,
  * one written before that index its place (store_upgrade.c). */
 int	store_job_in_order(const struct job *);
 int	store_job_order_fix(struct store *, DB_TXN *, struct job *);
+/* The status a job is listed under in jobidx.db (a running job: pending);
+ * list_running: move a running job's entries there (store_upgrade.c). */
+int	store_job_listed(int status);
+int	store_job_list_running(struct store *, DB_TXN *, struct job *);
 /* Remove a job with its record, indexes, counters and attempts (drop:
  * retention, whose keys' rows expire on their own); purge: and take it out
  * of its dedupe and idempotency rows as well (delete) (store_jobdel.c). */

@@ -207,18 +207,32 @@ store_idx_page(struct store *st, DB_TXN *txn, const unsigned char *dim,
 	return ret == DB_NOTFOUND ? 0 : ret;
 }
 
+#define LIST_PROBE	16	/* ids read at a time past a full page */
+
 struct list_arg {
 	const struct store_list_query	*q;
 	struct job			*jobs;
 	int				*n, *more;
 	int64_t				*total;
+	int64_t				 skip;	/* matches still to pass over */
 };
 
+static int
+list_skip(struct list_arg *a)
+{
+	if (a->skip <= 0)
+		return 0;
+	a->skip--;
+	return 1;
+}
+
 /*
- * Read the jobs of one index page into the list.  The page was read with
- * read-committed isolation, so a job may have changed since (claimed,
- * finished, removed by retention): one that no longer matches the status
- * asked for, or is gone, is left out.
+ * Read the jobs of one index page into the list.  A job that does not have
+ * the status asked for is left out: running jobs are listed as pending
+ * (store_job_listed), and the page was read with read-committed isolation,
+ * so a job may have changed since (claimed, finished, removed by
+ * retention).  a->skip passes over that many matches first (an offset in
+ * a listing that holds jobs it leaves out).
  */
 static int
 list_take(struct store *st, DB_TXN *txn, struct list_arg *a,
@@ -233,13 +247,174 @@ list_take(struct store *st, DB_TXN *txn, struct list_arg *a,
 			continue;
 		if (ret != 0)
 			return ret;
-		if (a->q->status >= 0 && (int)j->status != a->q->status) {
+		if ((a->q->status >= 0 && (int)j->status != a->q->status) ||
+		    list_skip(a)) {
 			job_free(j);
 			job_init(j);
 			continue;
 		}
 		(*a->n)++;
 	}
+	return 0;
+}
+
+/* --- running jobs, from the leases ------------------------------------------- */
+
+struct listed {
+	int64_t	created;
+	char	id[ID_JOB_LEN + 1];
+};
+
+/* The order of a listing index: newest first, then by id. */
+static int
+listed_cmp(const void *a, const void *b)
+{
+	const struct listed *x = a, *y = b;
+
+	if (x->created != y->created)
+		return x->created > y->created ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static int
+list_matches(const struct store_list_query *q, const struct job *j)
+{
+	return j->account == q->account && (int)j->status == q->status &&
+	    (q->queue == NULL || strcmp(j->queue, q->queue) == 0) &&
+	    (q->schedule_id == NULL || (j->schedule_id != NULL &&
+	    strcmp(j->schedule_id, q->schedule_id) == 0));
+}
+
+/* Every job holding a lease (all accounts'), ids only; *n of them. */
+static int
+list_leased(struct store *st, DB_TXN *txn, struct listed **out, size_t *n)
+{
+	unsigned char kbuf[KEY_MAX];
+	struct listed *all = NULL, *p;
+	size_t cap = 0;
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+
+	*n = 0;
+	if ((ret = store_range(st, txn, DBI_LEASES, NULL, 0, kbuf, sizeof(kbuf), &c,
+	    &k, &d, 1)) != 0)
+		return ret;
+	for (ret = store_cursor_get(c, &k, &d, DB_FIRST); ret == 0;
+	    ret = store_cursor_get(c, &k, &d, DB_NEXT)) {
+		if (k.size != 8 + ID_JOB_LEN)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((p = reallocarray(all, cap, sizeof(*all))) == NULL) {
+				ret = STORE_RET(DQ_ERR_NOMEM);
+				break;
+			}
+			all = p;
+		}
+		memcpy(all[*n].id, kbuf + 8, ID_JOB_LEN);
+		all[(*n)++].id[ID_JOB_LEN] = '\0';
+	}
+	c->close(c);
+	*out = all;
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
+/*
+ * Running jobs are not in the listing index under their own status: they
+ * are read from the leases (every running job holds one; there are at
+ * most what the dispatcher runs at once, and the leases it lost), kept if
+ * they match, and put in the index's order for the cursor and offset.
+ */
+static int
+list_running(struct store *st, DB_TXN *txn, struct list_arg *a)
+{
+	const struct store_list_query *q = a->q;
+	struct listed *all = NULL, at;
+	size_t n, m = 0, i;
+	struct job j;
+	int ret;
+
+	*a->more = 0;
+	if ((ret = list_leased(st, txn, &all, &n)) != 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		if ((ret = store_job_read(st, txn, all[i].id, 0, &j)) == DB_NOTFOUND)
+			continue;
+		if (ret != 0)
+			goto done;
+		if (list_matches(q, &j)) {
+			all[m] = all[i];
+			all[m++].created = j.created_at;
+		}
+		job_free(&j);
+	}
+	qsort(all, m, sizeof(*all), listed_cmp);
+	at.created = q->after_created;
+	memcpy(at.id, q->after_id, sizeof(at.id));
+	for (i = 0, ret = 0; i < m && ret == 0; i++) {
+		if ((q->has_after && listed_cmp(&all[i], &at) <= 0) || list_skip(a))
+			continue;
+		if (*a->n == q->limit) {
+			*a->more = 1;
+			break;
+		}
+		ret = store_job_read(st, txn, all[i].id, 0, &a->jobs[*a->n]);
+		if (ret == 0 && !list_matches(q, &a->jobs[*a->n])) {
+			job_free(&a->jobs[*a->n]);	/* finished since: read-committed */
+			job_init(&a->jobs[*a->n]);
+		} else if (ret == 0)
+			(*a->n)++;
+		else if (ret == DB_NOTFOUND)
+			ret = 0;
+	}
+done:
+	free(all);
+	return ret;
+}
+
+/*
+ * Whether a pending job follows a full page of them: the entries after it
+ * may all be running jobs (listed as pending), at most what runs at once.
+ */
+static int
+list_more_pending(struct store *st, DB_TXN *txn, const unsigned char *dim,
+    size_t dl, struct list_arg *a)
+{
+	struct store_list_query page = *a->q;
+	const struct job *last = &a->jobs[*a->n - 1];
+	char ids[LIST_PROBE][ID_JOB_LEN + 1];
+	int64_t created[LIST_PROBE];
+	int found, more = 1, i, ret;
+	struct job j;
+
+	page.limit = LIST_PROBE;
+	page.offset = 0;
+	page.has_after = 1;
+	page.after_created = last->created_at;
+	memcpy(page.after_id, last->id, sizeof(page.after_id));
+	while (more) {
+		if ((ret = store_idx_page(st, txn, dim, dl, &page, ids, created,
+		    &found, &more)) != 0)
+			return ret;
+		for (i = 0; i < found; i++) {
+			if ((ret = store_job_read(st, txn, ids[i], 0, &j)) == DB_NOTFOUND)
+				continue;
+			if (ret != 0)
+				return ret;
+			ret = j.status == JOB_PENDING;
+			job_free(&j);
+			if (ret) {
+				*a->more = 1;
+				return 0;
+			}
+		}
+		if (found > 0) {
+			page.after_created = created[found - 1];
+			memcpy(page.after_id, ids[found - 1], sizeof(page.after_id));
+		}
+	}
+	*a->more = 0;
 	return 0;
 }
 
@@ -261,10 +436,19 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 	mask = (q->status >= 0 ? DIM_STATUS : 0) | (q->queue ? DIM_QUEUE : 0) |
 	    (q->schedule_id ? DIM_SCHED : 0);
 	dl = key_dim(dim, sizeof(dim), q->account, mask, q->queue, q->schedule_id,
-	    q->status);
+	    store_job_listed(q->status));
 	if ((ret = store_dim_total(st, txn, q->account, mask, q->queue,
 	    q->schedule_id, q->status, a->total)) != 0)
 		return ret;
+	a->skip = 0;
+	if (q->status == JOB_ACTIVE) {
+		a->skip = q->offset;
+		return list_running(st, txn, a);
+	}
+	if (q->status == JOB_PENDING) {	/* running jobs are listed there too */
+		a->skip = q->offset;
+		page.offset = 0;
+	}
 	/* Pages until the list is full: those left out make room. */
 	do {
 		page.limit = q->limit - *a->n;
@@ -278,6 +462,8 @@ list_txn(struct store *st, DB_TXN *txn, void *arg)
 			page.offset = 0;
 		}
 	} while (*a->more && *a->n < q->limit);
+	if (q->status == JOB_PENDING && *a->more && *a->n > 0)
+		return list_more_pending(st, txn, dim, dl, a);
 	return 0;
 }
 
@@ -285,7 +471,7 @@ enum dq_err
 store_jobs_list(struct store *st, const struct store_list_query *q,
     struct job *jobs, int *n, int *more, int64_t *total)
 {
-	struct list_arg a = { q, jobs, n, more, total };
+	struct list_arg a = { q, jobs, n, more, total, 0 };
 	enum dq_err e;
 	int i;
 

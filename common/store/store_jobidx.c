@@ -6,8 +6,10 @@
  * the finished index that retention walks (finished jobs with no callback
  * still to make), and the activity counts.  Only listings filtered by status
  * keep a counter; a total without a status filter is the sum of the six
- * (store_dim_total).  store_job_apply(old, new) is the only code that
- * changes them: callers edit a job and say what it was before.
+ * (store_dim_total).  A running job is listed as pending, so that the
+ * dispatcher's claim and retry move no listing entry (store_job_listed).
+ * store_job_apply(old, new) is the only code that changes them: callers
+ * edit a job and say what it was before.
  */
 #include "config.h"
 
@@ -18,40 +20,62 @@
 #include "store_int.h"
 
 
+/*
+ * The status a job is listed under.  A running job stays listed as
+ * pending: the claim that starts an attempt, and a retry that puts the job
+ * back, then touch no listing entry, only the counters (which count by the
+ * real status).  A listing of pending jobs leaves out the running ones it
+ * meets (they are at most what the dispatcher runs at once); running jobs
+ * are listed from the leases (store_job.c).
+ */
+int
+store_job_listed(int status)
+{
+	return status == JOB_ACTIVE ? JOB_PENDING : status;
+}
+
+/* A job's listing entry and, for a listing by status, its counter. */
+static int
+jobidx_dim(struct store *st, DB_TXN *txn, const struct job *j, int mask,
+    int entry, int add)
+{
+	unsigned char dim[KEY_MAX], key[KEY_MAX];
+	size_t dl, kl;
+	int ret;
+
+	if (entry) {
+		dl = key_dim(dim, sizeof(dim), j->account, mask, j->queue,
+		    j->schedule_id, store_job_listed((int)j->status));
+		kl = key_idx(key, sizeof(key), dim, dl, j->created_at, j->id,
+		    ID_JOB_LEN);
+		if ((ret = add ? store_put(st, txn, DBI_JOBIDX, key, kl, "", 0) :
+		    store_del(st, txn, DBI_JOBIDX, key, kl)) != 0)
+			return ret;
+	}
+	if (!(mask & DIM_STATUS))
+		return 0;
+	dl = key_dim(dim, sizeof(dim), j->account, mask, j->queue, j->schedule_id,
+	    (int)j->status);
+	return store_count_add(st, txn, dim, dl, add ? 1 : -1);
+}
+
 static int
 jobidx_dims(struct store *st, DB_TXN *txn, const struct job *old,
     const struct job *nw)
 {
 	const struct job *j = nw ? nw : old;
-	unsigned char dim[KEY_MAX], key[KEY_MAX];
-	size_t dl, kl;
-	int mask, ret;
+	int mask, entry, ret;
 
 	for (mask = 0; mask < 8; mask++) {
 		if ((mask & DIM_SCHED) && j->schedule_id == NULL)
 			continue;
 		if (old && nw && (!(mask & DIM_STATUS) || old->status == nw->status))
 			continue;
-		if (old) {
-			dl = key_dim(dim, sizeof(dim), old->account, mask,
-			    old->queue, old->schedule_id, old->status);
-			kl = key_idx(key, sizeof(key), dim, dl, old->created_at,
-			    old->id, ID_JOB_LEN);
-			if ((ret = store_del(st, txn, DBI_JOBIDX, key, kl)) != 0 ||
-			    ((mask & DIM_STATUS) &&
-			    (ret = store_count_add(st, txn, dim, dl, -1)) != 0))
-				return ret;
-		}
-		if (nw) {
-			dl = key_dim(dim, sizeof(dim), nw->account, mask,
-			    nw->queue, nw->schedule_id, nw->status);
-			kl = key_idx(key, sizeof(key), dim, dl, nw->created_at,
-			    nw->id, ID_JOB_LEN);
-			if ((ret = store_put(st, txn, DBI_JOBIDX, key, kl, "", 0)) != 0 ||
-			    ((mask & DIM_STATUS) &&
-			    (ret = store_count_add(st, txn, dim, dl, 1)) != 0))
-				return ret;
-		}
+		entry = !old || !nw || store_job_listed((int)old->status) !=
+		    store_job_listed((int)nw->status);
+		if ((old && (ret = jobidx_dim(st, txn, old, mask, entry, 0)) != 0) ||
+		    (nw && (ret = jobidx_dim(st, txn, nw, mask, entry, 1)) != 0))
+			return ret;
 	}
 	return 0;
 }
@@ -292,6 +316,36 @@ jobidx_next_seq(struct store *st, DB_TXN *txn, int64_t *seq)
 		return ret;
 	num_be64_put(v, (uint64_t)++*seq);
 	return store_put(st, txn, DBI_META, "job_seq", 7, v, 8);
+}
+
+/*
+ * A running job listed under "active" by an older dq: its listing entries
+ * move to where this one lists it (store_job_listed); its counters stay.
+ */
+int
+store_job_list_running(struct store *st, DB_TXN *txn, struct job *j)
+{
+	unsigned char dim[KEY_MAX], key[KEY_MAX];
+	size_t dl, kl;
+	int mask, ret;
+
+	if (j->status != JOB_ACTIVE)
+		return 0;
+	for (mask = 0; mask < 8; mask++) {
+		if (!(mask & DIM_STATUS) || ((mask & DIM_SCHED) && j->schedule_id == NULL))
+			continue;
+		dl = key_dim(dim, sizeof(dim), j->account, mask, j->queue,
+		    j->schedule_id, JOB_ACTIVE);
+		kl = key_idx(key, sizeof(key), dim, dl, j->created_at, j->id, ID_JOB_LEN);
+		if ((ret = store_del(st, txn, DBI_JOBIDX, key, kl)) != 0)
+			return ret;
+		dl = key_dim(dim, sizeof(dim), j->account, mask, j->queue,
+		    j->schedule_id, store_job_listed(JOB_ACTIVE));
+		kl = key_idx(key, sizeof(key), dim, dl, j->created_at, j->id, ID_JOB_LEN);
+		if ((ret = store_put(st, txn, DBI_JOBIDX, key, kl, "", 0)) != 0)
+			return ret;
+	}
+	return 0;
 }
 
 /* A waiting or running job written before the order index: it takes its

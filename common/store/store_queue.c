@@ -438,7 +438,7 @@ purge_status(struct store *st, DB_TXN *txn, struct purge_arg *a, int status)
 	DBT k, d;
 
 	if ((dl = key_dim(dim, sizeof(dim), a->account, DIM_STATUS | DIM_QUEUE,
-	    a->name, NULL, status)) == 0)
+	    a->name, NULL, store_job_listed(status))) == 0)
 		return STORE_RET(DQ_ERR_INVALID);
 	if ((ret = st->db[DBI_JOBIDX]->cursor(st->db[DBI_JOBIDX], txn, &c, 0)) != 0)
 		return ret;
@@ -452,7 +452,14 @@ purge_status(struct store *st, DB_TXN *txn, struct purge_arg *a, int status)
 		if (k.size != dl + 8 + ID_JOB_LEN || memcmp(kbuf, dim, dl) != 0)
 			break;
 		memcpy(ids[n], kbuf + dl + 8, ID_JOB_LEN);
-		ids[n++][ID_JOB_LEN] = '\0';
+		ids[n][ID_JOB_LEN] = '\0';
+		/* running jobs are listed as pending: passed over, not counted */
+		if ((ret = store_job_read(st, txn, ids[n], 0, &j)) == DB_NOTFOUND)
+			continue;
+		if (ret != 0)
+			break;
+		n += (int)j.status == status;
+		job_free(&j);
 	}
 	c->close(c);
 	if (ret != 0 && ret != DB_NOTFOUND)

@@ -1,11 +1,14 @@
 /*
  * Bringing a store made by an older dq up to date when a process opens it.
- * dq 0.2 added the order index (order.db): every waiting or running job
- * must have its entry there, so the first process to open an older store
- * walks the due index and the leases and gives each job its place, a few
- * hundred a transaction, then notes in meta that it is done.  Processes
- * that open the store meanwhile may do the same work again: it is the same
- * whichever does it.
+ * Each step walks one or two of the indexes of live jobs, a few hundred
+ * jobs a transaction, fixes each job, then notes in meta that it is done.
+ * Processes that open the store meanwhile may do the same work again: it
+ * is the same whichever does it.
+ * - the order index (order.db): every waiting or running job must have
+ *   its entry there (the due index and the leases name them);
+ * - running jobs listed as pending (store_job_listed): a running job's
+ *   listing entries under "active" move to "pending" (the leases name
+ *   them).
  */
 #include "config.h"
 
@@ -16,10 +19,23 @@
 #include "store_int.h"
 
 #define UPGRADE_BATCH	500
-#define UPGRADE_MARK	"order_index"
+
+struct upgrade_step {
+	const char	*mark;		/* in meta, once done */
+	const char	*what;		/* for an error message */
+	int		 dbis[2];	/* the indexes walked (-1: none) */
+	int		(*fix)(struct store *, DB_TXN *, struct job *);
+};
+
+static const struct upgrade_step upgrade_steps[] = {
+	{ "order_index", "order index", { DBI_DUE, DBI_LEASES }, store_job_order_fix },
+	{ "active_listed", "listing of running jobs", { DBI_LEASES, -1 },
+	    store_job_list_running },
+};
 
 struct upgrade_arg {
-	int		 dbi;		/* due or leases */
+	const struct upgrade_step *step;
+	int		 dbi;		/* one of step->dbis */
 	unsigned char	 from[KEY_MAX];	/* where this batch starts */
 	size_t		 fl;
 	unsigned char	 next[KEY_MAX];	/* and the next, once this one committed */
@@ -66,7 +82,7 @@ upgrade_txn(struct store *st, DB_TXN *txn, void *arg)
 		if ((ret = store_job_read(st, txn, ids[i], DB_RMW, &j)) == DB_NOTFOUND)
 			continue;
 		if (ret == 0) {
-			ret = store_job_order_fix(st, txn, &j);
+			ret = a->step->fix(st, txn, &j);
 			job_free(&j);
 		}
 		if (ret != 0)
@@ -76,37 +92,37 @@ upgrade_txn(struct store *st, DB_TXN *txn, void *arg)
 }
 
 static int
-upgrade_marked(struct store *st)
+upgrade_marked(struct store *st, const char *mark)
 {
 	DBT d;
 
-	return store_get(st, NULL, DBI_META, UPGRADE_MARK, strlen(UPGRADE_MARK),
-	    &d, 0) == 0;
+	return store_get(st, NULL, DBI_META, mark, strlen(mark), &d, 0) == 0;
 }
 
 static int
 upgrade_mark_txn(struct store *st, DB_TXN *txn, void *arg)
 {
+	const struct upgrade_arg *a = arg;
 	unsigned char one[8];
 
 	num_be64_put(one, 1);
-	return store_put(st, txn, DBI_META, UPGRADE_MARK, strlen(UPGRADE_MARK),
+	return store_put(st, txn, DBI_META, a->step->mark, strlen(a->step->mark),
 	    one, 8);
 }
 
-int
-store_upgrade(struct store *st, char *err, size_t errsz)
+static enum dq_err
+upgrade_step(struct store *st, const struct upgrade_step *step)
 {
-	static const int dbis[] = { DBI_DUE, DBI_LEASES };
 	struct upgrade_arg a;
 	enum dq_err e = DQ_OK;
 	size_t i;
 
-	if (upgrade_marked(st))
-		return 0;
-	for (i = 0; i < sizeof(dbis) / sizeof(dbis[0]) && e == DQ_OK; i++) {
+	if (upgrade_marked(st, step->mark))
+		return DQ_OK;
+	for (i = 0; i < 2 && step->dbis[i] >= 0 && e == DQ_OK; i++) {
 		memset(&a, 0, sizeof(a));
-		a.dbi = dbis[i];
+		a.step = step;
+		a.dbi = step->dbis[i];
 		do {
 			if ((e = store_txn(st, 0, upgrade_txn, &a)) != DQ_OK)
 				break;
@@ -114,10 +130,24 @@ store_upgrade(struct store *st, char *err, size_t errsz)
 			a.fl = a.nl;
 		} while (!a.done);
 	}
-	if (e == DQ_OK)
-		e = store_txn(st, 0, upgrade_mark_txn, NULL);
-	if (e != DQ_OK)
-		snprintf(err, errsz, "updating the store's order index: %s",
-		    dq_strerror(e));
-	return e == DQ_OK ? 0 : -1;
+	if (e == DQ_OK) {
+		a.step = step;
+		e = store_txn(st, 0, upgrade_mark_txn, &a);
+	}
+	return e;
+}
+
+int
+store_upgrade(struct store *st, char *err, size_t errsz)
+{
+	enum dq_err e;
+	size_t i;
+
+	for (i = 0; i < sizeof(upgrade_steps) / sizeof(upgrade_steps[0]); i++)
+		if ((e = upgrade_step(st, &upgrade_steps[i])) != DQ_OK) {
+			snprintf(err, errsz, "updating the store's %s: %s",
+			    upgrade_steps[i].what, dq_strerror(e));
+			return -1;
+		}
+	return 0;
 }

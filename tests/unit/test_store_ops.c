@@ -4,7 +4,9 @@
  * series, their queue bound and their pruning, the lateness histogram,
  * bulk actions in slices (however small), deleting a job of a fan-out, an
  * ordered queue's claims, and the order index given to a store written
- * before it (reaching into the store's internals to make one).
+ * before it (reaching into the store's internals to make one); running
+ * jobs listed as pending, found by status all the same, and an older
+ * store's running jobs moved there.
  */
 #include "config.h"
 
@@ -370,6 +372,150 @@ test_upgrade_gives_the_order_index(void)
 	store_down();
 }
 
+/* The ids of one page of a listing by status in queue rq, newest first. */
+static int
+list_page(uint32_t a, int status, int64_t offset, const char *after_id,
+    int64_t after_created, char ids[][ID_JOB_LEN + 1], int *more, int64_t *total)
+{
+	struct store_list_query q;
+	struct job out[10];
+	int i, n = -1;
+
+	memset(&q, 0, sizeof(q));
+	q.account = a;
+	q.status = status;
+	q.queue = "rq";
+	q.limit = 2;
+	q.offset = offset;
+	if (after_id != NULL) {
+		q.has_after = 1;
+		q.after_created = after_created;
+		snprintf(q.after_id, sizeof(q.after_id), "%s", after_id);
+	}
+	if (store_jobs_list(st, &q, out, &n, more, total) != DQ_OK)
+		return -1;
+	for (i = 0; i < n; i++) {
+		memcpy(ids[i], out[i].id, sizeof(ids[i]));
+		job_free(&out[i]);
+	}
+	return n;
+}
+
+/* An older dq listed running jobs under "active": put them back there. */
+static int
+unlist_running_txn(struct store *s, DB_TXN *txn, void *arg)
+{
+	char (*ids)[ID_JOB_LEN + 1] = arg;
+	unsigned char dim[KEY_MAX], key[KEY_MAX];
+	struct job j;
+	size_t dl;
+	int i, mask, ret;
+
+	for (i = 0; ids[i][0] != '\0'; i++) {
+		if ((ret = store_job_read(s, txn, ids[i], 0, &j)) != 0)
+			return ret;
+		for (mask = DIM_STATUS; mask <= (DIM_STATUS | DIM_QUEUE) && ret == 0;
+		    mask += DIM_QUEUE) {
+			dl = key_dim(dim, sizeof(dim), j.account, mask, j.queue, NULL,
+			    JOB_PENDING);
+			if ((ret = store_del(s, txn, DBI_JOBIDX, key, key_idx(key,
+			    sizeof(key), dim, dl, j.created_at, j.id, ID_JOB_LEN))) == 0) {
+				dl = key_dim(dim, sizeof(dim), j.account, mask, j.queue,
+				    NULL, JOB_ACTIVE);
+				ret = store_put(s, txn, DBI_JOBIDX, key, key_idx(key,
+				    sizeof(key), dim, dl, j.created_at, j.id, ID_JOB_LEN),
+				    "", 0);
+			}
+		}
+		job_free(&j);
+		if (ret != 0)
+			return ret;
+	}
+	return store_del(s, txn, DBI_META, "active_listed", 13);
+}
+
+/* The running and the pending jobs of rq, page by page, as a client sees them. */
+static void
+check_running_listed(uint32_t a, char (*ids)[ID_JOB_LEN + 1], int64_t t0)
+{
+	char got[2][ID_JOB_LEN + 1];
+	int64_t total = -1;
+	int more = -1;
+
+	/* running: jobs 2, 1 then 0 (newest first) */
+	CHECK_INT(list_page(a, JOB_ACTIVE, 0, NULL, 0, got, &more, &total), 2);
+	CHECK_INT(total, 3);
+	CHECK_INT(more, 1);
+	CHECK_STR(got[0], ids[2]);
+	CHECK_STR(got[1], ids[1]);
+	CHECK_INT(list_page(a, JOB_ACTIVE, 0, ids[1], t0 + 1, got, &more, &total), 1);
+	CHECK_INT(more, 0);
+	CHECK_STR(got[0], ids[0]);
+	CHECK_INT(list_page(a, JOB_ACTIVE, 2, NULL, 0, got, &more, &total), 1);
+	CHECK_STR(got[0], ids[0]);
+	/* pending: jobs 4 then 3, none of the running ones; the offset counts them */
+	CHECK_INT(list_page(a, JOB_PENDING, 0, NULL, 0, got, &more, &total), 2);
+	CHECK_INT(total, 2);
+	CHECK_INT(more, 0);
+	CHECK_STR(got[0], ids[4]);
+	CHECK_STR(got[1], ids[3]);
+	CHECK_INT(list_page(a, JOB_PENDING, 1, NULL, 0, got, &more, &total), 1);
+	CHECK_STR(got[0], ids[3]);
+}
+
+static void
+test_running_listed_as_pending(void)
+{
+	static const char *const q[] = { "rq" };
+	char ids[6][ID_JOB_LEN + 1];
+	struct store_lease lease = { 7, (uint32_t)getpid(), 1000 };
+	struct job jobs[5], out[3];
+	int64_t problems = -1, next, cancelled = -1;
+	uint32_t a;
+	int i, n = 0;
+
+	if (store_up(20) == -1)
+		return;
+	a = storetest_account(st, "acct");
+	memset(ids, 0, sizeof(ids));
+	for (i = 0; i < 5; i++) {	/* created and due at now + i */
+		create_n(a, q, 1, 1, now + i, &jobs[i]);
+		memcpy(ids[i], jobs[i].id, sizeof(ids[i]));
+	}
+	CHECK(store_claim(st, a, "rq", now + 2, 3, 0, &lease, out, &n, &next) == DQ_OK);
+	CHECK_INT(n, 3);
+	for (i = 0; i < n; i++)
+		job_free(&out[i]);
+	check_running_listed(a, ids, now);
+	CHECK(store_verify(st, conf.data_dir, 0, verify_report, NULL, &problems) == DQ_OK);
+	CHECK_INT(problems, 0);
+
+	/* a store where an older dq listed them under "active" is moved on open */
+	ids[3][0] = '\0';
+	CHECK(store_txn(st, 0, unlist_running_txn, ids) == DQ_OK);
+	for (i = 3; i < 5; i++)
+		memcpy(ids[i], jobs[i].id, sizeof(ids[i]));
+	store_close(st);
+	st = NULL;
+	CHECK(store_open(&st, &conf, 0, err, sizeof(err)) == 0);	/* upgrades */
+	if (st == NULL) {
+		conf_free(&conf);
+		return;
+	}
+	check_running_listed(a, ids, now);
+	CHECK(store_verify(st, conf.data_dir, 0, verify_report, NULL, &problems) == DQ_OK);
+	CHECK_INT(problems, 0);
+
+	/* a purge cancels the waiting jobs, not the running ones */
+	CHECK(store_queue_purge(st, a, "rq", now + 10, &cancelled) == DQ_OK);
+	CHECK_INT(cancelled, 2);
+	CHECK_INT(list_page(a, JOB_ACTIVE, 0, NULL, 0, ids + 4, &n, &problems), 2);
+	CHECK_INT(problems, 3);		/* the total */
+	CHECK(store_verify(st, conf.data_dir, 0, verify_report, NULL, &problems) == DQ_OK);
+	CHECK_INT(problems, 0);
+	store_down();
+}
+
 int
 main(void)
 {
@@ -379,5 +525,6 @@ main(void)
 	TAP_RUN(test_delete_from_a_fanout);
 	TAP_RUN(test_ordered_claims);
 	TAP_RUN(test_upgrade_gives_the_order_index);
+	TAP_RUN(test_running_listed_as_pending);
 	return tap_done();
 }
