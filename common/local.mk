@@ -54,7 +54,8 @@ common_libdqcommon_a_SOURCES = \
 	common/store/store_stats.c \
 	common/store/store_topic.c \
 	common/store/store_upgrade.c \
-	common/store/store_walk.c
+	common/store/store_walk.c \
+	common/store/store_writer.c
 
 DQ_COMMON_INCLUDES = -I$(top_srcdir)/common/base -I$(top_srcdir)/common/model -I$(top_srcdir)/common/delivery -I$(top_srcdir)/common/ipc -I$(top_srcdir)/common/store
 

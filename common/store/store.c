@@ -25,8 +25,6 @@
 #include "store_int.h"
 
 #define STORE_TRIES		12
-#define STORE_LOCK_TIMEOUT_US	500000
-#define STORE_WRITER_LOCK	"dq writer"
 #define STORE_THREADS		1024
 #define STORE_PAGESIZE		8192	/* measured: 4-16k within 3%; 8k best */
 #define STORE_OPEN_TIMEOUT_S	15
@@ -413,6 +411,8 @@ store_open(struct store **stp, const struct dq_conf *c, int flags,
 	}
 	/* Best effort: reads still work without it, on a disk already full. */
 	(void)mapfile_reserve_regions(c->data_dir);
+	if (store_writer_open(st, c->data_dir, err, errsz) == -1)
+		goto fail;
 	/*
 	 * In a group the databases open once this member's role is settled
 	 * (store_repl.c: now, or at the first transaction that finds it so);
@@ -454,6 +454,7 @@ store_close(struct store *st)
 	store_close_dbs(st);
 	if (st->env != NULL)
 		st->env->close(st->env, 0);
+	store_writer_close(st);
 	for (i = 0; i < DBI_COUNT; i++)
 		free(st->getbuf[i].p);
 	free(st->sdeltas);
@@ -518,33 +519,6 @@ store_backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
-/*
- * One writing transaction at a time, in all processes: a write txn takes
- * this lock first and holds it to its commit or abort.  Berkeley DB 5.3's
- * B-tree is not safe with concurrent writers here.  When an insert finds
- * its leaf full but another txn has split it already, the insert resumes
- * its search at the leaf's parent; if it must then wait for a lock, it
- * starts over from that parent, and a writer that split the parent
- * meanwhile has moved the key's range away: the key goes to the parent's
- * last leaf, above the next separator (db_verify: "last item on page sorted
- * greater than parent entry"), where no search finds it again.  Appends
- * from several processes at the end of the time-ordered jobs.db made it
- * happen about once in twenty runs of 50,000 concurrent creates
- * (tests/unit/test_store_concurrency reproduces it).  With one writer,
- * no page can change between a split and the search after it.  Readers
- * (STORE_TXN_READ) do not take it; commits flush the log after releasing
- * it, so writers still share fsyncs.
- */
-int
-store_writer_lock(struct store *st, DB_TXN *txn)
-{
-	DB_LOCK lock;
-	DBT obj;
-
-	store_dbt(&obj, STORE_WRITER_LOCK, sizeof(STORE_WRITER_LOCK) - 1);
-	return st->env->lock_get(st->env, txn->id(txn), 0, &obj, DB_LOCK_WRITE,
-	    &lock);
-}
 
 /*
  * With sync full, a commit is flushed before it is acknowledged.  The commit
@@ -701,6 +675,24 @@ store_commit_flags(const struct store *st, int flags)
 	    !(flags & (STORE_TXN_READ | STORE_TXN_NOFLUSH)) ? DB_TXN_SYNC : 0;
 }
 
+/*
+ * One writing transaction at a time, in all processes: a write txn takes
+ * the writer lock (store_writer.c) before it begins and holds it to its
+ * commit or abort.  Berkeley DB 5.3's
+ * B-tree is not safe with concurrent writers here.  When an insert finds
+ * its leaf full but another txn has split it already, the insert resumes
+ * its search at the leaf's parent; if it must then wait for a lock, it
+ * starts over from that parent, and a writer that split the parent
+ * meanwhile has moved the key's range away: the key goes to the parent's
+ * last leaf, above the next separator (db_verify: "last item on page sorted
+ * greater than parent entry"), where no search finds it again.  Appends
+ * from several processes at the end of the time-ordered jobs.db made it
+ * happen about once in twenty runs of 50,000 concurrent creates
+ * (tests/unit/test_store_concurrency reproduces it).  With one writer,
+ * no page can change between a split and the search after it.  Readers
+ * (STORE_TXN_READ) do not take it; commits flush the log after releasing
+ * it, so writers still share fsyncs.
+ */
 /* One attempt at the transaction; *commit_ms: how long its commit took. */
 static int
 store_txn_once(struct store *st, int flags, store_txn_fn fn, void *arg,
@@ -713,15 +705,14 @@ store_txn_once(struct store *st, int flags, store_txn_fn fn, void *arg,
 
 	if (write && st->repl)
 		store_repl_shield(st, &shield);
-	ret = st->env->txn_begin(st->env, NULL, &txn,
-	    write ? 0 : DB_READ_COMMITTED);
+	if ((ret = write ? store_writer_lock(st) : 0) == 0)
+		ret = st->env->txn_begin(st->env, NULL, &txn,
+		    write ? 0 : DB_READ_COMMITTED);
 	if (ret == 0) {
 		st->txn_wrote_queue = 0;
 		st->ndeltas = 0;
 		st->nsdeltas = 0;
-		if (write)
-			ret = store_writer_lock(st, txn);
-		if (ret == 0 && (ret = fn(st, txn, arg)) == 0 &&
+		if ((ret = fn(st, txn, arg)) == 0 &&
 		    (ret = store_stats_flush(st, txn)) == 0)
 			ret = store_count_flush(st, txn);
 		if (ret == 0) {
@@ -734,6 +725,7 @@ store_txn_once(struct store *st, int flags, store_txn_fn fn, void *arg,
 	}
 	if (txn != NULL)
 		txn->abort(txn);
+	store_writer_unlock(st);
 	if (write && st->repl)
 		store_repl_unshield(st, &shield, ret == 0);
 	/* a write that began as master and found the member demoted */

@@ -80,6 +80,8 @@ struct store {
 	DB		*db[DBI_COUNT];
 	int		 sync;		/* enum conf_sync */
 	int		 lazy;		/* STORE_LAZY: commits left in the log buffer */
+	struct store_writer *writer;	/* the writer lock (store_writer.c) */
+	int		 writer_held;
 	int		 repl;		/* replication configured (store_repl.c) */
 	int		 create;	/* STORE_CREATE: dqctl init may write without a role */
 	int		 dbs_open;	/* db[] is open (a new replica waits for its copy) */
@@ -181,8 +183,14 @@ int	store_name_page(struct store *, DB_TXN *, int dbi, const struct store_name_w
 void	store_dbt(DBT *, const void *, size_t);
 int	store_get(struct store *, DB_TXN *, int dbi, const void *k, size_t kl,
 	    DBT *data, u_int32_t flags);
-/* The lock every write txn takes first (store_txn() does; see store.c). */
-int	store_writer_lock(struct store *, DB_TXN *);
+/* The lock every write txn holds from before it begins to its end
+ * (store_txn() takes it; store_writer.c).  lock: 0, or DB_LOCK_NOTGRANTED
+ * after STORE_LOCK_TIMEOUT_US. */
+#define STORE_LOCK_TIMEOUT_US	500000
+int	store_writer_open(struct store *, const char *dir, char *err, size_t errsz);
+void	store_writer_close(struct store *);
+int	store_writer_lock(struct store *);
+void	store_writer_unlock(struct store *);
 int	store_put(struct store *, DB_TXN *, int dbi, const void *k, size_t kl,
 	    const void *d, size_t dl);
 int	store_del(struct store *, DB_TXN *, int dbi, const void *k, size_t kl);

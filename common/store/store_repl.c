@@ -196,15 +196,20 @@ repl_probe(struct store *st, u_int32_t commit_flags)
 	int ret;
 
 	num_be64_put(v, (uint64_t)dqtime_now_ms());
-	if ((ret = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+	if ((ret = store_writer_lock(st)) != 0)
 		return ret;
-	if ((ret = store_writer_lock(st, txn)) != 0 ||
-	    (ret = store_put(st, txn, DBI_META, "repl_probe", 10, v, 8)) != 0) {
-		txn->abort(txn);
+	if ((ret = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0) {
+		store_writer_unlock(st);
 		return ret;
 	}
-	store_perm_failed = 0;
-	return txn->commit(txn, commit_flags);
+	if ((ret = store_put(st, txn, DBI_META, "repl_probe", 10, v, 8)) != 0)
+		txn->abort(txn);
+	else {
+		store_perm_failed = 0;
+		ret = txn->commit(txn, commit_flags);
+	}
+	store_writer_unlock(st);
+	return ret;
 }
 
 void

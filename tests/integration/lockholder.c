@@ -29,12 +29,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "lockholder: %s\n", argc == 2 ? err : "usage: lockholder CONF");
 		return 1;
 	}
-	if (st->env->txn_begin(st->env, NULL, &txn, 0) != 0)
+	if (store_writer_lock(st) != 0 ||
+	    st->env->txn_begin(st->env, NULL, &txn, 0) != 0)
 		return 1;
 	memset(key, 0xff, sizeof(key));		/* after every real job */
 	dl = key_dim(dim, sizeof(dim), 1, DIM_STATUS, NULL, NULL, JOB_PENDING);
-	if (store_writer_lock(st, txn) != 0 ||
-	    store_put(st, txn, DBI_JOBS, key, sizeof(key), "x", 1) != 0 ||
+	if (store_put(st, txn, DBI_JOBS, key, sizeof(key), "x", 1) != 0 ||
 	    store_count_write_now(st, txn, dim, dl, 0) != 0)
 		return 1;
 	printf("holding\n");

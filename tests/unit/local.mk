@@ -18,7 +18,8 @@ UNIT_TESTS = \
 	tests/unit/test_store \
 	tests/unit/test_store_concurrency \
 	tests/unit/test_store_ops \
-	tests/unit/test_utf8
+	tests/unit/test_utf8 \
+	tests/unit/test_writer
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 tests_unit_test_conf_LDADD = $(UNIT_LIBS)
@@ -38,6 +39,7 @@ tests_unit_test_store_ops_LDADD = $(UNIT_LIBS)
 tests_unit_test_addr_LDADD = $(UNIT_LIBS)
 tests_unit_test_rec_LDADD = $(UNIT_LIBS)
 tests_unit_test_recover_LDADD = $(UNIT_LIBS)
+tests_unit_test_writer_LDADD = $(UNIT_LIBS)
 tests_unit_test_schedule_LDADD = $(UNIT_LIBS)
 tests_unit_test_utf8_LDADD = $(UNIT_LIBS)
 

@@ -5,7 +5,7 @@
  * then every index against the records.
  *
  * Berkeley DB 5.3's B-tree can misplace a key when writers in several
- * processes split the same pages (see store_writer_lock in common/store/store.c).
+ * processes split the same pages (see store_txn_once in common/store/store.c).
  * Before the store allowed one writer at a time, these defaults (large
  * records, one job per transaction, 8 processes) damaged about one store
  * in five (14 of 72 rounds); 12 rounds then find it about 9 times in 10.
