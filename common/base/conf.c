@@ -44,7 +44,7 @@ static const struct conf_key conf_keys[] = {
 	{ "data_dir", CT_STRING, F(data_dir), 0, 0, "/var/lib/dq" },
 	{ "listen", CT_STRING, F(listen), 0, 0, "unix:/run/dq/fcgi.sock" },
 	{ "socket_mode", CT_OCTAL, F(socket_mode), 0, 0777, "0660" },
-	{ "workers", CT_INT, F(workers), 1, 256, "4" },
+	{ "workers", CT_INT, F(workers), 1, 256, "8" },
 	{ "sync", CT_SYNC, F(sync), 0, 0, "full" },
 	{ "cache_size", CT_SIZE, F(cache_size), 1 << 20, (int64_t)1 << 34, "64m" },
 	{ "max_body", CT_SIZE, F(max_body), 1024, 64 << 20, "1m" },

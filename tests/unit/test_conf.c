@@ -92,7 +92,7 @@ test_defaults(void)
 	CHECK_STR(c.data_dir, "/var/lib/dq");
 	CHECK_STR(c.listen, "unix:/run/dq/fcgi.sock");
 	CHECK_INT(c.socket_mode, 0660);
-	CHECK_INT(c.workers, 4);
+	CHECK_INT(c.workers, 8);
 	CHECK_INT(c.sync, CONF_SYNC_FULL);
 	CHECK_INT(c.cache_size, 64LL << 20);
 	CHECK_INT(c.max_body, 1LL << 20);
@@ -124,7 +124,7 @@ test_empty_file(void)
 	CHECK_INT(load_text(&c, "# nothing here\n\n   \n\t# indented comment\n"), 0);
 	CHECK(c.path != NULL && strstr(c.path, "dq.conf") != NULL);
 	CHECK_STR(c.data_dir, "/var/lib/dq");
-	CHECK_INT(c.workers, 4);
+	CHECK_INT(c.workers, 8);
 	CHECK_STR(c.wakeup_socket, "/var/lib/dq/wakeup.sock");
 	conf_free(&c);
 }
@@ -139,7 +139,7 @@ test_every_key(void)
 	    "data_dir /srv/dq\n"
 	    "listen 127.0.0.1:9000\n"
 	    "socket_mode 0600\n"
-	    "workers 8\n"
+	    "workers 12\n"
 	    "sync none\n"
 	    "cache_size 128m\n"
 	    "max_body 2m\n"
@@ -161,7 +161,7 @@ test_every_key(void)
 	CHECK_STR(c.data_dir, "/srv/dq");
 	CHECK_STR(c.listen, "127.0.0.1:9000");
 	CHECK_INT(c.socket_mode, 0600);
-	CHECK_INT(c.workers, 8);
+	CHECK_INT(c.workers, 12);
 	CHECK_INT(c.sync, CONF_SYNC_NONE);
 	CHECK_INT(c.cache_size, 128LL << 20);
 	CHECK_INT(c.max_body, 2LL << 20);
