@@ -315,6 +315,20 @@ age_txn(struct store *s, DB_TXN *txn, void *arg)
 	return 0;
 }
 
+/* Close the store and open it again, which upgrades it; -1 (a TAP
+ * failure, conf freed) if it would not open. */
+static int
+reopen_upgraded(void)
+{
+	store_close(st);
+	st = NULL;
+	CHECK(store_open(&st, &conf, 0, err, sizeof(err)) == 0);
+	if (st != NULL)
+		return 0;
+	conf_free(&conf);
+	return -1;
+}
+
 static void
 verify_report(const char *problem, void *arg)
 {
@@ -351,13 +365,8 @@ test_upgrade_gives_the_order_index(void)
 	}
 	CHECK(store_job_edit(st, a, ids[0], delay5, NULL, NULL) == DQ_OK);
 	CHECK(store_txn(st, 0, age_txn, ids) == DQ_OK);
-	store_close(st);
-	st = NULL;
-	CHECK(store_open(&st, &conf, 0, err, sizeof(err)) == 0);	/* upgrades */
-	if (st == NULL) {
-		conf_free(&conf);
+	if (reopen_upgraded() == -1)
 		return;
-	}
 	CHECK(store_verify(st, conf.data_dir, 0, verify_report, NULL, &problems) == DQ_OK);
 	CHECK_INT(problems, 0);
 	memset(&ch, 0, sizeof(ch));
@@ -495,13 +504,8 @@ test_running_listed_as_pending(void)
 	CHECK(store_txn(st, 0, unlist_running_txn, ids) == DQ_OK);
 	for (i = 3; i < 5; i++)
 		memcpy(ids[i], jobs[i].id, sizeof(ids[i]));
-	store_close(st);
-	st = NULL;
-	CHECK(store_open(&st, &conf, 0, err, sizeof(err)) == 0);	/* upgrades */
-	if (st == NULL) {
-		conf_free(&conf);
+	if (reopen_upgraded() == -1)
 		return;
-	}
 	check_running_listed(a, ids, now);
 	CHECK(store_verify(st, conf.data_dir, 0, verify_report, NULL, &problems) == DQ_OK);
 	CHECK_INT(problems, 0);
