@@ -349,7 +349,8 @@ list_running(struct store *st, DB_TXN *txn, struct list_arg *a)
 		}
 		job_free(&j);
 	}
-	qsort(all, m, sizeof(*all), listed_cmp);
+	if (m > 1)		/* all is NULL when nothing runs */
+		qsort(all, m, sizeof(*all), listed_cmp);
 	at.created = q->after_created;
 	memcpy(at.id, q->after_id, sizeof(at.id));
 	for (i = 0, ret = 0; i < m && ret == 0; i++) {
