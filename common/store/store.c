@@ -519,7 +519,6 @@ store_backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
-
 /*
  * With sync full, a commit is flushed before it is acknowledged.  The commit
  * itself has happened when the flush runs: a flush that fails must not be
@@ -676,16 +675,18 @@ store_commit_flags(const struct store *st, int flags)
 }
 
 /*
+ * One attempt at the transaction; *commit_ms: how long its commit took.
+ *
  * One writing transaction at a time, in all processes: a write txn takes
  * the writer lock (store_writer.c) before it begins and holds it to its
- * commit or abort.  Berkeley DB 5.3's
- * B-tree is not safe with concurrent writers here.  When an insert finds
- * its leaf full but another txn has split it already, the insert resumes
- * its search at the leaf's parent; if it must then wait for a lock, it
- * starts over from that parent, and a writer that split the parent
- * meanwhile has moved the key's range away: the key goes to the parent's
- * last leaf, above the next separator (db_verify: "last item on page sorted
- * greater than parent entry"), where no search finds it again.  Appends
+ * commit or abort.  Berkeley DB 5.3's B-tree is not safe with concurrent
+ * writers here.  When an insert finds its leaf full but another txn has
+ * split it already, the insert resumes its search at the leaf's parent; if
+ * it must then wait for a lock, it starts over from that parent, and a
+ * writer that split the parent meanwhile has moved the key's range away:
+ * the key goes to the parent's last leaf, above the next separator
+ * (db_verify: "last item on page sorted greater than parent entry"), where
+ * no search finds it again.  Appends
  * from several processes at the end of the time-ordered jobs.db made it
  * happen about once in twenty runs of 50,000 concurrent creates
  * (tests/unit/test_store_concurrency reproduces it).  With one writer,
@@ -693,7 +694,6 @@ store_commit_flags(const struct store *st, int flags)
  * (STORE_TXN_READ) do not take it; commits flush the log after releasing
  * it, so writers still share fsyncs.
  */
-/* One attempt at the transaction; *commit_ms: how long its commit took. */
 static int
 store_txn_once(struct store *st, int flags, store_txn_fn fn, void *arg,
     int64_t *commit_ms)

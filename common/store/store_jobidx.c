@@ -34,6 +34,19 @@ store_job_listed(int status)
 	return status == JOB_ACTIVE ? JOB_PENDING : status;
 }
 
+/* A job's key in the listing of this mask, under this status; its length
+ * (0: it would not fit). */
+static size_t
+jobidx_key(unsigned char key[KEY_MAX], const struct job *j, int mask, int status)
+{
+	unsigned char dim[KEY_MAX];
+	size_t dl;
+
+	dl = key_dim(dim, sizeof(dim), j->account, mask, j->queue, j->schedule_id,
+	    status);
+	return key_idx(key, KEY_MAX, dim, dl, j->created_at, j->id, ID_JOB_LEN);
+}
+
 /* A job's listing entry and, for a listing by status, its counter. */
 static int
 jobidx_dim(struct store *st, DB_TXN *txn, const struct job *j, int mask,
@@ -44,10 +57,7 @@ jobidx_dim(struct store *st, DB_TXN *txn, const struct job *j, int mask,
 	int ret;
 
 	if (entry) {
-		dl = key_dim(dim, sizeof(dim), j->account, mask, j->queue,
-		    j->schedule_id, store_job_listed((int)j->status));
-		kl = key_idx(key, sizeof(key), dim, dl, j->created_at, j->id,
-		    ID_JOB_LEN);
+		kl = jobidx_key(key, j, mask, store_job_listed((int)j->status));
 		if ((ret = add ? store_put(st, txn, DBI_JOBIDX, key, kl, "", 0) :
 		    store_del(st, txn, DBI_JOBIDX, key, kl)) != 0)
 			return ret;
@@ -325,8 +335,7 @@ jobidx_next_seq(struct store *st, DB_TXN *txn, int64_t *seq)
 int
 store_job_list_running(struct store *st, DB_TXN *txn, struct job *j)
 {
-	unsigned char dim[KEY_MAX], key[KEY_MAX];
-	size_t dl, kl;
+	unsigned char key[KEY_MAX];
 	int mask, ret;
 
 	if (j->status != JOB_ACTIVE)
@@ -334,15 +343,10 @@ store_job_list_running(struct store *st, DB_TXN *txn, struct job *j)
 	for (mask = 0; mask < 8; mask++) {
 		if (!(mask & DIM_STATUS) || ((mask & DIM_SCHED) && j->schedule_id == NULL))
 			continue;
-		dl = key_dim(dim, sizeof(dim), j->account, mask, j->queue,
-		    j->schedule_id, JOB_ACTIVE);
-		kl = key_idx(key, sizeof(key), dim, dl, j->created_at, j->id, ID_JOB_LEN);
-		if ((ret = store_del(st, txn, DBI_JOBIDX, key, kl)) != 0)
-			return ret;
-		dl = key_dim(dim, sizeof(dim), j->account, mask, j->queue,
-		    j->schedule_id, store_job_listed(JOB_ACTIVE));
-		kl = key_idx(key, sizeof(key), dim, dl, j->created_at, j->id, ID_JOB_LEN);
-		if ((ret = store_put(st, txn, DBI_JOBIDX, key, kl, "", 0)) != 0)
+		if ((ret = store_del(st, txn, DBI_JOBIDX, key,
+		    jobidx_key(key, j, mask, JOB_ACTIVE))) != 0 ||
+		    (ret = store_put(st, txn, DBI_JOBIDX, key,
+		    jobidx_key(key, j, mask, store_job_listed(JOB_ACTIVE)), "", 0)) != 0)
 			return ret;
 	}
 	return 0;
