@@ -25,6 +25,7 @@
 #define DISP_LEASE_MARGIN_MS	15000
 #define DISP_ORPHANS		1024	/* claims held back (leader.c) */
 #define DISP_MAX_IDLE_CONNECTIONS	32	/* curl's connection cache */
+#define DISP_IDLE_EASY		256	/* easy handles kept for the next transfers */
 
 enum { CHILD_JANITOR = 0, CHILD_HOUSEKEEPER, CHILD_COUNT };
 
@@ -41,6 +42,8 @@ struct disp {
 	struct store_lease	 lease;
 	struct deliver_policy	 policy;
 	struct qset		*queues;
+	CURL			*idle_easy[DISP_IDLE_EASY];	/* transfer.c */
+	int			 nidle_easy;
 	int			 acct_cap;	/* transfers in flight per account */
 	int			 running;	/* transfers in flight */
 	int			 stopping;
@@ -105,6 +108,8 @@ void		 housekeeper_run(const struct dq_conf *, pid_t parent)
 int	xfer_start_job(struct disp *, struct dqueue *, const struct job *);
 int	xfer_start_callback(struct disp *, const struct job *);
 void	xfer_reap(struct disp *);
+/* Close idle easy handles beyond keep (0: all). */
+void	xfer_trim(struct disp *, int keep);
 
 /* schedules.c */
 int64_t	sched_clock(struct disp *, int64_t now);

@@ -213,6 +213,7 @@ main(int argc, char **argv)
 	    c.data_dir, (long long)c.max_parallel, d.acct_cap);
 	main_loop(&d);
 	children_stop(&d);
+	xfer_trim(&d, 0);
 	curl_multi_cleanup(d.multi);
 	qset_free(d.queues);
 	store_close(d.st);

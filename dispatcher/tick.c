@@ -143,6 +143,7 @@ disp_summary(struct disp *d, int64_t now)
 		    (unsigned long long)(t.late_1s - o->late_1s));
 	*o = t;
 	d->next_summary = now + SUMMARY_MS;
+	xfer_trim(d, DISP_MAX_IDLE_CONNECTIONS);	/* a burst's handles */
 }
 
 static void

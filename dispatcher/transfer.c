@@ -25,13 +25,49 @@
 
 #define XFER_CONNECT_MAX_MS	10000
 
+/*
+ * Easy handles are kept for the next transfers instead of made for each
+ * one: curl_easy_reset() forgets every option of the last request (its URL,
+ * headers, body and callbacks: xfer_easy sets them all again) but keeps the
+ * handle's buffers.  The pool holds at most as many as may run at once, and
+ * the minute's summary trims it (xfer_trim).
+ */
+static CURL *
+xfer_easy_get(struct disp *d)
+{
+	if (d->nidle_easy > 0)
+		return d->idle_easy[--d->nidle_easy];
+	return curl_easy_init();
+}
+
+static void
+xfer_easy_put(struct disp *d, CURL *e)
+{
+	int cap = d->conf->max_parallel < DISP_IDLE_EASY ?
+	    (int)d->conf->max_parallel : DISP_IDLE_EASY;
+
+	if (d->nidle_easy >= cap) {
+		curl_easy_cleanup(e);
+		return;
+	}
+	curl_easy_reset(e);
+	d->idle_easy[d->nidle_easy++] = e;
+}
+
+void
+xfer_trim(struct disp *d, int keep)
+{
+	while (d->nidle_easy > keep)
+		curl_easy_cleanup(d->idle_easy[--d->nidle_easy]);
+}
+
 static void
 xfer_free(struct xfer *x)
 {
 	if (x == NULL)
 		return;
 	if (x->easy != NULL)
-		curl_easy_cleanup(x->easy);
+		xfer_easy_put(x->d, x->easy);
 	curl_slist_free_all(x->headers);
 	free(x->body);
 	buf_free(&x->resp);
@@ -261,7 +297,7 @@ xfer_easy(struct xfer *x, const char *url, enum job_method m, int64_t timeout_ms
 	CURL *e;
 	int bad = 0;
 
-	if ((e = x->easy = curl_easy_init()) == NULL ||
+	if ((e = x->easy = xfer_easy_get(x->d)) == NULL ||
 	    xfer_easy_guards(x, e, timeout_ms) == -1)
 		return -1;
 	bad |= curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK;
