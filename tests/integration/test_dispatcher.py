@@ -148,6 +148,31 @@ def connections_are_reused_for_the_same_host():
 
 
 @test
+def a_transfer_carries_nothing_of_the_one_before():
+    """One transfer at a time, so each reuses the last one's easy handle:
+    its method, body, headers and timeout are its own."""
+    s = Stack(conf={"max_parallel": "1"})
+    T.on("/slow-a", (200, {}, "{}", 2.5))
+    T.on("/slow-b", (200, {}, "{}", 1.5))
+    a = s.create({"url": T.url("/first"), "method": "PUT", "payload": {"a": 1},
+                  "headers": {"X-Only-First": "yes", "Authorization": "Bearer first"}})
+    s.wait_status(a["id"], "completed")
+    b = s.create({"url": T.url("/second"), "method": "DELETE"})
+    s.wait_status(b["id"], "completed")
+    first, second = T.hits("/first")[0], T.hits("/second")[0]
+    eq((first["method"], first["headers"].get("x-only-first")), ("PUT", "yes"))
+    eq((second["method"], second["body"]), ("DELETE", b""))
+    for name in ("x-only-first", "authorization", "content-type", "content-length"):
+        check(name not in second["headers"], "%s carried over: %r" % (name, second["headers"]))
+    eq(second["headers"]["x-dispatchq-job-id"], b["id"])
+    short = s.create({"url": T.url("/slow-a"), "timeout": "1s", "max_attempts": 1})
+    s.wait_status(short["id"], "failed", timeout=15)
+    longer = s.create({"url": T.url("/slow-b"), "timeout": "5s"})
+    s.wait_status(longer["id"], "completed", timeout=15)
+    s.destroy()
+
+
+@test
 def retention_removes_finished_jobs():
     s = Stack(conf={"retention": "2s"})
     old = s.create({"url": T.url("/retained")})
