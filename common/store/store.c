@@ -686,13 +686,12 @@ store_commit_flags(const struct store *st, int flags)
  * writer that split the parent meanwhile has moved the key's range away:
  * the key goes to the parent's last leaf, above the next separator
  * (db_verify: "last item on page sorted greater than parent entry"), where
- * no search finds it again.  Appends
- * from several processes at the end of the time-ordered jobs.db made it
- * happen about once in twenty runs of 50,000 concurrent creates
- * (tests/unit/test_store_concurrency reproduces it).  With one writer,
- * no page can change between a split and the search after it.  Readers
- * (STORE_TXN_READ) do not take it; commits flush the log after releasing
- * it, so writers still share fsyncs.
+ * no search finds it again.  Appends from several processes at the end of
+ * the time-ordered jobs.db made it happen about once in twenty runs of
+ * 50,000 concurrent creates (tests/unit/test_store_concurrency reproduces
+ * it).  With one writer, no page can change between a split and the search
+ * after it.  Readers (STORE_TXN_READ) do not take it; commits flush the log
+ * after releasing it, so writers still share fsyncs.
  */
 static int
 store_txn_once(struct store *st, int flags, store_txn_fn fn, void *arg,
